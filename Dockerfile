@@ -1,0 +1,27 @@
+# One image for every production process: web (gunicorn), worker and beat (celery), migrate.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=governance.settings
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 governance
+
+COPY pyproject.toml README.md ./
+COPY governance ./governance
+COPY evals ./evals
+COPY trust ./trust
+RUN pip install .
+
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+# collectstatic needs a key to import settings; it is not the one the container runs with.
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN mkdir -p /app/media && chown governance /app/media
+USER governance
+EXPOSE 8000
+CMD ["gunicorn", "governance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

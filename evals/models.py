@@ -1,0 +1,1 @@
+"""Models of the evals app (filled by later issues)."""

@@ -1,0 +1,23 @@
+"""The project's URLs: core pages, each app's pages, the API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("audit/", views.AuditEventListView.as_view(), name="audit-list"),
+    path("audit/<int:pk>/", views.AuditEventDetailView.as_view(), name="audit-detail"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("api/v1/", include("governance.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "RSP Governance administration"
+admin.site.site_title = "RSP Governance"

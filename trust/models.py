@@ -1,0 +1,1 @@
+"""Models of the trust app (filled by later issues)."""
