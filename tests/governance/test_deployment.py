@@ -133,3 +133,13 @@ def test_beat_schedule_names_registered_tasks():
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_make_install_does_nothing_when_the_environment_is_up_to_date():
+    import subprocess
+
+    if not (PROJECT_DIR / ".venv" / ".installed-stamp").exists():
+        pytest.skip("run through `make test`, which installs .venv first")
+    # `make -q` exits 0 only when the target is up to date, i.e. it would run nothing.
+    result = subprocess.run(["make", "-q", "install"], cwd=PROJECT_DIR, check=False)
+    assert result.returncode == 0

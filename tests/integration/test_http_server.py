@@ -1,36 +1,22 @@
 """The demo logins work against a real server process, over real HTTP."""
 
-import http.cookiejar
-import re
-import urllib.parse
 import urllib.request
 
 from governance.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
-
-
-def _sign_in(base_url: str, username: str, password: str) -> tuple[int, str]:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base_url}/login/", timeout=10).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    form = urllib.parse.urlencode(
-        {"username": username, "password": password, "csrfmiddlewaretoken": token}
-    ).encode()
-    response = opener.open(f"{base_url}/login/", data=form, timeout=10)
-    return response.status, response.geturl(), response.read().decode()
+from tests.integration.fresh_clone import sign_in
 
 
 def test_each_demo_login_works_over_http(http_server):
     # One server for all logins: starting one per user would only repeat the start-up.
     for username, full_name, _, _ in DEMO_USERS:
-        status, final_url, page = _sign_in(http_server, username, DEMO_PASSWORD)
+        status, final_url, page = sign_in(http_server, username, DEMO_PASSWORD)
         assert (status, final_url) == (200, f"{http_server}/"), username
         assert full_name in page
         assert "Sign out" in page
 
 
 def test_wrong_password_stays_on_the_login_page_with_an_error(http_server):
-    status, final_url, page = _sign_in(http_server, "rso", "not-the-password")
+    status, final_url, page = sign_in(http_server, "rso", "not-the-password")
     assert final_url == f"{http_server}/login/"
     assert "Please enter a correct username and password" in page
 
