@@ -3,29 +3,38 @@ using this test run's database."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import global_settings
 from django.core.management import call_command
 
+from governance.celery import app as celery_app
 from tests.conftest import PROJECT_DIR, REQUIRE_SERVICES, subprocess_env, wait_for
+from tests.integration.fresh_clone import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def start_project_process(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start one of the virtualenv's console scripts (gunicorn, celery) in the project folder."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
-def _stop(process: subprocess.Popen) -> str:
+def stop_process(process: subprocess.Popen) -> str:
+    """Terminate (then kill) a child process; returns what it printed."""
     process.terminate()
     try:
         out, _ = process.communicate(timeout=15)
@@ -50,20 +59,16 @@ def http_server(seeded_db):
     port = free_port()
     env = subprocess_env(DEBUG="1", ALLOWED_HOSTS="127.0.0.1,localhost")
     env.pop("CELERY_BROKER_URL", None)  # the web process runs tasks in-process here
-    process = subprocess.Popen(
+    process = start_project_process(
         [
-            str(Path(sys.executable).parent / "gunicorn"),
+            "gunicorn",
             "governance.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             "2",
         ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        env,
     )
     base_url = f"http://127.0.0.1:{port}"
 
@@ -79,7 +84,7 @@ def http_server(seeded_db):
         wait_for(answering, timeout=60, what="gunicorn to answer")
         yield base_url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture
@@ -108,3 +113,29 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db, redis_url):
+    """A real Celery worker process on a queue of its own; yields the queue's name."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    process = start_project_process(
+        [
+            "celery",
+            "-A",
+            "governance",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        subprocess_env(CELERY_BROKER_URL=redis_url, DEBUG="1"),
+    )
+    celery_app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        print(stop_process(process))  # pytest shows the worker's log when a test fails
