@@ -13,7 +13,9 @@ COPY pyproject.toml README.md ./
 COPY governance ./governance
 COPY evals ./evals
 COPY trust ./trust
-RUN pip install .
+# Editable, so the code runs from /app (where templates and static files are), never from a
+# second copy in site-packages.
+RUN pip install -e .
 
 COPY manage.py ./
 COPY templates ./templates

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from .models import AuditEvent, AuditVerification
-from .services import user_record_access_change, user_snapshot
+from .services import user_record_access_change, user_record_password_change, user_snapshot
 
 User = get_user_model()
 
@@ -33,6 +34,9 @@ class AuditVerificationAdmin(ReadOnlyAdmin):
 
 
 admin.site.unregister(User)
+# Roles are the fixed groups the migrations create; editing or deleting one in the admin would
+# change people's access without an audit event.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
@@ -48,3 +52,9 @@ class UserAdmin(DjangoUserAdmin):
         user_record_access_change(
             actor=request.user, user=form.instance, before=request._audit_user_before
         )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user_record_password_change(actor=request.user, user=self.get_object(request, id))
+        return response

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from .choices import ActorType
 from .context import current_request_id
-from .models import AuditEvent
+from .models import AuditEvent, AuditVerification
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
@@ -97,14 +97,20 @@ def _lock_chain() -> None:
 
 def _actor_fields(actor: Actor) -> dict[str, Any]:
     if isinstance(actor, AuditActor):
-        return {"actor_type": actor.type, "actor_label": actor.label, "actor_ref": actor.ref}
+        return {
+            "actor_type": actor.type,
+            "actor_label": actor.label[:200],
+            "actor_ref": actor.ref[:100],
+        }
     if actor is None or not actor.is_authenticated:
         return {"actor_type": SYSTEM.type, "actor_label": SYSTEM.label, "actor_ref": ""}
-    name = actor.get_full_name() or actor.get_username()
+    username = actor.get_username()
+    name = actor.get_full_name() or username
+    label = f"{name} ({username})" if name != username else name
     return {
         "actor_type": ActorType.USER,
         "actor_user": actor,
-        "actor_label": f"{name} ({actor.get_username()})" if name != actor.get_username() else name,
+        "actor_label": label[:200],
         "actor_ref": "",
     }
 
@@ -140,6 +146,18 @@ def audit_record(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A (sequence, hash) pair known from outside the chain: a past check or a kept copy.
+
+    The chain alone cannot show that events were cut from its end; an anchor can.
+    """
+
+    sequence: int
+    hash: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     events_verified: int
@@ -151,39 +169,88 @@ class ChainReport:
     def describe(self) -> str:
         if self.ok:
             return f"Audit log intact: {self.events_verified} events verified."
+        where = (
+            f"event id={self.broken_event_id} (sequence {self.broken_sequence})"
+            if self.broken_event_id is not None
+            else f"sequence {self.broken_sequence}"
+        )
         return (
-            f"Audit log broken at event id={self.broken_event_id} "
-            f"(sequence {self.broken_sequence}): {self.reason}. "
+            f"Audit log broken at {where}: {self.reason}. "
             f"{self.events_verified} events before it verified."
         )
 
 
-def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
-    """Walk events in sequence order and report the first one that does not chain."""
+def verify_chain(events: Iterable[AuditEvent], anchors: Iterable[Anchor] = ()) -> ChainReport:
+    """Walk events in sequence order and report the first one that does not chain, or the
+    first anchor the chain no longer holds."""
+    pending = {anchor.sequence: anchor for anchor in anchors if anchor.sequence > 0}
     expected_sequence, expected_prev, verified = 1, GENESIS_HASH, 0
+
+    def broken(event, reason):
+        return ChainReport(
+            ok=False,
+            events_verified=verified,
+            last_hash=expected_prev,
+            broken_event_id=event.pk if event is not None else None,
+            broken_sequence=event.sequence if event is not None else min(pending),
+            reason=reason,
+        )
+
     for event in events:
-        reason = ""
         if event.sequence != expected_sequence:
-            reason = (
+            return broken(
+                event,
                 f"expected sequence {expected_sequence}, found {event.sequence} "
-                "(an event was deleted or reordered)"
+                "(an event was deleted or reordered)",
             )
-        elif event.prev_hash != expected_prev:
-            reason = "prev_hash does not match the previous event's hash"
-        elif event_hash(event) != event.hash:
-            reason = "content does not match its hash (the row was edited)"
-        if reason:
-            return ChainReport(
-                ok=False,
-                events_verified=verified,
-                last_hash=expected_prev,
-                broken_event_id=event.pk,
-                broken_sequence=event.sequence,
-                reason=reason,
+        if event.prev_hash != expected_prev:
+            return broken(
+                event,
+                "prev_hash does not match the previous event's hash "
+                "(this event or the one before it was altered)",
             )
+        if event_hash(event) != event.hash:
+            return broken(event, "content does not match its hash (the row was edited)")
+        anchor = pending.pop(event.sequence, None)
+        if anchor is not None and anchor.hash != event.hash:
+            return broken(event, f"hash differs from the one recorded by {anchor.source}")
         expected_sequence, expected_prev, verified = event.sequence + 1, event.hash, verified + 1
+    if pending:
+        anchor = pending[min(pending)]
+        return broken(
+            None,
+            f"the event recorded by {anchor.source} is gone (events were deleted from the end)",
+        )
     return ChainReport(ok=True, events_verified=verified, last_hash=expected_prev)
 
 
-def audit_chain_verify() -> ChainReport:
-    return verify_chain(AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000))
+def latest_check_anchor() -> Anchor | None:
+    """The end of the chain as the latest successful scheduled check saw it."""
+    check = (
+        AuditVerification.objects.filter(ok=True, events_verified__gt=0)
+        .order_by("-checked_at")
+        .first()
+    )
+    if check is None:
+        return None
+    return Anchor(
+        sequence=check.events_verified,
+        hash=check.last_hash,
+        source=f"the check of {check.checked_at:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def audit_chain_verify(extra_anchors: Iterable[Anchor] = ()) -> ChainReport:
+    anchors = [*extra_anchors]
+    if (anchor := latest_check_anchor()) is not None:
+        anchors.append(anchor)
+    return verify_chain(AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000), anchors)
+
+
+def fields_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of an instance as audit JSON (foreign keys as their ids)."""
+    snapshot = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        snapshot[name] = getattr(instance, field.attname)
+    return canonical_value(snapshot)

@@ -19,3 +19,42 @@ class ActorType(models.TextChoices):
     USER = "user", "User"
     MACHINE = "machine", "Machine client"
     SYSTEM = "system", "System"
+
+
+class ThresholdKind(models.TextChoices):
+    THRESHOLD = "threshold", "Capability threshold"
+    CHECKPOINT = "checkpoint", "Checkpoint"
+    ONGOING_ASSESSMENT = "ongoing_assessment", "Ongoing assessment"
+
+
+class ScoreAggregate(models.TextChoices):
+    FRACTION_OF_TASKS_PASSED = "fraction_of_tasks_passed", "Fraction of tasks passed"
+    MEAN_SCORE = "mean_score", "Mean task score"
+    MAX_SCORE = "max_score", "Best task score"
+
+
+class ScoreDirection(models.TextChoices):
+    HIGHER = "higher", "Higher means more capable"
+    LOWER = "lower", "Lower means more capable"
+
+
+class SafeguardKind(models.TextChoices):
+    DEPLOYMENT = "deployment", "Deployment"
+    SECURITY = "security", "Security"
+    OTHER = "other", "Other"
+
+
+class SnapshotStage(models.TextChoices):
+    PRETRAINING_CHECKPOINT = "pretraining_checkpoint", "Pretraining checkpoint"
+    POST_TRAINED = "post_trained", "Post-trained"
+    HELPFUL_ONLY = "helpful_only", "Helpful-only"
+    RELEASE_CANDIDATE = "release_candidate", "Release candidate"
+    DEPLOYED = "deployed", "Deployed"
+
+
+class DeploymentStatus(models.TextChoices):
+    NOT_DEPLOYED = "not_deployed", "Not deployed"
+    INTERNAL = "internal", "Internal use"
+    LIMITED = "limited", "Limited external access"
+    GENERAL = "general", "Generally available"
+    WITHDRAWN = "withdrawn", "Withdrawn"

@@ -3,7 +3,11 @@
 import django_filters
 from django import forms
 
-from .models import AuditEvent
+from .choices import SnapshotStage
+from .models import AIModel, AuditEvent, Snapshot
+from .selectors import ai_model_search
+
+_DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -14,16 +18,10 @@ class AuditEventFilter(django_filters.FilterSet):
     target_type = django_filters.CharFilter(label="Object type (app.model)")
     target_id = django_filters.CharFilter(label="Object id")
     date_from = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label="From date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        field_name="created_at", lookup_expr="date__gte", label="From date", widget=_DATE
     )
     date_to = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label="To date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        field_name="created_at", lookup_expr="date__lte", label="To date", widget=_DATE
     )
     request_id = django_filters.CharFilter(label="Request id")
 
@@ -39,3 +37,44 @@ class AuditEventFilter(django_filters.FilterSet):
                 self.form.add_error("date_to", "The end date is before the start date.")
                 return False
         return valid
+
+
+class AIModelFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    developer = django_filters.CharFilter(lookup_expr="iexact")
+    family = django_filters.CharFilter(lookup_expr="iexact")
+    stage = django_filters.ChoiceFilter(
+        choices=SnapshotStage.choices,
+        method="with_snapshot_stage",
+        label="Has a snapshot at stage",
+    )
+    asl = django_filters.CharFilter(
+        method="at_level", label="Current level (e.g. ASL-3, or 'unassessed')"
+    )
+
+    class Meta:
+        model = AIModel
+        fields = ["q", "developer", "family", "stage", "asl"]
+
+    def search(self, queryset, name, value):
+        return ai_model_search(queryset, value)
+
+    def with_snapshot_stage(self, queryset, name, value):
+        return queryset.filter(pk__in=Snapshot.objects.filter(stage=value).values("model_id"))
+
+    def at_level(self, queryset, name, value):
+        if value.strip().lower() == "unassessed":
+            return queryset.filter(current_level__isnull=True)
+        return queryset.filter(current_level__code__iexact=value.strip())
+
+
+class SnapshotFilter(django_filters.FilterSet):
+    model = django_filters.NumberFilter(field_name="model_id")
+    stage = django_filters.ChoiceFilter(choices=SnapshotStage.choices)
+    external_id = django_filters.CharFilter(
+        field_name="identifiers__identifier", label="External identifier"
+    )
+
+    class Meta:
+        model = Snapshot
+        fields = ["model", "stage", "deployment_status", "external_id"]

@@ -1,27 +1,53 @@
-"""Request-wide middleware: a request id for the audit trail, and read-only roles."""
+"""Request-wide middleware: health checks, a request id for the audit trail, read-only roles."""
 
 import re
 import uuid
 
-from django.http import HttpResponseForbidden
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import JsonResponse
 from django.urls import reverse
 
 from .context import request_id_bound
 from .permissions import is_read_only
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+HEALTH_PATH = "/healthz/"
+READ_ONLY_MESSAGE = "Your role is read-only: you cannot change anything here."
 
 
-class RequestIdMiddleware:
-    """Takes X-Request-ID from a trusted proxy (or makes one) and echoes it in the response."""
+class HealthCheckMiddleware:
+    """Answers /healthz/ first, before host checks and the HTTPS redirect, so a container's
+    health probe on 127.0.0.1 over plain HTTP works. Says only whether the database answers."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        if request.path != HEALTH_PATH:
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:  # any database failure means unhealthy
+            return JsonResponse({"status": "unavailable"}, status=503)
+        return JsonResponse({"status": "ok"})
+
+
+class RequestIdMiddleware:
+    """Gives each request an id for the audit trail, echoed in the response. An incoming
+    X-Request-ID is used only when a trusted proxy sets it (TRUST_REQUEST_ID_HEADER)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = (
+            request.headers.get("X-Request-ID", "") if settings.TRUST_REQUEST_ID_HEADER else ""
+        )
+        request.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         with request_id_bound(request.request_id):
             response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
@@ -40,5 +66,7 @@ class ReadOnlyRoleMiddleware:
             and is_read_only(request.user)
             and request.path != reverse("logout")
         ):
-            return HttpResponseForbidden("Your role is read-only: you cannot change anything here.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": READ_ONLY_MESSAGE}, status=403)
+            raise PermissionDenied(READ_ONLY_MESSAGE)
         return self.get_response(request)

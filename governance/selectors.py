@@ -1,8 +1,25 @@
 """Named reads of the core app."""
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from .models import AuditEvent, AuditVerification
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    AIModel,
+    AuditEvent,
+    AuditVerification,
+    CapabilityThreshold,
+    FrameworkAdoption,
+    FrameworkVersion,
+    SafeguardStandard,
+    Snapshot,
+)
+
+UNASSESSED = "Unassessed"
+
+
+# Audit log
 
 
 def audit_events_list() -> QuerySet[AuditEvent]:
@@ -21,3 +38,110 @@ def audit_events_for_target(target) -> QuerySet[AuditEvent]:
 
 def audit_verification_latest() -> AuditVerification | None:
     return AuditVerification.objects.order_by("-checked_at").first()
+
+
+# Frameworks
+
+
+def framework_version_in_force(at: dt.datetime | None = None) -> FrameworkVersion | None:
+    """The framework version the organisation had in force at `at` (default: now)."""
+    adoption = (
+        FrameworkAdoption.objects.filter(effective_from__lte=at or timezone.now())
+        .select_related("version__framework")
+        .order_by("-effective_from")
+        .first()
+    )
+    return adoption.version if adoption else None
+
+
+def framework_adoptions() -> QuerySet[FrameworkAdoption]:
+    return FrameworkAdoption.objects.select_related("version__framework", "adopted_by")
+
+
+def framework_versions_list() -> QuerySet[FrameworkVersion]:
+    return FrameworkVersion.objects.select_related("framework", "supersedes").annotate(
+        threshold_count=Count("thresholds", distinct=True)
+    )
+
+
+def framework_versions_detailed() -> QuerySet[FrameworkVersion]:
+    """Versions with everything the framework browser and API show, in a fixed few queries."""
+    return FrameworkVersion.objects.select_related("framework", "supersedes").prefetch_related(
+        "levels",
+        "cadence_rules",
+        "governance_rules",
+        Prefetch(
+            "safeguards",
+            queryset=SafeguardStandard.objects.select_related("level").prefetch_related("criteria"),
+        ),
+        Prefetch(
+            "thresholds",
+            queryset=CapabilityThreshold.objects.select_related("required_level").prefetch_related(
+                "required_safeguards"
+            ),
+        ),
+    )
+
+
+# Model registry
+
+
+def ai_models_list() -> QuerySet[AIModel]:
+    return AIModel.objects.select_related("current_level").annotate(
+        snapshot_count=Count("snapshots", distinct=True)
+    )
+
+
+def snapshots_list() -> QuerySet[Snapshot]:
+    return Snapshot.objects.select_related("model").prefetch_related("identifiers")
+
+
+def snapshot_by_identifier(identifier: str) -> Snapshot | None:
+    return snapshots_list().filter(identifiers__identifier=identifier).first()
+
+
+def ai_model_search(queryset: QuerySet[AIModel], text: str) -> QuerySet[AIModel]:
+    """Match name, family, developer, description, or any snapshot's external identifier."""
+    if not text:
+        return queryset
+    matching = (
+        Q(name__icontains=text)
+        | Q(family__icontains=text)
+        | Q(developer__icontains=text)
+        | Q(description__icontains=text)
+        | Q(snapshots__identifiers__identifier__icontains=text)
+    )
+    return queryset.filter(pk__in=AIModel.objects.filter(matching).values("pk"))
+
+
+def ai_model_current_level_label(model: AIModel) -> str:
+    """The model's current ASL (from its latest final determination), or "Unassessed"."""
+    return model.current_level.name if model.current_level_id else UNASSESSED
+
+
+def last_comprehensively_assessed_snapshot(
+    model: AIModel, *, snapshots: list[Snapshot] | None = None
+) -> Snapshot | None:
+    candidates = snapshots if snapshots is not None else list(model.snapshots.all())
+    assessed = [s for s in candidates if s.comprehensively_assessed_on is not None]
+    return max(
+        assessed, key=lambda s: (s.comprehensively_assessed_on, s.created_on, s.pk), default=None
+    )
+
+
+def snapshot_compute_multiple(snapshot: Snapshot, baseline: Snapshot | None) -> float | None:
+    """Effective compute of `snapshot` over `baseline` (the last comprehensively assessed
+    snapshot); None when either compute is unknown or there is no baseline."""
+    if baseline is None:
+        return None
+    numerator, denominator = snapshot.compute_for_cadence, baseline.compute_for_cadence
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def snapshot_compute_multiples(
+    model: AIModel, snapshots: list[Snapshot]
+) -> dict[int, float | None]:
+    baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
+    return {snapshot.pk: snapshot_compute_multiple(snapshot, baseline) for snapshot in snapshots}

@@ -2,8 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -104,13 +103,3 @@ class AuditEventDetailView(RoleRequiredMixin, DetailView):
             for key in keys
         ]
         return context
-
-
-def healthz(request):
-    """Liveness for load balancers and docker-compose; says nothing but whether the DB answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any database failure means unhealthy
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})

@@ -1,4 +1,4 @@
-"""/api/v1/: the core app's endpoints; each app's own router is included here too."""
+"""/api/v1/: the core app's endpoints."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter

@@ -58,3 +58,21 @@ def test_openapi_schema_and_docs_are_served_locally(client_for):
     docs = client.get(reverse("api-docs")).content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_audit_events_api_query_count_does_not_grow_with_rows(client_for, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(Role.AUDITOR)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("auditevent-list")).status_code == 200
+        return len(captured)
+
+    audit_record(actor=make_user(Role.RSO), action="load.one")
+    few = queries()
+    for _ in range(30):
+        audit_record(actor=make_user(Role.CEO), action="load.many")  # 30 different actors
+    assert queries() == few

@@ -232,3 +232,72 @@ def test_two_processes_appending_at_once_never_fork_the_chain():
     # The writers really overlapped: their events interleave rather than run in two blocks.
     switches = sum(1 for left, right in zip(actions, actions[1:], strict=False) if left != right)
     assert switches > 1
+
+
+def test_deleting_the_newest_events_is_caught_by_the_last_check():
+    from governance.services import audit_log_check
+
+    events = _record_many(4)
+    assert audit_log_check().ok
+    _tamper("DELETE FROM governance_auditevent WHERE id = %s", [events[3].pk])
+
+    report = audit_chain_verify()
+    assert not report.ok
+    assert report.broken_sequence == 4
+    assert "deleted from the end" in report.reason
+    with pytest.raises(CommandError, match="sequence 4"):
+        call_command("verify_audit_log")
+
+
+def test_emptying_the_table_is_caught_by_the_last_check():
+    from governance.services import audit_log_check
+
+    _record_many(2)
+    assert audit_log_check().ok
+    _tamper("DELETE FROM governance_auditevent", [])
+    assert not audit_chain_verify().ok
+    assert audit_log_check().ok is False
+
+
+def test_events_after_the_last_check_still_verify():
+    from governance.services import audit_log_check
+
+    _record_many(2)
+    audit_log_check()
+    _record_many(3)
+    report = audit_chain_verify()
+    assert report.ok and report.events_verified == 5
+
+
+def test_external_anchor_catches_a_rewritten_chain(capsys):
+    events = _record_many(3)
+    call_command("verify_audit_log", anchor=[f"3:{events[2].hash}"])
+    assert f"Last event: 3:{events[2].hash}" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--anchor 3"):
+        call_command("verify_audit_log", anchor=["3:" + "a" * 64])
+    with pytest.raises(CommandError, match="--anchor 4"):
+        call_command("verify_audit_log", anchor=["4:" + "a" * 64])  # beyond the end: cut
+    with pytest.raises(CommandError, match="expected SEQUENCE:HASH"):
+        call_command("verify_audit_log", anchor=["three"])
+
+
+def test_audit_checks_are_append_only_too():
+    from governance.services import audit_log_check
+
+    check = audit_log_check()
+    with pytest.raises(TypeError):
+        check.save()
+    with pytest.raises(TypeError):
+        type(check).objects.all().delete()
+
+
+def test_postgres_trigger_refuses_editing_audit_checks(postgres):
+    from governance.services import audit_log_check
+
+    check = audit_log_check()
+    with pytest.raises((InternalError, DatabaseError)) as refused, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE governance_auditverification SET ok = false WHERE id = %s", [check.pk]
+            )
+    assert "append-only" in str(refused.value)

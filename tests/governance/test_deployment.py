@@ -143,3 +143,27 @@ def test_make_install_does_nothing_when_the_environment_is_up_to_date():
     # `make -q` exits 0 only when the target is up to date, i.e. it would run nothing.
     result = subprocess.run(["make", "-q", "install"], cwd=PROJECT_DIR, check=False)
     assert result.returncode == 0
+
+
+def test_health_check_answers_a_local_probe_under_production_settings(tmp_path):
+    """The compose probe calls http://127.0.0.1:8000/healthz/: no allowed host, no TLS."""
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/healthz/', HTTP_HOST='127.0.0.1:8000')\n"
+        "print(r.status_code, r.content.decode())\n"
+        "r = Client().get('/login/', HTTP_HOST='governance.example.org')\n"
+        "print(r.status_code)\n"
+    )
+    import subprocess
+    import sys
+
+    env = _production_env(tmp_path)
+    run_manage("migrate", "--noinput", env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    health, login = result.stdout.splitlines()
+    assert health == '200 {"status": "ok"}'
+    assert login == "301"  # everything else still goes to HTTPS

@@ -67,7 +67,7 @@ def test_auditor_is_refused_any_post_but_logout(client_for):
     client = client_for(Role.AUDITOR)
     response = client.post(reverse("api-me"))
     assert response.status_code == 403
-    assert b"read-only" in response.content
+    assert "read-only" in response.json()["detail"]
     assert client.post(reverse("logout")).status_code == 302
 
 

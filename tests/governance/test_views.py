@@ -9,7 +9,8 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_login_with_good_credentials_signs_in_and_audits(client, make_user):
+def test_login_with_good_credentials_signs_in_and_audits(client, make_user, settings):
+    settings.TRUST_REQUEST_ID_HEADER = True
     user = make_user(Role.RSO, username="robin")
     response = client.post(
         reverse("login"), {"username": "robin", "password": PASSWORD}, HTTP_X_REQUEST_ID="abc-1"
@@ -170,3 +171,28 @@ def test_pages_load_no_external_assets(client_for):
     content = client_for(Role.RSO).get(reverse("home")).content.decode()
     assert "http://" not in content.replace("http://testserver", "")
     assert "https://" not in content
+
+
+def test_request_id_header_is_ignored_unless_trusted(client, make_user):
+    make_user(Role.RSO, username="robin")
+    response = client.post(
+        reverse("login"), {"username": "robin", "password": PASSWORD}, HTTP_X_REQUEST_ID="forged"
+    )
+    event = AuditEvent.objects.get(action="user.logged_in")
+    assert event.request_id != "forged"
+    assert event.request_id == response["X-Request-ID"]
+    assert len(event.request_id) == 32
+
+
+def test_long_names_still_sign_in(client, make_user):
+    make_user(Role.RSO, username="u" * 150, first_name="F" * 150, last_name="L" * 150)
+    response = client.post(reverse("login"), {"username": "u" * 150, "password": PASSWORD})
+    assert response.status_code == 302
+    assert len(AuditEvent.objects.get().actor_label) == 200
+
+
+def test_auditor_post_to_a_page_gets_the_styled_403(client_for):
+    response = client_for(Role.AUDITOR).post(reverse("home"))
+    assert response.status_code == 403
+    assert "read-only" in response.content.decode()
+    assert "<nav" in response.content.decode()

@@ -1,18 +1,26 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from governance.audit import SYSTEM
-from governance.choices import Role
+from governance.choices import DeploymentStatus, Role, SnapshotStage
+from governance.framework_files import shipped_framework_files
+from governance.models import AIModel, FrameworkAdoption, FrameworkVersion
 from governance.services import (
+    ai_model_create,
     audit_log_check,
+    framework_files_load,
+    framework_version_adopt,
     roles_ensure_groups,
+    snapshot_create,
     user_record_access_change,
     user_set_roles,
 )
 
-DEMO_PASSWORD = "governance-demo"  # noqa: S105 - printed for the demo; refused in production
+DEMO_PASSWORD = "governance-demo"  # noqa: S105 - printed for the demo; DEBUG only
 # (username, full name, roles, is_staff)
 DEMO_USERS = [
     ("safety", "Sam Safety", [Role.SAFETY_STAFF], False),
@@ -24,28 +32,81 @@ DEMO_USERS = [
     ("auditor", "Avery Auditor", [Role.AUDITOR], False),
     ("admin", "Alex Admin", [], True),
 ]
+# The organisation's policy history: (framework, version, in force from).
+DEMO_ADOPTIONS = [("anthropic-rsp", "1.0", "2023-09-19"), ("anthropic-rsp", "2.2", "2025-05-14")]
+SAMPLE_MODELS = [
+    {
+        "name": "Frontier X",
+        "family": "Frontier",
+        "developer": "Acme AI",
+        "description": "The lab's next frontier model, in training.",
+        "snapshots": [
+            {
+                "name": "fx-pt-ckpt-40",
+                "stage": SnapshotStage.PRETRAINING_CHECKPOINT,
+                "training_compute_flop": 1.0e25,
+                "created_on": dt.date(2026, 2, 1),
+                "comprehensively_assessed_on": dt.date(2026, 3, 2),
+                "external_ids": ["acme/frontier-x-ckpt40"],
+            },
+            {
+                "name": "fx-2026-05",
+                "stage": SnapshotStage.POST_TRAINED,
+                "training_compute_flop": 1.2e25,
+                "created_on": dt.date(2026, 5, 4),
+                "external_ids": ["acme/frontier-x-2026-05"],
+            },
+            {
+                "name": "fx-2026-05-helpful-only",
+                "stage": SnapshotStage.HELPFUL_ONLY,
+                "training_compute_flop": 1.2e25,
+                "created_on": dt.date(2026, 5, 4),
+                "external_ids": ["acme/frontier-x-2026-05-helpful-only"],
+            },
+            {
+                "name": "fx-pt-ckpt-80",
+                "stage": SnapshotStage.PRETRAINING_CHECKPOINT,
+                "training_compute_flop": 4.5e25,
+                "created_on": dt.date(2026, 9, 14),
+                "external_ids": ["acme/frontier-x-ckpt80"],
+            },
+        ],
+    },
+    {
+        "name": "Helper S",
+        "family": "Helper",
+        "developer": "Acme AI",
+        "description": "A small deployed assistant model.",
+        "snapshots": [
+            {
+                "name": "hs-1.0",
+                "stage": SnapshotStage.DEPLOYED,
+                "training_compute_flop": 3e23,
+                "created_on": dt.date(2025, 11, 3),
+                "deployment_status": DeploymentStatus.GENERAL,
+                "external_ids": ["mockllm/model", "acme/helper-s-1.0"],
+            }
+        ],
+    },
+]
 
 
 class Command(BaseCommand):
     help = "Create one demo user per role and sample data (idempotent). Development only."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--allow-production",
-            action="store_true",
-            help="Run even with DEBUG off (creates users with a published password).",
-        )
-
     def handle(self, *args, **options):
-        if not settings.DEBUG and not options["allow_production"]:
+        if not settings.DEBUG:
             raise CommandError(
-                "seed_demo creates users with a published password; it runs only with DEBUG=1 "
-                "(or pass --allow-production)."
+                "seed_demo creates users with a published password; it runs only with DEBUG=1."
             )
         with transaction.atomic():
             roles_ensure_groups()
             for username, full_name, roles, is_staff in DEMO_USERS:
                 self._ensure_user(username, full_name, roles, is_staff)
+            framework_files_load(actor=SYSTEM, paths=shipped_framework_files())
+            self._ensure_adoptions()
+            for sample in SAMPLE_MODELS:
+                self._ensure_model(sample)
         audit_log_check()
         self._print_logins()
 
@@ -67,6 +128,27 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             user_record_access_change(actor=SYSTEM, user=user, before=None)
         user_set_roles(actor=SYSTEM, user=user, roles=roles)
+
+    def _ensure_adoptions(self):
+        if FrameworkAdoption.objects.exists():
+            return  # the organisation's own policy history is never overwritten
+        for slug, version, start in DEMO_ADOPTIONS:
+            framework_version_adopt(
+                actor=SYSTEM,
+                version=FrameworkVersion.objects.get(framework__slug=slug, version=version),
+                effective_from=dt.datetime.combine(
+                    dt.date.fromisoformat(start), dt.time.min, tzinfo=dt.UTC
+                ),
+                note="Demo data",
+            )
+
+    def _ensure_model(self, sample):
+        if AIModel.objects.filter(name=sample["name"]).exists():
+            return
+        fields = {key: value for key, value in sample.items() if key != "snapshots"}
+        model = ai_model_create(actor=SYSTEM, **fields)
+        for snapshot in sample["snapshots"]:
+            snapshot_create(actor=SYSTEM, model=model, **snapshot)
 
     def _print_logins(self):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

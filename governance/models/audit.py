@@ -3,20 +3,37 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import ActorType
+from ..choices import ActorType
 
 
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk edits from the ORM; PostgreSQL refuses them again with a trigger."""
 
     def update(self, **kwargs):
-        raise TypeError("Audit events are append-only; they cannot be updated.")
+        raise TypeError(f"{self.model.__name__} rows are append-only; they cannot be updated.")
 
     def delete(self):
-        raise TypeError("Audit events are append-only; they cannot be deleted.")
+        raise TypeError(f"{self.model.__name__} rows are append-only; they cannot be deleted.")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or removed."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only; they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only; they cannot be deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
     """One state change, written explicitly by a service, chained to the event before it.
 
     `hash` is SHA-256 over the canonical JSON of this event's fields and `prev_hash`, so editing,
@@ -50,8 +67,6 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-sequence"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
@@ -59,18 +74,10 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} by {self.actor_label}"
 
-    def save(self, *args, **kwargs):
-        # Only governance.audit.audit_record creates events; nothing may rewrite one.
-        if not self._state.adding:
-            raise TypeError("Audit events are append-only; they cannot be updated.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit events are append-only; they cannot be deleted.")
-
-
-class AuditVerification(models.Model):
-    """The outcome of one scheduled check of the audit chain."""
+class AuditVerification(AppendOnlyModel):
+    """The outcome of one scheduled check of the audit chain; the latest good one anchors the
+    next check, so events cut from the end of the chain are noticed."""
 
     checked_at = models.DateTimeField(db_index=True)
     ok = models.BooleanField()

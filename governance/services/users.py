@@ -1,19 +1,15 @@
-"""Writes of the core app: users' roles and sessions. Every change is audited."""
+"""Users: roles, access changes and sessions. Every change is audited."""
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
-from .audit import Actor, audit_chain_verify, audit_record
-from .choices import Role
-from .models import AuditVerification
-
-logger = logging.getLogger(__name__)
+from ..audit import Actor, AuditActor, audit_record
+from ..choices import Role
 
 User = get_user_model()
 
@@ -36,13 +32,23 @@ def roles_ensure_groups() -> None:
         Group.objects.get_or_create(name=role.value)
 
 
+def _require_administrator(actor: Actor) -> None:
+    if isinstance(actor, AuditActor):
+        return
+    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
+        raise PermissionDenied("Only an administrator changes people's roles.")
+
+
 @transaction.atomic
 def user_set_roles(*, actor: Actor, user, roles: Iterable[str]) -> None:
-    """Replace the user's roles with exactly `roles`, and audit the change."""
+    """Replace the user's roles with exactly `roles`, and audit the change. Administrators
+    (and the system, for seed data) only."""
+    _require_administrator(actor)
     wanted = set(roles)
     unknown = wanted - set(Role)
     if unknown:
         raise ValueError(f"Unknown role(s): {', '.join(sorted(unknown))}")
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one role change at a time
     before = user_snapshot(user)
     if set(before["roles"]) == wanted:
         return
@@ -69,6 +75,12 @@ def user_record_access_change(*, actor: Actor, user, before: dict[str, Any] | No
     audit_record(actor=actor, action=action, target=user, before=before, after=after)
 
 
+@transaction.atomic
+def user_record_password_change(*, actor: Actor, user) -> None:
+    """Audit that someone set a user's password (never the password itself)."""
+    audit_record(actor=actor, action="user.password_changed", target=user)
+
+
 def user_log_in(*, request, user) -> None:
     with transaction.atomic():
         login(request, user)
@@ -81,19 +93,3 @@ def user_log_out(*, request) -> None:
         if user.is_authenticated:
             audit_record(actor=user, action="user.logged_out", target=user)
         logout(request)
-
-
-def audit_log_check() -> AuditVerification:
-    """Verify the whole audit chain and keep the outcome for the auditors' home page."""
-    report = audit_chain_verify()
-    verification = AuditVerification.objects.create(
-        checked_at=timezone.now(),
-        ok=report.ok,
-        events_verified=report.events_verified,
-        last_hash=report.last_hash,
-        first_broken_sequence=report.broken_sequence,
-        detail=report.describe(),
-    )
-    if not report.ok:
-        logger.error("audit chain broken: %s", report.describe())
-    return verification
