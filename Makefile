@@ -24,6 +24,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
+	$(BIN)/python manage.py load_frameworks
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (sign in with a demo login above; Ctrl-C stops)"

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from .choices import SnapshotStage
-from .models import AIModel, AuditEvent, Snapshot
+from .models import AIModel, AuditEvent, SafetyLevel, Snapshot
 from .selectors import ai_model_search
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -39,6 +39,15 @@ class AuditEventFilter(django_filters.FilterSet):
         return valid
 
 
+class AIModelFilterForm(forms.Form):
+    def clean_asl(self):
+        value = (self.cleaned_data.get("asl") or "").strip()
+        if value and value.lower() != "unassessed":
+            if not SafetyLevel.objects.filter(code__iexact=value).exists():
+                raise forms.ValidationError(f"Unknown level {value!r}.")
+        return value
+
+
 class AIModelFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     developer = django_filters.CharFilter(lookup_expr="iexact")
@@ -55,6 +64,7 @@ class AIModelFilter(django_filters.FilterSet):
     class Meta:
         model = AIModel
         fields = ["q", "developer", "family", "stage", "asl"]
+        form = AIModelFilterForm
 
     def search(self, queryset, name, value):
         return ai_model_search(queryset, value)

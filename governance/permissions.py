@@ -68,11 +68,13 @@ class RoleRequiredMixin(AccessMixin):
 
     read_roles: Iterable[str] = ALL_ROLES
     write_roles: Iterable[str] = ()
+    # Form pages: even showing the form needs a writing role.
+    writers_only = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS and not self.writers_only:
             allowed = can_read(request.user, self.read_roles)
         else:
             allowed = can_write(request.user, self.write_roles)

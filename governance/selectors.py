@@ -36,6 +36,16 @@ def audit_events_for_target(target) -> QuerySet[AuditEvent]:
     ).order_by("sequence")
 
 
+def audit_events_for_registry_model(model, snapshots) -> list[AuditEvent]:
+    """The history of a model and its snapshots, newest first."""
+    return list(
+        AuditEvent.objects.filter(
+            Q(target_type="governance.aimodel", target_id=str(model.pk))
+            | Q(target_type="governance.snapshot", target_id__in=[str(s.pk) for s in snapshots])
+        ).order_by("-sequence")[:50]
+    )
+
+
 def audit_verification_latest() -> AuditVerification | None:
     return AuditVerification.objects.order_by("-checked_at").first()
 
@@ -59,14 +69,19 @@ def framework_adoptions() -> QuerySet[FrameworkAdoption]:
 
 
 def framework_versions_list() -> QuerySet[FrameworkVersion]:
-    return FrameworkVersion.objects.select_related("framework", "supersedes").annotate(
-        threshold_count=Count("thresholds", distinct=True)
+    return (
+        FrameworkVersion.objects.select_related("framework", "supersedes")
+        .annotate(threshold_count=Count("thresholds", distinct=True))
+        .order_by("framework__organisation", "framework__name", "-effective_date")
     )
 
 
 def framework_versions_detailed() -> QuerySet[FrameworkVersion]:
     """Versions with everything the framework browser and API show, in a fixed few queries."""
-    return FrameworkVersion.objects.select_related("framework", "supersedes").prefetch_related(
+    versions = FrameworkVersion.objects.select_related("framework", "supersedes").order_by(
+        "framework__organisation", "framework__name", "-effective_date"
+    )
+    return versions.prefetch_related(
         "levels",
         "cadence_rules",
         "governance_rules",
@@ -87,13 +102,19 @@ def framework_versions_detailed() -> QuerySet[FrameworkVersion]:
 
 
 def ai_models_list() -> QuerySet[AIModel]:
-    return AIModel.objects.select_related("current_level").annotate(
-        snapshot_count=Count("snapshots", distinct=True)
+    return (
+        AIModel.objects.select_related("current_level")
+        .annotate(snapshot_count=Count("snapshots", distinct=True))
+        .order_by("name")
     )
 
 
 def snapshots_list() -> QuerySet[Snapshot]:
-    return Snapshot.objects.select_related("model").prefetch_related("identifiers")
+    return (
+        Snapshot.objects.select_related("model")
+        .prefetch_related("identifiers")
+        .order_by("model__name", "created_on", "id")
+    )
 
 
 def snapshot_by_identifier(identifier: str) -> Snapshot | None:

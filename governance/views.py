@@ -1,21 +1,50 @@
-"""Pages of the core app: sign-in, the role-aware home page and the audit log."""
+"""Pages of the core app: sign-in, home, the audit log, the model registry and frameworks."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import resolve_url
-from django.views.generic import DetailView, ListView, TemplateView
+from django.shortcuts import get_object_or_404, redirect, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from .choices import Role
-from .filters import AuditEventFilter
-from .models import AuditEvent
-from .permissions import AUDIT_READERS, RoleRequiredMixin, can_view_audit_log, user_roles
+from .filters import AIModelFilter, AuditEventFilter
+from .forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
+from .models import AIModel, AuditEvent, Snapshot
+from .permissions import (
+    AUDIT_READERS,
+    RoleRequiredMixin,
+    can_view_audit_log,
+    can_write,
+    user_roles,
+)
 from .selectors import (
+    ai_model_current_level_label,
+    ai_models_list,
+    audit_events_for_registry_model,
     audit_events_for_user,
     audit_events_list,
     audit_verification_latest,
+    framework_adoptions,
+    framework_version_in_force,
+    framework_versions_detailed,
+    framework_versions_list,
+    last_comprehensively_assessed_snapshot,
+    snapshot_compute_multiples,
+    snapshots_list,
 )
-from .services import user_log_in, user_log_out
+from .services import (
+    ai_model_create,
+    ai_model_update,
+    framework_version_adopt,
+    snapshot_create,
+    snapshot_update,
+    user_log_in,
+    user_log_out,
+)
 
 # What each role is here to do, shown on the home page until the workflows fill it.
 ROLE_DUTIES = {
@@ -77,9 +106,7 @@ class AuditEventListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["querystring"] = query.urlencode()
+        context["querystring"] = _querystring_without_page(self.request)
         return context
 
 
@@ -103,3 +130,234 @@ class AuditEventDetailView(RoleRequiredMixin, DetailView):
             for key in keys
         ]
         return context
+
+
+# Pages that save through a service
+
+
+class ServiceFormView(RoleRequiredMixin, FormView):
+    """A form page whose valid input goes to one service; the service's ValidationError comes
+    back as form errors, and nothing is saved."""
+
+    template_name = "governance/form.html"
+    writers_only = True
+    success_message = "Saved."
+    title = ""
+    cancel_url = ""
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            saved = self.perform(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.get_success_url(saved))
+
+    def get_success_url(self, saved=None):
+        return saved.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", self.title)
+        kwargs.setdefault("cancel_url", self.cancel_url)
+        return super().get_context_data(**kwargs)
+
+
+# Model registry
+
+
+class AIModelListView(RoleRequiredMixin, ListView):
+    template_name = "governance/model_list.html"
+    context_object_name = "models"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = AIModelFilter(self.request.GET or None, queryset=ai_models_list())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return AIModel.objects.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["querystring"] = _querystring_without_page(self.request)
+        context["can_edit"] = can_write(self.request.user, [Role.SAFETY_STAFF])
+        return context
+
+
+class AIModelDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/model_detail.html"
+    context_object_name = "model"
+    queryset = ai_models_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        model = self.object
+        snapshots = list(snapshots_list().filter(model=model))
+        baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
+        in_force = framework_version_in_force()
+        context.update(
+            snapshots=snapshots,
+            baseline=baseline,
+            multiples=snapshot_compute_multiples(model, snapshots),
+            current_level=ai_model_current_level_label(model),
+            version_in_force=(
+                framework_versions_detailed().get(pk=in_force.pk) if in_force else None
+            ),
+            can_edit=can_write(self.request.user, [Role.SAFETY_STAFF]),
+        )
+        if can_view_audit_log(self.request.user):
+            context["history"] = audit_events_for_registry_model(model, snapshots)
+        return context
+
+
+class AIModelCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = AIModelForm
+    title = "Register a model"
+    success_message = "Model registered."
+    cancel_url = reverse_lazy("model-list")
+
+    def perform(self, form):
+        return ai_model_create(actor=self.request.user, **form.cleaned_data)
+
+
+class AIModelUpdateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = AIModelForm
+    success_message = "Model updated."
+
+    @cached_property
+    def model_object(self) -> AIModel:
+        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"Edit {self.model_object}", cancel_url=self.model_object.get_absolute_url()
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.model_object}
+
+    def perform(self, form):
+        return ai_model_update(
+            actor=self.request.user, model=self.model_object, **form.cleaned_data
+        )
+
+
+class SnapshotCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = SnapshotForm
+    success_message = "Snapshot registered."
+
+    @cached_property
+    def model_object(self) -> AIModel:
+        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"New snapshot of {self.model_object}",
+            cancel_url=self.model_object.get_absolute_url(),
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Snapshot(model=self.model_object)}
+
+    def perform(self, form):
+        return snapshot_create(
+            actor=self.request.user,
+            model=self.model_object,
+            external_ids=form.cleaned_data["external_ids"],
+            **form.service_fields(),
+        )
+
+
+class SnapshotUpdateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = SnapshotForm
+    success_message = "Snapshot updated."
+
+    @cached_property
+    def snapshot(self) -> Snapshot:
+        return get_object_or_404(Snapshot.objects.select_related("model"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"Edit snapshot {self.snapshot}", cancel_url=self.snapshot.get_absolute_url()
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.snapshot}
+
+    def perform(self, form):
+        return snapshot_update(
+            actor=self.request.user,
+            snapshot=Snapshot.objects.get(pk=self.snapshot.pk),
+            external_ids=form.cleaned_data["external_ids"],
+            **form.service_fields(),
+        )
+
+
+# Frameworks
+
+
+class FrameworkListView(RoleRequiredMixin, TemplateView):
+    template_name = "governance/framework_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(framework_versions_list())
+        in_force = framework_version_in_force()
+        context.update(
+            versions=versions,
+            version_in_force=in_force,
+            adoptions=list(framework_adoptions()),
+            can_adopt=can_write(self.request.user, [Role.RSO]),
+        )
+        return context
+
+
+class FrameworkVersionDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/framework_version_detail.html"
+    context_object_name = "version"
+    queryset = framework_versions_detailed()
+
+    def get_context_data(self, **kwargs):
+        in_force = framework_version_in_force()
+        return super().get_context_data(
+            in_force=in_force is not None and in_force.pk == self.object.pk, **kwargs
+        )
+
+
+class FrameworkAdoptionCreateView(ServiceFormView):
+    write_roles = [Role.RSO]
+    form_class = FrameworkAdoptionForm
+    title = "Put a framework version in force"
+    success_message = "The adoption is recorded."
+    cancel_url = reverse_lazy("framework-list")
+
+    def get_initial(self):
+        return {"version": self.request.GET.get("version")}
+
+    def perform(self, form):
+        return framework_version_adopt(
+            actor=self.request.user,
+            version=form.cleaned_data["version"],
+            effective_from=form.effective_moment(),
+            note=form.cleaned_data["note"],
+        )
+
+    def get_success_url(self, saved=None):
+        return reverse("framework-list")
+
+
+def _querystring_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

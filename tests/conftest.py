@@ -128,3 +128,26 @@ def run_manage(*args: str, env: dict[str, str] | None = None, timeout: float = 1
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def frameworks(db):
+    """The shipped framework files, loaded, with RSP 1.0 then 2.2 in force as in the demo."""
+    import datetime as dt
+
+    from governance.audit import SYSTEM
+    from governance.framework_files import shipped_framework_files
+    from governance.models import FrameworkVersion
+    from governance.services import framework_files_load, framework_version_adopt
+
+    framework_files_load(actor=SYSTEM, paths=shipped_framework_files())
+    versions = {
+        v.version: v for v in FrameworkVersion.objects.filter(framework__slug="anthropic-rsp")
+    }
+    for version, start in (("1.0", "2023-09-19"), ("2.2", "2025-05-14")):
+        framework_version_adopt(
+            actor=SYSTEM,
+            version=versions[version],
+            effective_from=dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC),
+        )
+    return versions

@@ -1,6 +1,11 @@
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+
+from governance.choices import SnapshotStage
+from governance.models import AIModel, Snapshot, SnapshotIdentifier
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -23,3 +28,31 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in extracted))
+
+
+class AIModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AIModel
+
+    name = factory.Sequence(lambda n: f"Model {n}")
+    family = "Frontier"
+    developer = "Acme AI"
+
+
+class SnapshotFactory(factory.django.DjangoModelFactory):
+    """A snapshot; `SnapshotFactory(external_ids=["acme/x"])` adds identifiers."""
+
+    class Meta:
+        model = Snapshot
+        skip_postgeneration_save = True
+
+    model = factory.SubFactory(AIModelFactory)
+    name = factory.Sequence(lambda n: f"snapshot-{n}")
+    stage = SnapshotStage.POST_TRAINED
+    training_compute_flop = 1e25
+    created_on = dt.date(2026, 5, 1)
+
+    @factory.post_generation
+    def external_ids(self, create, extracted, **kwargs):
+        for identifier in extracted or []:
+            SnapshotIdentifier.objects.create(snapshot=self, identifier=identifier)

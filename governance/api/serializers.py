@@ -1,8 +1,22 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from ..models import AuditEvent
+from ..models import (
+    AIModel,
+    AuditEvent,
+    CadenceRule,
+    CapabilityThreshold,
+    Framework,
+    FrameworkAdoption,
+    FrameworkVersion,
+    GovernanceRule,
+    SafeguardCriterion,
+    SafeguardStandard,
+    SafetyLevel,
+    Snapshot,
+)
 from ..permissions import is_read_only, user_roles
+from ..selectors import UNASSESSED
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -52,3 +66,238 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_read_only(self, user) -> bool:
         return is_read_only(user)
+
+
+# Frameworks (read-only: a framework changes only by loading a new version file)
+
+
+class SafetyLevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SafetyLevel
+        fields = ["id", "code", "name", "rank", "description"]
+
+
+class SafeguardCriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SafeguardCriterion
+        fields = ["code", "text"]
+
+
+class SafeguardStandardSerializer(serializers.ModelSerializer):
+    level = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    criteria = SafeguardCriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SafeguardStandard
+        fields = ["id", "code", "name", "level", "kind", "description", "criteria"]
+
+
+class ScoringRuleSerializer(serializers.Serializer):
+    task_pass_min_successes = serializers.IntegerField(allow_null=True)
+    task_pass_attempts = serializers.IntegerField(allow_null=True)
+    aggregate = serializers.CharField(source="score_aggregate")
+    direction = serializers.CharField(source="score_direction")
+    warning_level = serializers.FloatField(allow_null=True)
+    crossing_level = serializers.FloatField()
+    note = serializers.CharField(source="scoring_note")
+    summary = serializers.SerializerMethodField()
+
+    def get_summary(self, threshold) -> str:
+        return threshold.scoring_rule.describe()
+
+
+class CapabilityThresholdSerializer(serializers.ModelSerializer):
+    required_level = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    required_safeguards = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    scoring = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CapabilityThreshold
+        fields = [
+            "id",
+            "code",
+            "name",
+            "domain",
+            "kind",
+            "definition",
+            "response",
+            "required_level",
+            "required_safeguards",
+            "scoring",
+        ]
+
+    def get_scoring(self, threshold) -> dict | None:
+        if threshold.scoring_rule is None:
+            return None
+        return ScoringRuleSerializer(threshold).data
+
+
+class CadenceRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CadenceRule
+        fields = ["name", "compute_multiple", "months", "note"]
+
+
+class GovernanceRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GovernanceRule
+        fields = [
+            "decision",
+            "description",
+            "deciders",
+            "advisers",
+            "must_inform",
+            "deadline_days",
+            "renewal_months",
+        ]
+
+
+class FrameworkVersionSummarySerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    supersedes = serializers.SlugRelatedField(slug_field="version", read_only=True)
+
+    class Meta:
+        model = FrameworkVersion
+        fields = [
+            "id",
+            "framework",
+            "version",
+            "effective_date",
+            "supersedes",
+            "source_url",
+            "source_file",
+            "source_sha256",
+            "loaded_at",
+        ]
+
+
+class FrameworkVersionSerializer(FrameworkVersionSummarySerializer):
+    levels = SafetyLevelSerializer(many=True, read_only=True)
+    safeguards = SafeguardStandardSerializer(many=True, read_only=True)
+    thresholds = CapabilityThresholdSerializer(many=True, read_only=True)
+    cadence = CadenceRuleSerializer(source="cadence_rules", many=True, read_only=True)
+    governance = GovernanceRuleSerializer(source="governance_rules", many=True, read_only=True)
+
+    class Meta(FrameworkVersionSummarySerializer.Meta):
+        fields = [
+            *FrameworkVersionSummarySerializer.Meta.fields,
+            "changelog",
+            "notes",
+            "safety_buffer_compute_multiple",
+            "levels",
+            "safeguards",
+            "thresholds",
+            "cadence",
+            "governance",
+        ]
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    versions = FrameworkVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Framework
+        fields = ["id", "slug", "organisation", "name", "description", "versions"]
+
+
+class FrameworkAdoptionSerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(
+        source="version.framework", slug_field="slug", queryset=Framework.objects.all()
+    )
+    version = serializers.CharField(source="version.version", max_length=30)
+    version_id = serializers.IntegerField(source="version.pk", read_only=True)
+    adopted_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = FrameworkAdoption
+        fields = [
+            "id",
+            "framework",
+            "version",
+            "version_id",
+            "effective_from",
+            "note",
+            "adopted_by",
+            "created_at",
+        ]
+        read_only_fields = ["adopted_by", "created_at"]
+
+    def validate(self, attrs):
+        found = FrameworkVersion.objects.filter(
+            framework=attrs["version"]["framework"], version=attrs["version"]["version"]
+        ).first()
+        if found is None:
+            raise serializers.ValidationError(
+                {"version": f"No version {attrs['version']['version']} of this framework."}
+            )
+        attrs["version"] = found
+        return attrs
+
+
+# Model registry
+
+
+class AIModelSerializer(serializers.ModelSerializer):
+    current_level = serializers.SerializerMethodField()
+    snapshot_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = AIModel
+        fields = [
+            "id",
+            "name",
+            "family",
+            "developer",
+            "description",
+            "current_level",
+            "snapshot_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_current_level(self, model) -> str:
+        return model.current_level.code if model.current_level_id else UNASSESSED.lower()
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    model_name = serializers.CharField(source="model.name", read_only=True)
+    external_ids = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        max_length=50,
+        write_only=True,
+        help_text="Names eval systems use for this snapshot, unique across snapshots.",
+    )
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "model",
+            "model_name",
+            "name",
+            "stage",
+            "training_compute_flop",
+            "effective_compute_flop",
+            "created_on",
+            "deployment_status",
+            "comprehensively_assessed_on",
+            "description",
+            "external_ids",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness is checked by the service, which names the clashing snapshot.
+        validators = []
+
+    def to_representation(self, snapshot):
+        data = super().to_representation(snapshot)
+        data["external_ids"] = [item.identifier for item in snapshot.identifiers.all()]
+        return data
+
+    def validate_model(self, model):
+        if self.instance is not None and model != self.instance.model:
+            raise serializers.ValidationError("A snapshot cannot move to another model.")
+        return model

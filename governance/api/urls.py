@@ -5,10 +5,17 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 
+app_name = "api"
+
 router = DefaultRouter()
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+router.register("frameworks", views.FrameworkViewSet, basename="framework")
+router.register("framework-versions", views.FrameworkVersionViewSet, basename="frameworkversion")
+router.register("framework-adoptions", views.FrameworkAdoptionViewSet, basename="frameworkadoption")
+router.register("models", views.AIModelViewSet, basename="aimodel")
+router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 
 urlpatterns = [
-    path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/", views.MeView.as_view(), name="me"),
     path("", include(router.urls)),
 ]

@@ -1,16 +1,44 @@
-from rest_framework import generics, viewsets
-from rest_framework.permissions import IsAuthenticated
+import datetime as dt
 
-from ..filters import AuditEventFilter
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from ..choices import Role
+from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
+from ..models import Framework
 from ..permissions import AUDIT_READERS, api_roles
-from ..selectors import audit_events_list
-from .serializers import AuditEventSerializer, MeSerializer
+from ..selectors import (
+    ai_models_list,
+    audit_events_list,
+    framework_adoptions,
+    framework_version_in_force,
+    framework_versions_detailed,
+    snapshot_by_identifier,
+    snapshots_list,
+)
+from ..services import (
+    ai_model_create,
+    ai_model_delete,
+    ai_model_update,
+    framework_version_adopt,
+    snapshot_create,
+    snapshot_delete,
+    snapshot_update,
+)
+from . import serializers
 
 
 class MeView(generics.RetrieveAPIView):
     """The signed-in user, with roles: clients use it to show only what the user may do."""
 
-    serializer_class = MeSerializer
+    serializer_class = serializers.MeSerializer
     permission_classes = [IsAuthenticated]
 
     def get_object(self):
@@ -20,7 +48,136 @@ class MeView(generics.RetrieveAPIView):
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit log, newest first. Filters match the Audit page."""
 
-    serializer_class = AuditEventSerializer
+    serializer_class = serializers.AuditEventSerializer
     permission_classes = [api_roles(read=AUDIT_READERS)]
     filterset_class = AuditEventFilter
     queryset = audit_events_list()
+
+
+class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
+    """Safety frameworks with every loaded version nested (levels, safeguards, thresholds,
+    cadence, decision rules). Read-only: a framework changes by loading a new version file."""
+
+    serializer_class = serializers.FrameworkSerializer
+    filterset_fields = ["slug", "organisation"]
+
+    def get_queryset(self):
+        return Framework.objects.prefetch_related(
+            Prefetch("versions", queryset=framework_versions_detailed())
+        )
+
+
+class FrameworkVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.FrameworkVersionSerializer
+    queryset = framework_versions_detailed()
+    filterset_fields = ["framework__slug", "version"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "at", OpenApiTypes.DATETIME, description="Moment to ask about; default: now."
+            )
+        ]
+    )
+    @action(detail=False, methods=["get"], url_path="in-force")
+    def in_force(self, request):
+        """The version the organisation had in force at `at` (default now)."""
+        at = _parse_moment(request.query_params.get("at"))
+        version = framework_version_in_force(at)
+        if version is None:
+            raise NotFound("No framework version was in force at that moment.")
+        return Response(self.get_serializer(self.get_queryset().get(pk=version.pk)).data)
+
+
+def _parse_moment(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    moment = parse_datetime(text)
+    if moment is None and (day := parse_date(text)) is not None:
+        moment = dt.datetime.combine(day, dt.time.max)
+    if moment is None:
+        raise ValidationError({"at": [f"{text!r} is not a date or an ISO 8601 date-time."]})
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class FrameworkAdoptionViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """The organisation's policy history: which framework version is in force from when.
+    Adopting a version directly is the RSO's."""
+
+    serializer_class = serializers.FrameworkAdoptionSerializer
+    permission_classes = [api_roles(write=[Role.RSO])]
+    queryset = framework_adoptions()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = framework_version_adopt(
+            actor=self.request.user,
+            version=data["version"],
+            effective_from=data["effective_from"],
+            note=data.get("note", ""),
+        )
+
+
+class AIModelViewSet(viewsets.ModelViewSet):
+    """AI models. Safety staff register and edit them; every role reads."""
+
+    serializer_class = serializers.AIModelSerializer
+    permission_classes = [api_roles(write=[Role.SAFETY_STAFF])]
+    filterset_class = AIModelFilter
+    queryset = ai_models_list()
+
+    def perform_create(self, serializer):
+        model = ai_model_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=model.pk)
+
+    def perform_update(self, serializer):
+        ai_model_update(
+            actor=self.request.user, model=serializer.instance, **serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        ai_model_delete(actor=self.request.user, model=instance)
+
+
+class SnapshotViewSet(viewsets.ModelViewSet):
+    """Snapshots of models, with the external identifiers eval systems use for them."""
+
+    serializer_class = serializers.SnapshotSerializer
+    permission_classes = [api_roles(write=[Role.SAFETY_STAFF])]
+    filterset_class = SnapshotFilter
+    queryset = snapshots_list()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        snapshot = snapshot_create(actor=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=snapshot.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("model", None)
+        snapshot_update(actor=self.request.user, snapshot=serializer.instance, **data)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        snapshot_delete(actor=self.request.user, snapshot=instance)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "identifier", OpenApiTypes.STR, required=True, description="e.g. mockllm/model"
+            )
+        ]
+    )
+    @action(detail=False, methods=["get"])
+    def lookup(self, request):
+        """The snapshot an eval system's model name refers to."""
+        identifier = request.query_params.get("identifier", "").strip()
+        if not identifier:
+            raise ValidationError({"identifier": "Give the external identifier to look up."})
+        snapshot = snapshot_by_identifier(identifier)
+        if snapshot is None:
+            raise NotFound(f"No snapshot is known as {identifier!r}.")
+        return Response(self.get_serializer(snapshot).data)

@@ -7,6 +7,7 @@ recorded by FrameworkAdoption.
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from ..choices import SafeguardKind, ScoreAggregate, ScoreDirection, ThresholdKind
 from ..scoring import ScoringRule
@@ -57,6 +58,9 @@ class FrameworkVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.framework} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("framework-version-detail", args=[self.pk])
 
 
 class SafetyLevel(models.Model):

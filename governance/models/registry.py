@@ -1,10 +1,19 @@
 """The model registry: AI models, their snapshots, and the names eval systems use for them."""
 
+import math
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from ..choices import DeploymentStatus, SnapshotStage
 from .frameworks import SafetyLevel
+
+
+def validate_finite(value: float) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValidationError("Enter a finite number of FLOP.")
 
 
 class AIModel(models.Model):
@@ -28,6 +37,9 @@ class AIModel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("model-detail", args=[self.pk])
+
 
 class Snapshot(models.Model):
     """One set of weights of a model at a stage of training, with its compute."""
@@ -38,13 +50,13 @@ class Snapshot(models.Model):
     training_compute_flop = models.FloatField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_finite],
         help_text="Training compute in FLOP, e.g. 3e25.",
     )
     effective_compute_flop = models.FloatField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), validate_finite],
         help_text="Effective compute (counting algorithmic progress); training compute if blank.",
     )
     created_on = models.DateField()
@@ -76,6 +88,9 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.name} / {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("model-detail", args=[self.model_id])
 
     @property
     def compute_for_cadence(self) -> float | None:

@@ -65,7 +65,7 @@ def test_require_role_names_the_missing_role(make_user):
 
 def test_auditor_is_refused_any_post_but_logout(client_for):
     client = client_for(Role.AUDITOR)
-    response = client.post(reverse("api-me"))
+    response = client.post(reverse("api:me"))
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
     assert client.post(reverse("logout")).status_code == 302
@@ -74,4 +74,4 @@ def test_auditor_is_refused_any_post_but_logout(client_for):
 def test_user_without_role_sees_no_audit_log(client_for):
     client = client_for()
     assert client.get(reverse("audit-list")).status_code == 403
-    assert client.get(reverse("auditevent-list")).status_code == 403
+    assert client.get(reverse("api:auditevent-list")).status_code == 403

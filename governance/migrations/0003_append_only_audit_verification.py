@@ -34,6 +34,6 @@ def drop_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("governance", "0003_frameworks_and_registry")]
+    dependencies = [("governance", "0002_roles_and_append_only_audit")]
 
     operations = [migrations.RunPython(add_trigger, drop_trigger)]

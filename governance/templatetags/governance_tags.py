@@ -1,0 +1,34 @@
+"""Small display helpers for the pages."""
+
+from django import template
+
+from ..choices import Role
+
+register = template.Library()
+
+
+@register.filter
+def flop(value) -> str:
+    """1.2e25 -> "1.2 × 10²⁵ FLOP"; blank stays a dash."""
+    if value is None or value == "":
+        return "—"
+    mantissa, _, exponent = f"{float(value):.3g}".partition("e")
+    if not exponent:
+        return f"{mantissa} FLOP"
+    superscript = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa} × 10{superscript} FLOP"
+
+
+@register.filter
+def multiple(value) -> str:
+    return "—" if value is None else f"{value:.2g}×"
+
+
+@register.filter
+def role_labels(codes) -> str:
+    return ", ".join(Role(code).label for code in codes or []) or "—"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
