@@ -48,12 +48,14 @@ class Snapshot(models.Model):
     name = models.CharField(max_length=200)
     stage = models.CharField(max_length=30, choices=SnapshotStage.choices)
     training_compute_flop = models.FloatField(
+        "training compute (FLOP)",
         null=True,
         blank=True,
         validators=[MinValueValidator(0), validate_finite],
         help_text="Training compute in FLOP, e.g. 3e25.",
     )
     effective_compute_flop = models.FloatField(
+        "effective compute (FLOP)",
         null=True,
         blank=True,
         validators=[MinValueValidator(0), validate_finite],

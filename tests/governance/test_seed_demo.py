@@ -50,3 +50,14 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("seed_demo")
     assert get_user_model().objects.count() == 0
+
+
+def test_seed_demo_loads_frameworks_adopts_the_rsp_and_registers_sample_models(debug_on):
+    from governance.models import AIModel, FrameworkVersion
+    from governance.selectors import framework_version_in_force, snapshot_by_identifier
+
+    call_command("seed_demo")
+    assert FrameworkVersion.objects.count() == 4
+    assert str(framework_version_in_force()) == "Anthropic Responsible Scaling Policy v2.2"
+    assert set(AIModel.objects.values_list("name", flat=True)) == {"Frontier X", "Helper S"}
+    assert snapshot_by_identifier("mockllm/model").model.name == "Helper S"

@@ -49,3 +49,30 @@ def test_safety_staff_has_no_audit_link(http_server, chromium):
     nav = page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="Audit log").count() == 0
     assert "Register models and snapshots" in page.content()
+
+
+def test_safety_staff_registers_a_snapshot_and_sees_errors_first(http_server, chromium):
+    page = chromium.new_page()
+    _sign_in(page, http_server, "safety")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Models").click()
+    page.get_by_role("link", name="Frontier X").click()
+    page.get_by_role("link", name="Add snapshot").click()
+    page.get_by_label("Name").fill("fx-browser")
+    page.get_by_label("Stage").select_option("post_trained")
+    page.get_by_label("Training compute (FLOP)").fill("-5")
+    page.get_by_label("Created on").fill("2026-10-01")
+    page.get_by_label("External identifiers").fill("mockllm/model")
+    page.get_by_role("button", name="Save").click()
+    assert "greater than or equal to 0" in page.content()
+
+    page.get_by_label("Training compute (FLOP)").fill("6e25")
+    page.get_by_role("button", name="Save").click()
+    assert "already names snapshot" in page.content()
+
+    page.get_by_label("External identifiers").fill("acme/fx-browser")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{http_server}/models/*/")
+    assert "Snapshot registered." in page.content()
+    assert "6 × 10²⁵ FLOP" in page.content()
+    assert "6×" in page.content()  # over the assessed checkpoint of 1e25
+    page.screenshot(path=str(ARTIFACTS / "model-detail.png"), full_page=True)
