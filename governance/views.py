@@ -85,6 +85,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["duties"] = [(Role(role).label, ROLE_DUTIES[role]) for role in roles]
         context["recent_activity"] = audit_events_for_user(user)
+        context["version_in_force"] = framework_version_in_force()
         if can_view_audit_log(user):
             context["audit_verification"] = audit_verification_latest()
             context["show_audit_status"] = True

@@ -17,6 +17,7 @@ from ..models import (
 )
 from ..permissions import is_read_only, user_roles
 from ..selectors import UNASSESSED
+from ..services.registry import MODEL_FIELDS, SNAPSHOT_FIELDS
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -245,10 +246,7 @@ class AIModelSerializer(serializers.ModelSerializer):
         model = AIModel
         fields = [
             "id",
-            "name",
-            "family",
-            "developer",
-            "description",
+            *MODEL_FIELDS,
             "current_level",
             "snapshot_count",
             "created_at",
@@ -276,14 +274,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "id",
             "model",
             "model_name",
-            "name",
-            "stage",
-            "training_compute_flop",
-            "effective_compute_flop",
-            "created_on",
-            "deployment_status",
-            "comprehensively_assessed_on",
-            "description",
+            *SNAPSHOT_FIELDS,
             "external_ids",
             "created_at",
             "updated_at",

@@ -12,41 +12,41 @@ ROLE_GROUPS = [
     "auditor",
 ]
 
+# One function refuses changes for every append-only table; each table gets its own trigger.
 REFUSE_FUNCTION = """
-CREATE OR REPLACE FUNCTION governance_auditevent_refuse_change() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION governance_refuse_change() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION USING
-        MESSAGE = 'governance_auditevent is append-only: ' || TG_OP || ' refused',
+        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
         ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 """
-CREATE_TRIGGER = """
-CREATE TRIGGER governance_auditevent_append_only
-BEFORE UPDATE OR DELETE ON governance_auditevent
-FOR EACH ROW EXECUTE FUNCTION governance_auditevent_refuse_change();
-"""
-DROP_TRIGGER = """
-DROP TRIGGER IF EXISTS governance_auditevent_append_only ON governance_auditevent;
-DROP FUNCTION IF EXISTS governance_auditevent_refuse_change();
-"""
+
+
+def append_only_trigger(table: str) -> migrations.RunPython:
+    """A migration operation that makes `table` refuse UPDATE and DELETE on PostgreSQL."""
+    create = f"""
+        CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+        FOR EACH ROW EXECUTE FUNCTION governance_refuse_change();
+    """
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(REFUSE_FUNCTION)
+            schema_editor.execute(create)
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def create_groups(apps, schema_editor):
     group_model = apps.get_model("auth", "Group")
     for name in ROLE_GROUPS:
         group_model.objects.get_or_create(name=name)
-
-
-def add_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REFUSE_FUNCTION)
-        schema_editor.execute(CREATE_TRIGGER)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_TRIGGER)
 
 
 class Migration(migrations.Migration):
@@ -57,5 +57,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create_groups, migrations.RunPython.noop),
-        migrations.RunPython(add_trigger, drop_trigger),
+        append_only_trigger("governance_auditevent"),
     ]

@@ -1,39 +1,15 @@
 """Make the audit checks append-only on PostgreSQL too: they anchor later checks."""
 
+import importlib
+
 from django.db import migrations
 
-REFUSE_FUNCTION = """
-CREATE OR REPLACE FUNCTION governance_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION USING
-        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
-        ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-"""
-CREATE_TRIGGER = """
-CREATE TRIGGER governance_auditverification_append_only
-BEFORE UPDATE OR DELETE ON governance_auditverification
-FOR EACH ROW EXECUTE FUNCTION governance_refuse_change();
-"""
-DROP_TRIGGER = """
-DROP TRIGGER IF EXISTS governance_auditverification_append_only ON governance_auditverification;
-DROP FUNCTION IF EXISTS governance_refuse_change();
-"""
-
-
-def add_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REFUSE_FUNCTION)
-        schema_editor.execute(CREATE_TRIGGER)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_TRIGGER)
+append_only_trigger = importlib.import_module(
+    "governance.migrations.0002_roles_and_append_only_audit"
+).append_only_trigger
 
 
 class Migration(migrations.Migration):
     dependencies = [("governance", "0002_roles_and_append_only_audit")]
 
-    operations = [migrations.RunPython(add_trigger, drop_trigger)]
+    operations = [append_only_trigger("governance_auditverification")]

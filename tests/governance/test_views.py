@@ -196,3 +196,8 @@ def test_auditor_post_to_a_page_gets_the_styled_403(client_for):
     assert response.status_code == 403
     assert "read-only" in response.content.decode()
     assert "<nav" in response.content.decode()
+
+
+def test_home_page_names_the_policy_in_force(client_for, frameworks):
+    content = client_for(Role.TRUSTEE).get(reverse("home")).content.decode()
+    assert "Anthropic Responsible Scaling Policy v2.2" in content
