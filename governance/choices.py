@@ -58,3 +58,17 @@ class DeploymentStatus(models.TextChoices):
     LIMITED = "limited", "Limited external access"
     GENERAL = "general", "Generally available"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ThresholdOutcome(models.TextChoices):
+    """What an evaluation shows about a threshold, from least to most severe. Inconclusive
+    counts as crossed until shown otherwise (the policy's default rule)."""
+
+    BELOW = "below", "Below"
+    WARNING = "warning", "Warning"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+    CROSSED = "crossed", "Crossed"
+
+    @property
+    def severity(self) -> int:
+        return list(ThresholdOutcome).index(self)

@@ -82,7 +82,7 @@ class SnapshotFilter(django_filters.FilterSet):
     model = django_filters.NumberFilter(field_name="model_id")
     stage = django_filters.ChoiceFilter(choices=SnapshotStage.choices)
     external_id = django_filters.CharFilter(
-        field_name="identifiers__identifier", label="External identifier"
+        field_name="identifiers__identifier", lookup_expr="iexact", label="External identifier"
     )
 
     class Meta:

@@ -30,7 +30,6 @@ class SnapshotForm(forms.ModelForm):
         fields = SNAPSHOT_FIELDS
         widgets = {
             "created_on": _DATE,
-            "comprehensively_assessed_on": _DATE,
             "description": forms.Textarea(attrs={"rows": 3}),
             "training_compute_flop": forms.TextInput(attrs={"inputmode": "decimal"}),
             "effective_compute_flop": forms.TextInput(attrs={"inputmode": "decimal"}),

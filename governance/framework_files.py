@@ -4,6 +4,7 @@ cross-references, and say exactly what is wrong (file, field, why) when a file i
 import datetime as dt
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,20 @@ def shipped_framework_files() -> list[Path]:
     )
 
 
-def _plain(value: Any) -> Any:
-    """YAML turns unquoted dates into date objects; the schema expects ISO strings."""
+def _plain(name: str, value: Any, path: str = "") -> Any:
+    """YAML turns unquoted dates into date objects (the schema expects ISO strings) and reads
+    .nan/.inf as numbers, which no field may hold."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {
+            key: _plain(name, item, f"{path}.{key}" if path else str(key))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_plain(name, item, f"{path}[{n}]") for n, item in enumerate(value)]
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FrameworkFileError(name, path or "(document)", "must be a finite number")
     return value
 
 
@@ -76,9 +83,10 @@ def parse_framework_file(name: str, content: bytes) -> FrameworkFile:
             data = yaml.safe_load(content)
     except (ValueError, yaml.YAMLError) as error:
         raise FrameworkFileError(name, "(file)", f"not valid YAML/JSON: {error}") from None
+    # JSON's NaN/Infinity too.
     if not isinstance(data, dict):
         raise FrameworkFileError(name, "(document)", "must be a mapping of fields")
-    data = _plain(data)
+    data = _plain(name, data)
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         raise FrameworkFileError(name, _field_path(error.absolute_path), error.message)

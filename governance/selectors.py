@@ -118,7 +118,7 @@ def snapshots_list() -> QuerySet[Snapshot]:
 
 
 def snapshot_by_identifier(identifier: str) -> Snapshot | None:
-    return snapshots_list().filter(identifiers__identifier=identifier).first()
+    return snapshots_list().filter(identifiers__identifier__iexact=identifier).first()
 
 
 def ai_model_search(queryset: QuerySet[AIModel], text: str) -> QuerySet[AIModel]:

@@ -124,6 +124,7 @@ class CapabilityThresholdSerializer(serializers.ModelSerializer):
             "response",
             "required_level",
             "required_safeguards",
+            "warning_description",
             "scoring",
         ]
 
@@ -145,9 +146,11 @@ class GovernanceRuleSerializer(serializers.ModelSerializer):
         fields = [
             "decision",
             "description",
+            "proposers",
             "deciders",
             "advisers",
             "must_inform",
+            "escalate_to",
             "deadline_days",
             "renewal_months",
         ]
@@ -275,11 +278,12 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "model",
             "model_name",
             *SNAPSHOT_FIELDS,
+            "comprehensively_assessed_on",
             "external_ids",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["comprehensively_assessed_on", "created_at", "updated_at"]
         # Uniqueness is checked by the service, which names the clashing snapshot.
         validators = []
 

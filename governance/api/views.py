@@ -92,9 +92,12 @@ class FrameworkVersionViewSet(viewsets.ReadOnlyModelViewSet):
 def _parse_moment(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    moment = parse_datetime(text)
-    if moment is None and (day := parse_date(text)) is not None:
-        moment = dt.datetime.combine(day, dt.time.max)
+    try:
+        moment = parse_datetime(text)
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = dt.datetime.combine(day, dt.time.max)
+    except ValueError:  # well-formed but impossible, e.g. 2025-02-30
+        moment = None
     if moment is None:
         raise ValidationError({"at": [f"{text!r} is not a date or an ISO 8601 date-time."]})
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

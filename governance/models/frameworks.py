@@ -144,6 +144,9 @@ class CapabilityThreshold(models.Model):
     kind = models.CharField(max_length=20, choices=ThresholdKind.choices)
     definition = models.TextField()
     response = models.TextField(blank=True, help_text="What the policy says to do when crossed.")
+    warning_description = models.TextField(
+        blank=True, help_text="The warning sign (yellow line, alert threshold) in words."
+    )
     required_level = models.ForeignKey(
         SafetyLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="thresholds"
     )
@@ -212,9 +215,13 @@ class GovernanceRule(models.Model):
     )
     decision = models.CharField(max_length=60)
     description = models.TextField(blank=True)
+    proposers = models.JSONField(default=list, blank=True)
     deciders = models.JSONField(default=list, help_text="Roles that must all decide.")
     advisers = models.JSONField(default=list, blank=True)
     must_inform = models.JSONField(default=list, blank=True)
+    escalate_to = models.JSONField(
+        default=list, blank=True, help_text="Who decides when the matter concerns a decider."
+    )
     deadline_days = models.PositiveIntegerField(null=True, blank=True)
     renewal_months = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField()

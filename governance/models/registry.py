@@ -5,6 +5,7 @@ import math
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from ..choices import DeploymentStatus, SnapshotStage
@@ -112,6 +113,10 @@ class SnapshotIdentifier(models.Model):
 
     class Meta:
         ordering = ["identifier"]
+        constraints = [
+            # Eval systems do not agree on case; "Acme/X" and "acme/x" must be one snapshot.
+            models.UniqueConstraint(Lower("identifier"), name="snapshot_identifier_iunique")
+        ]
 
     def __str__(self) -> str:
         return self.identifier

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..audit import Actor, AuditActor, audit_record
@@ -66,6 +66,14 @@ def _load_one(actor: Actor, file: FrameworkFile) -> LoadOutcome:
             "description": doc["framework"].get("description", ""),
         },
     )
+    for key in ("organisation", "name"):
+        if doc["framework"][key] != getattr(framework, key):
+            raise FrameworkFileError(
+                file.name,
+                f"framework.{key}",
+                f"{file.slug} is already loaded as {getattr(framework, key)!r}; "
+                "a new version cannot rename it",
+            )
     supersedes = None
     if doc.get("supersedes"):
         supersedes = FrameworkVersion.objects.filter(
@@ -76,6 +84,12 @@ def _load_one(actor: Actor, file: FrameworkFile) -> LoadOutcome:
                 file.name,
                 "supersedes",
                 f"version {doc['supersedes']} of {file.slug} is not loaded; load it first",
+            )
+        if supersedes.effective_date > dt.date.fromisoformat(doc["effective_date"]):
+            raise FrameworkFileError(
+                file.name,
+                "supersedes",
+                f"version {supersedes.version} took effect later than this one",
             )
     version = FrameworkVersion.objects.create(
         framework=framework,
@@ -147,6 +161,7 @@ def _create_contents(version: FrameworkVersion, doc: dict) -> None:
             kind=item["kind"],
             definition=item["definition"],
             response=item.get("response", ""),
+            warning_description=item.get("warning", ""),
             required_level=levels.get(item.get("required_level")),
             position=position,
             task_pass_min_successes=task_pass.get("min_successes"),
@@ -176,9 +191,11 @@ def _create_contents(version: FrameworkVersion, doc: dict) -> None:
             version=version,
             decision=item["decision"],
             description=item.get("description", ""),
+            proposers=item.get("proposers", []),
             deciders=item["deciders"],
             advisers=item.get("advisers", []),
             must_inform=item.get("must_inform", []),
+            escalate_to=item.get("escalate_to", []),
             deadline_days=item.get("deadline_days"),
             renewal_months=item.get("renewal_months"),
             position=position,
@@ -200,6 +217,11 @@ def framework_version_adopt(
         require_role(
             actor, Role.RSO, message="Only the Responsible Scaling Officer adopts a policy."
         )
+        # The past is on the record: a person can only put a version in force from now on.
+        if effective_from < timezone.now() - dt.timedelta(minutes=5):
+            raise ValidationError(
+                {"effective_from": "A version can be put in force from now on, not in the past."}
+            )
     if effective_from.date() < version.effective_date:
         raise ValidationError(
             {
@@ -213,12 +235,18 @@ def framework_version_adopt(
         raise ValidationError(
             {"effective_from": "Another version is already adopted from that exact moment."}
         )
-    adoption = FrameworkAdoption.objects.create(
-        version=version,
-        effective_from=effective_from,
-        note=note,
-        adopted_by=None if isinstance(actor, AuditActor) else actor,
-    )
+    try:
+        with transaction.atomic():
+            adoption = FrameworkAdoption.objects.create(
+                version=version,
+                effective_from=effective_from,
+                note=note,
+                adopted_by=None if isinstance(actor, AuditActor) else actor,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"effective_from": "Another version is already adopted from that exact moment."}
+        ) from None
     audit_record(
         actor=actor,
         action="framework_version.adopted",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 
 from ..audit import Actor, AuditActor, audit_record, fields_snapshot
 from ..choices import Role
@@ -21,9 +21,11 @@ SNAPSHOT_FIELDS = (
     "effective_compute_flop",
     "created_on",
     "deployment_status",
-    "comprehensively_assessed_on",
     "description",
 )
+# Set by comprehensive assessments (and seed data), never typed in by a person: it moves the
+# cadence baseline.
+SYSTEM_SNAPSHOT_FIELDS = (*SNAPSHOT_FIELDS, "comprehensively_assessed_on")
 _IDENTIFIER = re.compile(r"^\S{1,300}$")
 
 
@@ -110,11 +112,12 @@ def _validate_identifiers(identifiers: Iterable[str], snapshot: Snapshot | None)
         if not _IDENTIFIER.match(identifier):
             message = f"{identifier!r} is not an identifier (1-300 characters, no spaces)."
             raise ValidationError({"external_ids": message})
-        if identifier not in cleaned:
+        if identifier.lower() not in {known.lower() for known in cleaned}:
             cleaned.append(identifier)
-    taken = SnapshotIdentifier.objects.filter(identifier__in=cleaned).select_related(
-        "snapshot__model"
-    )
+    clashes = Q()
+    for identifier in cleaned:
+        clashes |= Q(identifier__iexact=identifier)
+    taken = SnapshotIdentifier.objects.filter(clashes).select_related("snapshot__model")
     if snapshot is not None:
         taken = taken.exclude(snapshot=snapshot)
     for clash in taken:
@@ -125,7 +128,9 @@ def _validate_identifiers(identifiers: Iterable[str], snapshot: Snapshot | None)
 
 
 def _set_identifiers(snapshot: Snapshot, identifiers: list[str]) -> None:
-    snapshot.identifiers.exclude(identifier__in=identifiers).delete()
+    SnapshotIdentifier.objects.filter(snapshot=snapshot).exclude(
+        identifier__in=identifiers
+    ).delete()
     existing = set(snapshot.identifiers.values_list("identifier", flat=True))
     try:
         with transaction.atomic():
@@ -140,8 +145,22 @@ def _set_identifiers(snapshot: Snapshot, identifiers: list[str]) -> None:
         ) from None
 
 
+def _snapshot_fields(actor: Actor) -> tuple[str, ...]:
+    return SYSTEM_SNAPSHOT_FIELDS if isinstance(actor, AuditActor) else SNAPSHOT_FIELDS
+
+
+def _check_snapshot_name(snapshot: Snapshot) -> None:
+    clash = Snapshot.objects.filter(model_id=snapshot.model_id, name=snapshot.name)
+    if snapshot.pk:
+        clash = clash.exclude(pk=snapshot.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"name": f"{snapshot.model} already has a snapshot named {snapshot.name!r}."}
+        )
+
+
 def _snapshot_state(snapshot: Snapshot) -> dict[str, Any]:
-    state = fields_snapshot(snapshot, ("model", *SNAPSHOT_FIELDS))
+    state = fields_snapshot(snapshot, ("model", *SYSTEM_SNAPSHOT_FIELDS))
     state["external_ids"] = sorted(snapshot.identifiers.values_list("identifier", flat=True))
     return state
 
@@ -152,7 +171,8 @@ def snapshot_create(
 ) -> Snapshot:
     _require_registry_writer(actor)
     snapshot = Snapshot(model=model)
-    _apply(snapshot, fields, SNAPSHOT_FIELDS)
+    _apply(snapshot, fields, _snapshot_fields(actor))
+    _check_snapshot_name(snapshot)
     identifiers = _validate_identifiers(external_ids, None)
     _save_validated(snapshot)
     _set_identifiers(snapshot, identifiers)
@@ -169,7 +189,8 @@ def snapshot_update(
     _require_registry_writer(actor)
     snapshot = Snapshot.objects.select_for_update().select_related("model").get(pk=snapshot.pk)
     before = _snapshot_state(snapshot)
-    changed = _apply(snapshot, changes, SNAPSHOT_FIELDS)
+    changed = _apply(snapshot, changes, _snapshot_fields(actor))
+    _check_snapshot_name(snapshot)
     if changed:
         _save_validated(snapshot, update_fields=[*changed, "updated_at"])
     if external_ids is not None:

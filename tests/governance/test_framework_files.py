@@ -70,6 +70,8 @@ def variant(**changes) -> dict:
 
 
 def test_every_shipped_file_is_valid():
+    for path in shipped_framework_files():
+        parse_framework_file(path.name, path.read_bytes())  # raises on any problem
     names = [path.name for path in shipped_framework_files()]
     assert names == [
         "anthropic-rsp-1.0.yaml",
@@ -273,3 +275,32 @@ def test_missing_file_is_named(tmp_path):
 def test_parse_accepts_unquoted_yaml_dates():
     content = yaml.safe_dump(MINIMAL).replace("'2026-01-01'", "2026-01-01").encode()
     assert parse_framework_file("x.yaml", content).document["effective_date"] == "2026-01-01"
+
+
+def test_non_finite_numbers_are_refused_naming_the_field(tmp_path):
+    path = tmp_path / "nan.yaml"
+    path.write_text(yaml.safe_dump(MINIMAL).replace("crossing_level: 0.4", "crossing_level: .nan"))
+    with pytest.raises(FrameworkFileError) as refused:
+        framework_files_load(actor=SYSTEM, paths=[path])
+    assert refused.value.field == "thresholds[0].scoring.crossing_level"
+    assert "finite" in refused.value.reason
+
+
+def test_a_new_version_cannot_rename_the_framework(tmp_path):
+    framework_files_load(actor=SYSTEM, paths=[write(tmp_path, MINIMAL)])
+    renamed = variant(version="2", framework__organisation="Totally Different Org")
+    with pytest.raises(FrameworkFileError, match="framework.organisation"):
+        framework_files_load(actor=SYSTEM, paths=[write(tmp_path, renamed, "v2.yaml")])
+
+
+def test_a_version_cannot_supersede_a_later_one(tmp_path):
+    framework_files_load(actor=SYSTEM, paths=[write(tmp_path, MINIMAL)])
+    older = variant(version="0.9", supersedes="1", effective_date="2020-01-01")
+    with pytest.raises(FrameworkFileError, match="took effect later than this one"):
+        framework_files_load(actor=SYSTEM, paths=[write(tmp_path, older, "v09.yaml")])
+
+
+def test_fsf_thresholds_carry_their_alert_threshold_in_words():
+    framework_files_load(actor=SYSTEM, paths=shipped_framework_files())
+    ccl = CapabilityThreshold.objects.get(code="CBRN uplift 1")
+    assert "alert threshold" in ccl.warning_description

@@ -99,3 +99,12 @@ def test_adopt_framework_command(frameworks, capsys):
         call_command("adopt_framework", "openai-preparedness", "9", "--from", "2027-06-01")
     with pytest.raises(CommandError, match="not a date"):
         call_command("adopt_framework", "openai-preparedness", "2", "--from", "soon")
+
+
+def test_a_person_cannot_backdate_which_version_was_in_force(frameworks, make_user):
+    gdm = FrameworkVersion.objects.get(framework__slug="google-deepmind-fsf")
+    with pytest.raises(ValidationError, match="not in the past"):
+        framework_version_adopt(
+            actor=make_user(Role.RSO), version=gdm, effective_from=at("2025-03-01T00:00")
+        )
+    assert framework_version_in_force(at("2025-04-01T00:00")).version == "1.0"

@@ -1,8 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from governance.audit import SYSTEM
 from governance.choices import Role
 from governance.models import AuditEvent, Snapshot
 from tests.factories import AIModelFactory, SnapshotFactory
@@ -205,8 +208,9 @@ def test_version_in_force_endpoint(client_for, frameworks):
     assert client.get(url, {"at": "2024-06-01"}).json()["version"] == "1.0"
     assert client.get(url).json()["version"] == "2.2"
     assert client.get(url, {"at": "2020-01-01"}).status_code == 404
-    bad = client.get(url, {"at": "tomorrowish"})
-    assert bad.status_code == 400 and "at" in bad.json()
+    for bad_moment in ("tomorrowish", "2025-02-30", "2025-13-01T00:00:00", "2025-01-01T25:00:00"):
+        bad = client.get(url, {"at": bad_moment})
+        assert bad.status_code == 400 and "at" in bad.json(), bad_moment
 
 
 def test_adoption_api_rso_only_and_unknown_framework_is_400(client_for, frameworks):
@@ -244,18 +248,57 @@ def _query_count(client, url) -> int:
 def test_list_endpoints_query_count_does_not_grow_with_rows(client_for, frameworks, tmp_path, name):
     import yaml
 
-    from governance.audit import SYSTEM
-    from governance.services import framework_files_load
+    from governance.services import framework_files_load, framework_version_adopt
     from tests.governance.test_framework_files import MINIMAL
 
     client = client_for(Role.AUDITOR)
-    SnapshotFactory(external_ids=["a/1"])
+    levels = list(frameworks["2.2"].levels.all())
+    SnapshotFactory(external_ids=["a/1"], model__current_level=levels[0])
     few = _query_count(client, reverse(name))
     for n in range(6):
-        SnapshotFactory(external_ids=[f"b/{n}", f"c/{n}"])
+        # Every related object a row shows, set and different, so an N+1 would show.
+        SnapshotFactory(external_ids=[f"b/{n}", f"c/{n}"], model__current_level=levels[n % 4])
+        framework_version_adopt(
+            actor=SYSTEM,
+            version=frameworks["1.0"],
+            effective_from=dt.datetime(2030 + n, 1, 1, tzinfo=dt.UTC),
+        )
         path = tmp_path / f"lab-{n}.yaml"
         path.write_text(
             yaml.safe_dump({**MINIMAL, "framework": {**MINIMAL["framework"], "slug": f"lab-{n}"}})
         )
         framework_files_load(actor=SYSTEM, paths=[path])
     assert _query_count(client, reverse(name)) == few
+
+
+def test_comprehensive_assessment_date_is_not_writable_by_people(client_for):
+    snapshot = SnapshotFactory()
+    response = client_for(Role.SAFETY_STAFF).patch(
+        reverse("api:snapshot-detail", args=[snapshot.pk]),
+        {"comprehensively_assessed_on": "2026-01-01"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    snapshot.refresh_from_db()
+    assert snapshot.comprehensively_assessed_on is None
+
+
+def test_duplicate_snapshot_name_is_a_name_field_error(client_for):
+    existing = SnapshotFactory(name="fx-1")
+    response = post(
+        client_for(Role.SAFETY_STAFF), "api:snapshot-list", {**SNAPSHOT, "model": existing.model.pk}
+    )
+    assert response.status_code == 400
+    assert "already has a snapshot named" in response.json()["name"][0]
+
+
+def test_external_identifiers_ignore_case(client_for):
+    SnapshotFactory(external_ids=["Acme/X"])
+    response = post(
+        client_for(Role.SAFETY_STAFF),
+        "api:snapshot-list",
+        {**SNAPSHOT, "model": AIModelFactory().pk, "external_ids": ["acme/x"]},
+    )
+    assert response.status_code == 400
+    lookup = client_for(Role.AUDITOR).get(reverse("api:snapshot-lookup"), {"identifier": "ACME/x"})
+    assert lookup.status_code == 200

@@ -216,3 +216,9 @@ def test_system_actor_may_seed_the_registry():
     model = ai_model_create(actor=SYSTEM, name="Seeded", developer="Acme AI")
     assert AuditEvent.objects.get().actor_label == "system"
     assert model.pk
+
+
+def test_people_cannot_set_the_comprehensive_assessment_date(staff):
+    with pytest.raises(ValidationError) as refused:
+        new_snapshot(staff, AIModelFactory(), comprehensively_assessed_on=dt.date(2026, 1, 1))
+    assert "comprehensively_assessed_on" in refused.value.message_dict

@@ -1,0 +1,198 @@
+"""Inspect AI eval logs: `.json` (streamed, so large logs are never held whole in memory) and
+`.eval` (a zip with one member per sample). Each sample is one task; its epochs are attempts."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from ..choices import LogFormat, LogStatus
+from .base import (
+    LogHeader,
+    LogParseError,
+    ParsedLog,
+    ParsedSample,
+    loads_lenient,
+    nan_to_none,
+    parse_time,
+    score_value,
+)
+from .nan_filter import NaNAsNull
+from .zipzstd import EvalZip
+
+_EVAL_KEY = re.compile(rb'"eval"\s*:\s*\{')
+_HEAD_BYTES = 1 << 20
+_TOP_LEVEL = {"status", "eval", "plan", "results", "stats", "error"}
+_STATUSES = {status.value for status in LogStatus}
+
+
+def header_from_eval(eval_spec: dict[str, Any], fmt: LogFormat) -> LogHeader:
+    if not isinstance(eval_spec, dict) or not eval_spec.get("model") or not eval_spec.get("task"):
+        raise LogParseError("the Inspect log's `eval` section lacks `model` or `task`")
+    return LogHeader(
+        format=fmt,
+        model_name=str(eval_spec["model"]),
+        task_names=(str(eval_spec["task"]),),
+        natural_id=str(eval_spec.get("eval_id") or ""),
+    )
+
+
+def sniff_json(path: Path) -> LogHeader:
+    """Read only the `eval` section near the top of a `.json` log."""
+    with path.open("rb") as file:
+        head = file.read(_HEAD_BYTES)
+    match = _EVAL_KEY.search(head)
+    if match is None:
+        raise LogParseError("the Inspect log has no `eval` section in its first megabyte")
+    text = head[match.end() - 1 :].decode("utf-8", errors="replace")
+    try:
+        eval_spec, _ = json.JSONDecoder(parse_constant=lambda _: None).raw_decode(text)
+    except ValueError as error:
+        raise LogParseError(
+            f"the Inspect log's `eval` section is not valid JSON: {error}"
+        ) from None
+    return header_from_eval(eval_spec, LogFormat.INSPECT_JSON)
+
+
+def sniff_eval(path: Path) -> LogHeader:
+    with EvalZip(path) as archive:
+        spec = _eval_zip_header(archive)
+    return header_from_eval(spec.get("eval"), LogFormat.INSPECT_EVAL)
+
+
+def _eval_zip_header(archive: EvalZip) -> dict[str, Any]:
+    names = set(archive.names())
+    if "header.json" in names:
+        return loads_lenient(archive.read("header.json"), "header.json")
+    if "_journal/start.json" in names:
+        start = loads_lenient(archive.read("_journal/start.json"), "_journal/start.json")
+        return {**start, "status": LogStatus.STARTED}
+    raise LogParseError("the .eval file has neither header.json nor _journal/start.json")
+
+
+def _sample(raw: dict[str, Any]) -> ParsedSample:
+    if "id" not in raw or "epoch" not in raw:
+        raise LogParseError("a sample lacks its `id` or `epoch`")
+    scores = raw.get("scores") or {}
+    values = {
+        str(name): score_value(score.get("value") if isinstance(score, dict) else score)
+        for name, score in scores.items()
+    }
+    try:
+        epoch = int(raw["epoch"])
+    except (TypeError, ValueError):
+        raise LogParseError(f"sample {raw['id']!r} has a non-numeric epoch") from None
+    return ParsedSample(task=str(raw["id"]), epoch=epoch, values=values)
+
+
+def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample]) -> ParsedLog:
+    eval_spec = top.get("eval") or {}
+    plan = top.get("plan") or {}
+    results = top.get("results") or {}
+    stats = top.get("stats") or {}
+    config = eval_spec.get("config") or {}
+    status = str(top.get("status") or "")
+    if status not in _STATUSES:
+        raise LogParseError(f"unknown Inspect log status {status!r}")
+    headline = (results.get("headline") or {}).get("scorer")
+    names = [s.get("name") for s in results.get("scores") or [] if isinstance(s, dict)]
+    names += [s.get("name") for s in eval_spec.get("scorers") or [] if isinstance(s, dict)]
+    score_names = list(dict.fromkeys(name for name in [headline, *names] if name))
+    error = top.get("error") or {}
+    return ParsedLog(
+        header=header,
+        status=LogStatus(status),
+        started_at=parse_time(stats.get("started_at")),
+        completed_at=parse_time(stats.get("completed_at")),
+        total_samples=results.get("total_samples"),
+        completed_samples=results.get("completed_samples"),
+        elicitation=nan_to_none(
+            {
+                "epochs": config.get("epochs"),
+                "epochs_reducer": config.get("epochs_reducer"),
+                "solver_plan": [
+                    {"solver": step.get("solver"), "params": step.get("params") or {}}
+                    for step in plan.get("steps") or []
+                ],
+                "generation_config": {
+                    **(eval_spec.get("model_generate_config") or {}),
+                    **(plan.get("config") or {}),
+                },
+                "model_args": eval_spec.get("model_args") or {},
+                "task_args": eval_spec.get("task_args") or {},
+                "sandbox": eval_spec.get("sandbox"),
+                "limits": {
+                    key: config.get(key)
+                    for key in ("message_limit", "token_limit", "time_limit", "working_limit")
+                    if config.get(key) is not None
+                },
+                "inspect_version": (eval_spec.get("packages") or {}).get("inspect_ai"),
+            }
+        ),
+        score_names=score_names,
+        samples=samples,
+        error=str(error.get("message", "")) if isinstance(error, dict) else str(error),
+    )
+
+
+def parse_eval(path: Path) -> ParsedLog:
+    with EvalZip(path) as archive:
+        top = _eval_zip_header(archive)
+        header = header_from_eval(top.get("eval"), LogFormat.INSPECT_EVAL)
+        samples = [
+            _sample(loads_lenient(archive.read(name), name))
+            for name in archive.names()
+            if name.startswith("samples/") and name.endswith(".json")
+        ]
+    return _finish(header, top, samples)
+
+
+def parse_json(path: Path) -> ParsedLog:
+    """Stream the log: keep the top-level sections and, of each sample, only id, epoch, scores."""
+    top: dict[str, Any] = {}
+    samples: list[ParsedSample] = []
+    building_key, builder = None, None
+    sample: dict[str, Any] | None = None
+    try:
+        with path.open("rb") as raw:
+            for prefix, event, value in ijson.parse(NaNAsNull(raw), use_float=True):
+                if builder is not None:
+                    builder.event(event, value)
+                    if prefix == building_key and event in ("end_map", "end_array"):
+                        if sample is not None:
+                            sample["scores"] = builder.value
+                        else:
+                            top[building_key] = builder.value
+                        building_key, builder = None, None
+                    continue
+                if prefix == "samples.item":
+                    if event == "start_map":
+                        sample = {}
+                    elif event == "end_map":
+                        samples.append(_sample(sample))
+                        sample = None
+                    continue
+                if sample is not None:
+                    if prefix in ("samples.item.id", "samples.item.epoch") and event in (
+                        "string",
+                        "number",
+                    ):
+                        sample[prefix.rsplit(".", 1)[1]] = value
+                    elif prefix == "samples.item.scores" and event == "start_map":
+                        building_key, builder = prefix, ijson.ObjectBuilder()
+                        builder.event(event, value)
+                    continue
+                if prefix in _TOP_LEVEL:
+                    if event in ("start_map", "start_array"):
+                        building_key, builder = prefix, ijson.ObjectBuilder()
+                        builder.event(event, value)
+                    elif event not in ("end_map", "end_array"):
+                        top[prefix] = value
+    except ijson.JSONError as error:
+        raise LogParseError(f"the Inspect log is not valid JSON (truncated?): {error}") from None
+    if "eval" not in top:
+        raise LogParseError("the Inspect log has no `eval` section")
+    header = header_from_eval(top["eval"], LogFormat.INSPECT_JSON)
+    return _finish(header, top, samples)

@@ -1,0 +1,68 @@
+"""Read members of an Inspect `.eval` file: a zip whose members are zstd-compressed (method 93)
+in current Inspect versions, which Python's zipfile cannot decompress by itself."""
+
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import zstandard
+
+from .base import LogParseError
+
+ZSTD = 93
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+
+
+class EvalZip:
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise LogParseError(f"not a readable .eval (zip) file: {error}") from None
+        self._file = path.open("rb")
+
+    def __enter__(self) -> "EvalZip":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zip.close()
+        self._file.close()
+
+    def names(self) -> list[str]:
+        return self._zip.namelist()
+
+    def read(self, name: str) -> bytes:
+        try:
+            info = self._zip.getinfo(name)
+        except KeyError:
+            raise LogParseError(f"the .eval file has no member {name!r}") from None
+        if info.compress_type != ZSTD:
+            try:
+                return self._zip.read(info)
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
+                raise LogParseError(f"member {name!r} is corrupt: {error}") from None
+        data = self._read_zstd(info)
+        if zlib.crc32(data) != info.CRC:
+            raise LogParseError(f"member {name!r} is corrupt (checksum mismatch)")
+        return data
+
+    def _read_zstd(self, info: zipfile.ZipInfo) -> bytes:
+        self._file.seek(info.header_offset)
+        header = self._file.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
+            raise LogParseError(f"member {info.filename!r} is truncated or corrupt")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        self._file.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+        compressed = self._file.read(info.compress_size)
+        if len(compressed) != info.compress_size:
+            raise LogParseError(f"member {info.filename!r} is truncated")
+        try:
+            return zstandard.ZstdDecompressor().decompressobj().decompress(compressed)
+        except zstandard.ZstdError as error:
+            raise LogParseError(f"member {info.filename!r} is corrupt: {error}") from None
