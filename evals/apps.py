@@ -3,4 +3,30 @@ from django.apps import AppConfig
 
 class EvalsConfig(AppConfig):
     name = "evals"
-    verbose_name = "Evals"
+    verbose_name = "Evaluations"
+
+    def ready(self) -> None:
+        from governance import navigation, panels
+        from governance.permissions import can_read
+
+        from . import schema, selectors  # noqa: F401 - schema registers the token scheme
+        from .views import EVAL_ADMINS
+
+        navigation.register(navigation.NavItem("Eval runs", "evals:run-list", order=20))
+        navigation.register(navigation.NavItem("Ingestions", "evals:ingestion-list", order=30))
+        navigation.register(navigation.NavItem("Suites", "evals:suite-list", order=40))
+        navigation.register(
+            navigation.NavItem(
+                "Eval systems",
+                "evals:system-list",
+                order=50,
+                visible_to=lambda user: can_read(user, EVAL_ADMINS),
+            )
+        )
+        panels.register_model_panel(
+            panels.ModelPanel(
+                template="evals/model_panel.html",
+                context=lambda model: {"standings": selectors.model_threshold_standings(model)},
+                order=10,
+            )
+        )

@@ -1,1 +1,262 @@
-"""Models of the evals app (filled by later issues)."""
+"""Evaluations: the systems that post results, the suites that map logs to thresholds, each
+ingestion of a log, the run it produced, and how the run scores against the policy."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from governance.choices import ScoreAggregate, ScoreDirection, ThresholdOutcome
+from governance.models import AIModel, CapabilityThreshold, FrameworkVersion, Snapshot
+
+from .choices import IngestionStatus, LogFormat, LogStatus
+
+
+class EvalSystem(models.Model):
+    """A machine client that posts eval results with a bearer token, within its scope."""
+
+    name = models.CharField(max_length=100, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    # Only a SHA-256 of the token is kept; the token itself is shown once.
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=12, help_text="The token's first characters.")
+    token_created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    all_models = models.BooleanField(default=False, help_text="May post for every model.")
+    allowed_models = models.ManyToManyField(AIModel, blank=True, related_name="eval_systems")
+    all_suites = models.BooleanField(default=False, help_text="May post for every suite.")
+    allowed_suites = models.ManyToManyField("EvalSuite", blank=True, related_name="eval_systems")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evals:system-detail", args=[self.pk])
+
+
+class EvalSuite(models.Model):
+    """A set of eval tasks that measures capability thresholds; logs are matched to it by the
+    task names they carry."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    task_names = models.JSONField(
+        default=list, help_text="Task names that identify this suite in logs (Inspect, lm-eval)."
+    )
+    thresholds = models.ManyToManyField(
+        CapabilityThreshold,
+        blank=True,
+        related_name="eval_suites",
+        help_text="What it measures, in each framework version; the one in force is used.",
+    )
+    score_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Scorer (Inspect) or metric (lm-eval) to use; blank: the log's headline one.",
+    )
+    success_score = models.FloatField(
+        default=1.0, help_text="An attempt succeeds when its score is at least this."
+    )
+    # Optional override of the threshold's rule, same fields as a framework file's `scoring`.
+    scoring_override = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ingestion(models.Model):
+    """One posted log, written to disk and to this row before any work is queued."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        max_length=20,
+        choices=IngestionStatus.choices,
+        default=IngestionStatus.QUEUED,
+        db_index=True,
+    )
+    eval_system = models.ForeignKey(
+        EvalSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="ingestions"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    format = models.CharField(max_length=20, choices=LogFormat.choices)
+    file_name = models.CharField(max_length=300)
+    file_path = models.CharField(max_length=500, help_text="Relative to MEDIA_ROOT.")
+    file_size = models.PositiveBigIntegerField()
+    content_sha256 = models.CharField(max_length=64, unique=True)
+    # NULL, not "", where absent: the unique constraints must not treat two absences as equal.
+    natural_id = models.CharField(max_length=250, null=True, blank=True, unique=True)  # noqa: DJ001
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    model_name = models.CharField(max_length=300, help_text="As the log names it.")
+    task_names = models.JSONField(default=list)
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="ingestions")
+    suite = models.ForeignKey(
+        EvalSuite, null=True, blank=True, on_delete=models.PROTECT, related_name="ingestions"
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "eval_system",
+                "idempotency_key",
+                name="ingestion_idempotency_key_unique",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evals:ingestion-detail", args=[self.pk])
+
+
+class EvalRun(models.Model):
+    """The results of one eval on one snapshot, as stored from an ingested log."""
+
+    ingestion = models.OneToOneField(Ingestion, on_delete=models.PROTECT, related_name="run")
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="eval_runs")
+    suite = models.ForeignKey(
+        EvalSuite, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    eval_system = models.ForeignKey(
+        EvalSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    framework_version = models.ForeignKey(
+        FrameworkVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="eval_runs",
+        help_text="The version in force at the run's time.",
+    )
+    source_format = models.CharField(max_length=20, choices=LogFormat.choices)
+    log_status = models.CharField(max_length=20, choices=LogStatus.choices)
+    log_error = models.TextField(blank=True)
+    task_name = models.CharField(max_length=300, blank=True)
+    model_name = models.CharField(max_length=300)
+    score_name = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    total_samples = models.PositiveIntegerField(null=True, blank=True)
+    completed_samples = models.PositiveIntegerField(null=True, blank=True)
+    epochs = models.PositiveIntegerField(null=True, blank=True)
+    helpful_only = models.BooleanField(default=False)
+    elicitation = models.JSONField(default=dict)
+    unmapped = models.BooleanField(
+        default=False, help_text="No suite matches the log's task: nothing to score against."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name or self.source_format} on {self.snapshot}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evals:run-detail", args=[self.pk])
+
+    @property
+    def run_time(self):
+        return self.started_at or self.completed_at or self.created_at
+
+
+class TaskResult(models.Model):
+    """One task of a run: its attempts and successes, or a task-level score."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="task_results")
+    name = models.CharField(max_length=300)
+    attempts = models.PositiveIntegerField(default=0)
+    successes = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0, help_text="Attempts without a usable score.")
+    score = models.FloatField(null=True, blank=True, help_text="Mean attempt score, or metric.")
+
+    class Meta:
+        ordering = ["run_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "name"], name="task_result_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleScore(models.Model):
+    """One attempt (sample, epoch) of a task: kept compact, written in bulk."""
+
+    task_result = models.ForeignKey(TaskResult, on_delete=models.CASCADE, related_name="samples")
+    epoch = models.PositiveIntegerField()
+    value = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["task_result_id", "epoch"]
+
+    def __str__(self) -> str:
+        return f"{self.task_result_id}#{self.epoch}={self.value}"
+
+
+class ThresholdEvaluation(models.Model):
+    """How one run scores against one threshold, under the framework version in force at the
+    run's time. Recorded with the numbers and the reason."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="evaluations")
+    threshold = models.ForeignKey(
+        CapabilityThreshold, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="evaluations")
+    outcome = models.CharField(max_length=20, choices=ThresholdOutcome.choices, db_index=True)
+    value = models.FloatField(null=True, blank=True)
+    tasks_total = models.PositiveIntegerField()
+    tasks_passed = models.PositiveIntegerField()
+    tasks_undetermined = models.PositiveIntegerField()
+    aggregate = models.CharField(max_length=30, choices=ScoreAggregate.choices)
+    direction = models.CharField(max_length=10, choices=ScoreDirection.choices)
+    warning_level = models.FloatField(null=True, blank=True)
+    crossing_level = models.FloatField()
+    min_successes = models.PositiveIntegerField(null=True, blank=True)
+    attempts_required = models.PositiveIntegerField(null=True, blank=True)
+    rule_source = models.CharField(max_length=20, help_text="threshold or suite override")
+    reason = models.TextField()
+    task_passes = models.JSONField(default=dict, help_text="Task name -> passed (or null).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "threshold"], name="evaluation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold.code}: {self.outcome}"
+
+
+__all__ = [
+    "EvalRun",
+    "EvalSuite",
+    "EvalSystem",
+    "Ingestion",
+    "SampleScore",
+    "TaskResult",
+    "ThresholdEvaluation",
+]

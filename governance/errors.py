@@ -2,7 +2,10 @@
 
 
 class DomainError(Exception):
-    """A request that breaks a rule of the policy or of a workflow (HTTP 400)."""
+    """A request that breaks a rule of the policy or of a workflow (HTTP 400 unless a subclass
+    says otherwise)."""
+
+    status_code = 400
 
 
 class TransitionNotAllowed(DomainError):

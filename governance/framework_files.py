@@ -155,16 +155,38 @@ def _check_threshold(name, where, threshold, levels, safeguard_codes) -> None:
     scoring = threshold.get("scoring")
     if not scoring:
         return
-    where = f"{where}.scoring"
     if threshold["kind"] == ThresholdKind.ONGOING_ASSESSMENT:
-        raise FrameworkFileError(name, where, "an ongoing assessment has no crossing rule")
+        raise FrameworkFileError(
+            name, f"{where}.scoring", "an ongoing assessment has no crossing rule"
+        )
+    check_scoring(name, f"{where}.scoring", scoring)
+
+
+_SCORING_VALIDATOR = jsonschema.Draft202012Validator(
+    {**_VALIDATOR.schema["$defs"]["scoring"], "$defs": _VALIDATOR.schema["$defs"]}
+)
+
+
+def validate_scoring(scoring: Any, where: str = "scoring") -> dict[str, Any]:
+    """A scoring rule given on its own (an eval suite's override), checked like one in a file."""
+    error = jsonschema.exceptions.best_match(_SCORING_VALIDATOR.iter_errors(scoring))
+    if error is not None:
+        field = _field_path(error.absolute_path)
+        raise FrameworkFileError(where, field if field != "(document)" else "", error.message)
+    check_scoring(where, "", scoring)
+    return scoring
+
+
+def check_scoring(name: str, where: str, scoring: dict[str, Any]) -> None:
+    """What the schema cannot say about a scoring rule."""
+    prefix = f"{where}." if where else ""
     task_pass = scoring.get("task_pass")
     if scoring["aggregate"] == ScoreAggregate.FRACTION_OF_TASKS_PASSED and not task_pass:
         raise FrameworkFileError(
-            name, f"{where}.task_pass", "fraction_of_tasks_passed needs a per-task pass rule"
+            name, f"{prefix}task_pass", "fraction_of_tasks_passed needs a per-task pass rule"
         )
     if task_pass and task_pass["min_successes"] > task_pass["attempts"]:
-        raise FrameworkFileError(name, f"{where}.task_pass.min_successes", "cannot exceed attempts")
+        raise FrameworkFileError(name, f"{prefix}task_pass.min_successes", "cannot exceed attempts")
     warning = scoring.get("warning_level")
     crossing = scoring["crossing_level"]
     if warning is not None:
@@ -172,7 +194,7 @@ def _check_threshold(name, where, threshold, levels, safeguard_codes) -> None:
         if (higher and warning >= crossing) or (not higher and warning <= crossing):
             raise FrameworkFileError(
                 name,
-                f"{where}.warning_level",
+                f"{prefix}warning_level",
                 "the warning level must trip before the crossing level "
                 f"({'below' if higher else 'above'} {crossing})",
             )

@@ -166,6 +166,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media"), doc="Where uploaded files are kept."))
+EVAL_LOG_MAX_BYTES = env_int(
+    "EVAL_LOG_MAX_BYTES", 200 * 1024 * 1024, doc="Largest eval log accepted, in bytes (413 above)."
+)
+# Native JSON results come in the request body, which Django holds in memory: keep it bounded.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "EVAL_JSON_MAX_BYTES", 20 * 1024 * 1024, doc="Largest JSON request body, in bytes."
+)
 
 # Email: the console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env("EMAIL_HOST", doc="SMTP server; unset prints emails to the console.")
@@ -208,6 +215,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, doc="Session lifeti
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an anonymous API call is told 401 with how to authenticate.
+        "evals.auth.EvalSystemTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["governance.permissions.IsReader"],
@@ -221,11 +230,19 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "RSP Governance API",
     "DESCRIPTION": "Models, evaluations, ASL determinations and governance records.",
     "VERSION": "1",
+    # 3.1 speaks JSON Schema 2020-12, the dialect of the native result schema.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets used by more than one field get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LogFormatEnum": "evals.choices.LogFormat",
+        "ThresholdOutcomeEnum": "governance.choices.ThresholdOutcome",
+        "SnapshotStageEnum": "governance.choices.SnapshotStage",
+    },
 }
 
 # Celery: without a broker every task runs in-process, so the embedded setup needs no Redis.
@@ -243,8 +260,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, doc="Hard task limit, seconds.")
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up within seconds when the broker is down: the work is in the database
+# already, and the sweep queues it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+INGESTION_REQUEUE_AFTER = env_int(
+    "INGESTION_REQUEUE_AFTER", 120, doc="Seconds an ingestion may wait queued before re-queueing."
+)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-ingestions": {
+        "task": "evals.tasks.ingestions_sweep",
+        "schedule": env_int(
+            "INGESTION_SWEEP_INTERVAL", 60, doc="Seconds between sweeps for stuck ingestions."
+        ),
+    },
     "verify-audit-log": {
         "task": "governance.tasks.audit_log_verify",
         "schedule": env_int(

@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
+# One /api/v1/ namespace ("api:...") for every app's endpoints.
+API_V1 = [
+    path("", include("governance.api.urls")),
+    path("", include("evals.api.urls")),
+]
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
@@ -33,9 +39,10 @@ urlpatterns = [
         views.FrameworkAdoptionCreateView.as_view(),
         name="framework-adopt",
     ),
-    path("api/v1/", include("governance.api.urls")),
+    path("api/v1/", include((API_V1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("evals/", include("evals.urls")),
     path("admin/", admin.site.urls),
 ]
 

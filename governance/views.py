@@ -14,6 +14,7 @@ from .choices import Role
 from .filters import AIModelFilter, AuditEventFilter
 from .forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
 from .models import AIModel, AuditEvent, Snapshot
+from .panels import model_panels
 from .permissions import (
     AUDIT_READERS,
     RoleRequiredMixin,
@@ -107,7 +108,7 @@ class AuditEventListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["querystring"] = _querystring_without_page(self.request)
+        context["querystring"] = querystring_without_page(self.request)
         return context
 
 
@@ -184,7 +185,7 @@ class AIModelListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["querystring"] = _querystring_without_page(self.request)
+        context["querystring"] = querystring_without_page(self.request)
         context["can_edit"] = can_write(self.request.user, [Role.SAFETY_STAFF])
         return context
 
@@ -209,6 +210,7 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
                 framework_versions_detailed().get(pk=in_force.pk) if in_force else None
             ),
             can_edit=can_write(self.request.user, [Role.SAFETY_STAFF]),
+            panels=model_panels(model),
         )
         if can_view_audit_log(self.request.user):
             context["history"] = audit_events_for_registry_model(model, snapshots)
@@ -358,7 +360,7 @@ class FrameworkAdoptionCreateView(ServiceFormView):
         return reverse("framework-list")
 
 
-def _querystring_without_page(request) -> str:
+def querystring_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()

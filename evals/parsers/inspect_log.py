@@ -150,49 +150,42 @@ def parse_eval(path: Path) -> ParsedLog:
 
 
 def parse_json(path: Path) -> ParsedLog:
-    """Stream the log: keep the top-level sections and, of each sample, only id, epoch, scores."""
-    top: dict[str, Any] = {}
-    samples: list[ParsedSample] = []
-    building_key, builder = None, None
-    sample: dict[str, Any] | None = None
+    """Stream the log in two passes, never holding it whole: the top-level sections (which
+    Inspect writes before `samples`), then one sample at a time."""
     try:
+        top = _top_level_sections(path)
+        if "eval" not in top:
+            raise LogParseError("the Inspect log has no `eval` section")
+        header = header_from_eval(top["eval"], LogFormat.INSPECT_JSON)
         with path.open("rb") as raw:
-            for prefix, event, value in ijson.parse(NaNAsNull(raw), use_float=True):
-                if builder is not None:
-                    builder.event(event, value)
-                    if prefix == building_key and event in ("end_map", "end_array"):
-                        if sample is not None:
-                            sample["scores"] = builder.value
-                        else:
-                            top[building_key] = builder.value
-                        building_key, builder = None, None
-                    continue
-                if prefix == "samples.item":
-                    if event == "start_map":
-                        sample = {}
-                    elif event == "end_map":
-                        samples.append(_sample(sample))
-                        sample = None
-                    continue
-                if sample is not None:
-                    if prefix in ("samples.item.id", "samples.item.epoch") and event in (
-                        "string",
-                        "number",
-                    ):
-                        sample[prefix.rsplit(".", 1)[1]] = value
-                    elif prefix == "samples.item.scores" and event == "start_map":
-                        building_key, builder = prefix, ijson.ObjectBuilder()
-                        builder.event(event, value)
-                    continue
-                if prefix in _TOP_LEVEL:
-                    if event in ("start_map", "start_array"):
-                        building_key, builder = prefix, ijson.ObjectBuilder()
-                        builder.event(event, value)
-                    elif event not in ("end_map", "end_array"):
-                        top[prefix] = value
+            samples = [
+                _sample(item)
+                for item in ijson.items(NaNAsNull(raw), "samples.item", use_float=True)
+            ]
+        if top.get("status") == LogStatus.ERROR and "error" not in top:
+            with path.open("rb") as raw:
+                top["error"] = next(ijson.items(NaNAsNull(raw), "error", use_float=True), "")
     except ijson.JSONError as error:
         raise LogParseError(f"the Inspect log is not valid JSON (truncated?): {error}") from None
-    if "eval" not in top:
-        raise LogParseError("the Inspect log has no `eval` section")
-    header = header_from_eval(top["eval"], LogFormat.INSPECT_JSON)
     return _finish(header, top, samples)
+
+
+def _top_level_sections(path: Path) -> dict[str, Any]:
+    top: dict[str, Any] = {}
+    building_key, builder = None, None
+    with path.open("rb") as raw:
+        for prefix, event, value in ijson.parse(NaNAsNull(raw), use_float=True):
+            if builder is not None:
+                builder.event(event, value)
+                if prefix == building_key and event in ("end_map", "end_array"):
+                    top[building_key] = builder.value
+                    building_key, builder = None, None
+            elif prefix == "" and event == "map_key" and value == "samples":
+                break  # everything wanted comes before the samples
+            elif prefix in _TOP_LEVEL:
+                if event in ("start_map", "start_array"):
+                    building_key, builder = prefix, ijson.ObjectBuilder()
+                    builder.event(event, value)
+                else:
+                    top[prefix] = value
+    return top

@@ -10,7 +10,9 @@ from ..errors import DomainError
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        exc = exceptions.ValidationError({"detail": str(exc)})
+        response = drf_exception_handler(exceptions.ValidationError({"detail": str(exc)}), context)
+        response.status_code = exc.status_code
+        return response
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -1,11 +1,9 @@
-"""/api/v1/: the core app's endpoints."""
+"""The core app's endpoints, mounted at /api/v1/ in the project's `api` namespace."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from . import views
-
-app_name = "api"
 
 router = DefaultRouter()
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")

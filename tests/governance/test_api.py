@@ -76,3 +76,15 @@ def test_audit_events_api_query_count_does_not_grow_with_rows(client_for, make_u
     for _ in range(30):
         audit_record(actor=make_user(Role.CEO), action="load.many")  # 30 different actors
     assert queries() == few
+
+
+def test_openapi_schema_is_valid_and_has_no_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
+    )
+    schema = (tmp_path / "schema.yaml").read_text()
+    assert "/api/v1/ingestions/" in schema
+    assert "native/v1" in schema  # the native result format is documented
+    assert "evalSystemToken" in schema

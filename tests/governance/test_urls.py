@@ -29,7 +29,15 @@ def _concrete(route: str) -> str:
     route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: "json" if m[1] == "format" else "1", route)
     route = re.sub(
         r"<(?:(\w+):)?(\w+)>",
-        lambda m: ".json" if m[2] == "format" else "1" if m[1] in (None, "int") else "x",
+        lambda m: (
+            ".json"
+            if m[2] == "format"
+            else "1"
+            if m[1] in (None, "int")
+            else "00000000-0000-0000-0000-000000000001"
+            if m[1] == "uuid"
+            else "x"
+        ),
         route,
     )
     route = route.replace("^", "").replace("$", "").replace("/?", "/").replace("\\.", ".")

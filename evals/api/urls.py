@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("ingestions", views.IngestionViewSet, basename="ingestion")
+router.register("eval-runs", views.EvalRunViewSet, basename="evalrun")
+router.register("eval-suites", views.EvalSuiteViewSet, basename="evalsuite")
+router.register("eval-systems", views.EvalSystemViewSet, basename="evalsystem")
+
+urlpatterns = router.urls

@@ -1,0 +1,64 @@
+"""Named reads of the evals app."""
+
+from django.db.models import Max, Prefetch, QuerySet
+
+from governance.choices import ThresholdOutcome
+
+from .models import EvalRun, EvalSuite, EvalSystem, Ingestion, ThresholdEvaluation
+
+_SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
+
+
+def ingestions_list() -> QuerySet[Ingestion]:
+    return Ingestion.objects.select_related("snapshot__model", "suite", "eval_system", "run")
+
+
+def eval_runs_list() -> QuerySet[EvalRun]:
+    return (
+        EvalRun.objects.select_related(
+            "snapshot__model", "suite", "eval_system", "framework_version__framework", "ingestion"
+        )
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=ThresholdEvaluation.objects.select_related("threshold").order_by("id"),
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def eval_run_detail() -> QuerySet[EvalRun]:
+    return eval_runs_list().prefetch_related("task_results")
+
+
+def eval_suites_list() -> QuerySet[EvalSuite]:
+    return EvalSuite.objects.prefetch_related("thresholds__version__framework").order_by("name")
+
+
+def eval_systems_list() -> QuerySet[EvalSystem]:
+    return EvalSystem.objects.select_related("owner").prefetch_related(
+        "allowed_models", "allowed_suites"
+    )
+
+
+def model_threshold_standings(model) -> list[ThresholdEvaluation]:
+    """Per threshold, the most severe evaluation over all of the model's snapshots (a threshold
+    counts if met at any stage). Ties go to the latest."""
+    evaluations = (
+        ThresholdEvaluation.objects.filter(snapshot__model=model)
+        .select_related("threshold__version__framework", "snapshot", "run")
+        .order_by("threshold_id", "-created_at")
+    )
+    worst: dict[int, ThresholdEvaluation] = {}
+    for evaluation in evaluations:
+        current = worst.get(evaluation.threshold_id)
+        if current is None or _SEVERITY[evaluation.outcome] > _SEVERITY[current.outcome]:
+            worst[evaluation.threshold_id] = evaluation
+    return sorted(worst.values(), key=lambda e: (-_SEVERITY[e.outcome], e.threshold.code))
+
+
+def latest_run_at_by_model() -> dict[int, object]:
+    return dict(
+        EvalRun.objects.values_list("snapshot__model_id").annotate(latest=Max("created_at"))
+    )

@@ -1,0 +1,757 @@
+"""Writes of the evals app: eval systems and their tokens, suites, and the ingestion pipeline
+(submit, process, sweep). Every change is audited."""
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import shutil
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from governance.audit import Actor, AuditActor, audit_record, fields_snapshot
+from governance.choices import ActorType, Role, ScoreAggregate, ScoreDirection, SnapshotStage
+from governance.framework_files import FrameworkFileError, validate_scoring
+from governance.models import AIModel, CapabilityThreshold, Snapshot
+from governance.permissions import has_role
+from governance.scoring import ScoringRule, TaskAttempts, evaluate
+from governance.selectors import framework_version_in_force, snapshot_by_identifier
+
+from .choices import IngestionStatus, LogFormat, LogStatus
+from .errors import IdempotencyConflict, IngestionRefused, OutOfScope, Unresolvable
+from .models import (
+    EvalRun,
+    EvalSuite,
+    EvalSystem,
+    Ingestion,
+    SampleScore,
+    TaskResult,
+    ThresholdEvaluation,
+)
+from .parsers import LogParseError, ParsedLog, parse_log, sniff_log
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "rspg_"  # noqa: S105 - marks our tokens, so leaked ones are recognisable
+MAX_ATTEMPTS = 5
+
+
+# Eval systems and tokens
+
+
+def system_actor(system: EvalSystem) -> AuditActor:
+    return AuditActor(
+        type=ActorType.MACHINE,
+        label=f"eval system {system.name}",
+        ref=f"evals.evalsystem:{system.pk}",
+    )
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _require_eval_admin(actor: Actor) -> None:
+    if isinstance(actor, AuditActor):
+        return
+    if not (getattr(actor, "is_staff", False) or has_role(actor, Role.SAFETY_STAFF)):
+        raise PermissionDenied("Only safety staff and administrators manage eval systems.")
+
+
+SYSTEM_FIELDS = ("name", "description", "is_active", "all_models", "all_suites")
+
+
+def _system_state(system: EvalSystem) -> dict[str, Any]:
+    state = fields_snapshot(system, SYSTEM_FIELDS)
+    state["allowed_models"] = sorted(system.allowed_models.values_list("name", flat=True))
+    state["allowed_suites"] = sorted(system.allowed_suites.values_list("name", flat=True))
+    return state
+
+
+@transaction.atomic
+def eval_system_create(
+    *,
+    actor: Actor,
+    name: str,
+    description: str = "",
+    all_models: bool = False,
+    all_suites: bool = False,
+    allowed_models: Iterable[AIModel] = (),
+    allowed_suites: Iterable[EvalSuite] = (),
+) -> tuple[EvalSystem, str]:
+    """Create a machine client. Returns the token, which is never stored or shown again."""
+    _require_eval_admin(actor)
+    token = _new_token()
+    system = EvalSystem(
+        name=name.strip(),
+        description=description,
+        all_models=all_models,
+        all_suites=all_suites,
+        owner=None if isinstance(actor, AuditActor) else actor,
+        token_hash=token_hash(token),
+        token_prefix=token[: len(TOKEN_PREFIX) + 4],
+        token_created_at=timezone.now(),
+    )
+    system.full_clean()
+    system.save()
+    system.allowed_models.set(allowed_models)
+    system.allowed_suites.set(allowed_suites)
+    audit_record(
+        actor=actor, action="eval_system.created", target=system, after=_system_state(system)
+    )
+    return system, token
+
+
+@transaction.atomic
+def eval_system_update(
+    *,
+    actor: Actor,
+    system: EvalSystem,
+    allowed_models: Iterable[AIModel] | None = None,
+    allowed_suites: Iterable[EvalSuite] | None = None,
+    **changes: Any,
+) -> EvalSystem:
+    _require_eval_admin(actor)
+    system = EvalSystem.objects.select_for_update().get(pk=system.pk)
+    before = _system_state(system)
+    unknown = set(changes) - set(SYSTEM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    for name, value in changes.items():
+        setattr(system, name, value)
+    system.full_clean()
+    system.save()
+    if allowed_models is not None:
+        system.allowed_models.set(allowed_models)
+    if allowed_suites is not None:
+        system.allowed_suites.set(allowed_suites)
+    after = _system_state(system)
+    if after != before:
+        audit_record(
+            actor=actor, action="eval_system.updated", target=system, before=before, after=after
+        )
+    return system
+
+
+@transaction.atomic
+def eval_system_rotate_token(*, actor: Actor, system: EvalSystem) -> str:
+    """Replace the token: the old one stops working at once. Also lifts a revocation."""
+    _require_eval_admin(actor)
+    system = EvalSystem.objects.select_for_update().get(pk=system.pk)
+    token = _new_token()
+    system.token_hash = token_hash(token)
+    system.token_prefix = token[: len(TOKEN_PREFIX) + 4]
+    system.token_created_at = timezone.now()
+    system.revoked_at = None
+    system.save(update_fields=["token_hash", "token_prefix", "token_created_at", "revoked_at"])
+    audit_record(actor=actor, action="eval_system.token_rotated", target=system)
+    return token
+
+
+@transaction.atomic
+def eval_system_revoke(*, actor: Actor, system: EvalSystem) -> EvalSystem:
+    _require_eval_admin(actor)
+    system = EvalSystem.objects.select_for_update().get(pk=system.pk)
+    if system.revoked_at is None:
+        system.revoked_at = timezone.now()
+        system.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="eval_system.token_revoked", target=system)
+    return system
+
+
+def eval_system_record_use(system: EvalSystem) -> None:
+    """Note the last use, at most once a minute, without a lock or an audit event."""
+    now = timezone.now()
+    if system.last_used_at is None or now - system.last_used_at > dt.timedelta(minutes=1):
+        EvalSystem.objects.filter(pk=system.pk).update(last_used_at=now)
+        system.last_used_at = now
+
+
+# Suites
+
+SUITE_FIELDS = (
+    "name",
+    "description",
+    "task_names",
+    "score_name",
+    "success_score",
+    "scoring_override",
+)
+
+
+def _clean_suite(suite: EvalSuite) -> None:
+    names = suite.task_names
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ValidationError({"task_names": "Give a list of task names."})
+    suite.task_names = list(dict.fromkeys(name.strip() for name in names))
+    for other in EvalSuite.objects.exclude(pk=suite.pk).only("name", "task_names"):
+        shared = set(other.task_names) & set(suite.task_names)
+        if shared:
+            raise ValidationError(
+                {"task_names": f"{', '.join(sorted(shared))} already identify suite {other.name}."}
+            )
+    if suite.scoring_override is not None:
+        try:
+            validate_scoring(suite.scoring_override, "scoring_override")
+        except FrameworkFileError as error:
+            raise ValidationError({"scoring_override": f"{error.field}: {error.reason}"}) from None
+    if not 0 < suite.success_score <= 1:
+        raise ValidationError({"success_score": "Give a score between 0 (exclusive) and 1."})
+    suite.full_clean()
+
+
+def _suite_state(suite: EvalSuite) -> dict[str, Any]:
+    state = fields_snapshot(suite, SUITE_FIELDS)
+    state["thresholds"] = sorted(str(t) for t in suite.thresholds.select_related("version"))
+    return state
+
+
+def _require_safety_staff(actor: Actor) -> None:
+    if not isinstance(actor, AuditActor) and not has_role(actor, Role.SAFETY_STAFF):
+        raise PermissionDenied("Only safety staff define eval suites.")
+
+
+@transaction.atomic
+def eval_suite_create(
+    *, actor: Actor, thresholds: Iterable[CapabilityThreshold] = (), **fields: Any
+) -> EvalSuite:
+    _require_safety_staff(actor)
+    unknown = set(fields) - set(SUITE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    suite = EvalSuite(**fields)
+    _clean_suite(suite)
+    suite.save()
+    suite.thresholds.set(thresholds)
+    audit_record(actor=actor, action="eval_suite.created", target=suite, after=_suite_state(suite))
+    return suite
+
+
+@transaction.atomic
+def eval_suite_update(
+    *,
+    actor: Actor,
+    suite: EvalSuite,
+    thresholds: Iterable[CapabilityThreshold] | None = None,
+    **changes: Any,
+) -> EvalSuite:
+    _require_safety_staff(actor)
+    suite = EvalSuite.objects.select_for_update().get(pk=suite.pk)
+    before = _suite_state(suite)
+    unknown = set(changes) - set(SUITE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    for name, value in changes.items():
+        setattr(suite, name, value)
+    _clean_suite(suite)
+    suite.save()
+    if thresholds is not None:
+        suite.thresholds.set(thresholds)
+    after = _suite_state(suite)
+    if after != before:
+        audit_record(
+            actor=actor, action="eval_suite.updated", target=suite, before=before, after=after
+        )
+    return suite
+
+
+# Ingestion: submit
+
+
+@dataclass(frozen=True)
+class Submission:
+    ingestion: Ingestion
+    created: bool  # False: a repeat of an earlier post, which is returned unchanged
+
+
+def incoming_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "ingestions" / "incoming"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_upload(chunks: Iterable[bytes], *, limit: int) -> tuple[Path, str, int]:
+    """Write an upload to disk while hashing it; refuse it past `limit` bytes."""
+    from .errors import LogTooLarge
+
+    path = incoming_dir() / uuid.uuid4().hex
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise LogTooLarge(f"The log is larger than the limit of {limit:,} bytes.")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, digest.hexdigest(), size
+
+
+def _resolve_snapshot(snapshot_ref: str | None, model_name: str) -> Snapshot:
+    if snapshot_ref:
+        ref = str(snapshot_ref).strip()
+        found = Snapshot.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        found = found or snapshot_by_identifier(ref)
+        if found is None:
+            raise Unresolvable(
+                f"No snapshot has the id or external identifier {ref!r}. Register it on the "
+                "model's page (Add snapshot, External identifiers) or with POST /api/v1/snapshots/."
+            )
+        return found
+    found = snapshot_by_identifier(model_name) if model_name else None
+    if found is None:
+        raise Unresolvable(
+            f"The log's model {model_name!r} matches no snapshot's external identifier. Add "
+            f"{model_name!r} as an external identifier of the snapshot it ran on (model page, or "
+            "PATCH /api/v1/snapshots/{id}/ with external_ids), or send `snapshot`."
+        )
+    return found
+
+
+def _resolve_suite(suite_ref: str | None, task_names: Iterable[str]) -> EvalSuite | None:
+    if suite_ref:
+        ref = str(suite_ref).strip()
+        found = EvalSuite.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        found = found or EvalSuite.objects.filter(name=ref).first()
+        if found is None:
+            raise Unresolvable(f"No eval suite is called {ref!r} (see /api/v1/eval-suites/).")
+        return found
+    names = set(task_names)
+    for suite in EvalSuite.objects.all().only("id", "name", "task_names"):
+        if names & set(suite.task_names):
+            return suite
+    return None  # stored and flagged unmapped
+
+
+def _check_scope(system: EvalSystem | None, snapshot: Snapshot, suite: EvalSuite | None) -> None:
+    if system is None:
+        return
+    if not system.all_models and not system.allowed_models.filter(pk=snapshot.model_id).exists():
+        raise OutOfScope(f"Eval system {system.name} may not post results for {snapshot.model}.")
+    if suite is not None and not system.all_suites:
+        if not system.allowed_suites.filter(pk=suite.pk).exists():
+            raise OutOfScope(f"Eval system {system.name} may not post results for suite {suite}.")
+
+
+def _existing(
+    *, system: EvalSystem | None, idempotency_key: str | None, sha256: str, natural_id: str | None
+) -> Ingestion | None:
+    if idempotency_key:
+        keyed = Ingestion.objects.filter(
+            eval_system=system, idempotency_key=idempotency_key
+        ).first()
+        if keyed is not None:
+            if keyed.content_sha256 != sha256:
+                raise IdempotencyConflict(
+                    f"Idempotency-Key {idempotency_key!r} was used for different content."
+                )
+            return keyed
+    same = Ingestion.objects.filter(content_sha256=sha256).first()
+    if same is None and natural_id:
+        same = Ingestion.objects.filter(natural_id=natural_id).first()
+    return same
+
+
+def ingestion_submit(
+    *,
+    principal: EvalSystem | Any,
+    path: Path,
+    sha256: str,
+    size: int,
+    file_name: str,
+    snapshot_ref: str | None = None,
+    suite_ref: str | None = None,
+    idempotency_key: str | None = None,
+    enqueue: bool = True,
+) -> Submission:
+    """Accept a stored upload: check it, commit the row, then queue the work.
+
+    `path` is the uploaded file already on disk; it is moved into place when accepted and
+    removed when refused or a repeat, so nothing half-accepted stays behind.
+    """
+    system = principal if isinstance(principal, EvalSystem) else None
+    try:
+        idempotency_key = (idempotency_key or "").strip()[:200] or None
+        existing = _existing(
+            system=system, idempotency_key=idempotency_key, sha256=sha256, natural_id=None
+        )
+        if existing is not None:
+            path.unlink(missing_ok=True)
+            return Submission(existing, created=False)
+        try:
+            header = sniff_log(path)
+        except LogParseError as error:
+            raise IngestionRefused(f"The log cannot be read: {error}") from None
+        natural_id = header.natural_id or None
+        existing = _existing(
+            system=system, idempotency_key=None, sha256=sha256, natural_id=natural_id
+        )
+        if existing is not None:
+            path.unlink(missing_ok=True)
+            return Submission(existing, created=False)
+        snapshot = _resolve_snapshot(snapshot_ref, header.model_name)
+        suite = _resolve_suite(suite_ref, header.task_names)
+        _check_scope(system, snapshot, suite)
+        actor = system_actor(system) if system else principal
+        person = None if system or isinstance(principal, AuditActor) else principal
+        ingestion_id = uuid.uuid4()
+        relative = Path("ingestions") / timezone.now().strftime("%Y/%m") / f"{ingestion_id}"
+        final = Path(settings.MEDIA_ROOT) / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, final)
+        try:
+            with transaction.atomic():
+                ingestion = Ingestion.objects.create(
+                    id=ingestion_id,
+                    eval_system=system,
+                    submitted_by=person,
+                    format=header.format,
+                    file_name=Path(file_name).name[:300] or "log",
+                    file_path=str(relative),
+                    file_size=size,
+                    content_sha256=sha256,
+                    natural_id=natural_id,
+                    idempotency_key=idempotency_key,
+                    model_name=header.model_name[:300],
+                    task_names=list(header.task_names),
+                    snapshot=snapshot,
+                    suite=suite,
+                )
+                audit_record(
+                    actor=actor,
+                    action="ingestion.received",
+                    target=ingestion,
+                    after={
+                        "format": header.format,
+                        "file": ingestion.file_name,
+                        "sha256": sha256,
+                        "size": size,
+                        "snapshot": str(snapshot),
+                        "suite": str(suite) if suite else None,
+                    },
+                )
+                if enqueue:
+                    _enqueue(ingestion.pk)
+        except IntegrityError:
+            # Another post of the same log won the race: answer with that one.
+            final.unlink(missing_ok=True)
+            existing = _existing(
+                system=system, idempotency_key=idempotency_key, sha256=sha256, natural_id=natural_id
+            )
+            if existing is None:
+                raise
+            return Submission(existing, created=False)
+        return Submission(ingestion, created=True)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _enqueue(ingestion_id) -> None:
+    transaction.on_commit(lambda: _send(ingestion_id))
+
+
+def _send(ingestion_id) -> None:
+    """Queue the work. The row is committed already, so a broker outage loses nothing: the
+    sweep re-queues it once the broker is back."""
+    from .tasks import ingestion_process_task
+
+    try:
+        ingestion_process_task.delay(str(ingestion_id))
+    except Exception:  # kombu raises several types for an unreachable broker
+        logger.warning("could not queue ingestion %s; the sweep will retry", ingestion_id)
+
+
+# Ingestion: process
+
+
+def ingestion_process(*, ingestion_id) -> Ingestion | None:
+    """Claim a queued ingestion, parse it and store its run, scored, in one transaction.
+
+    Safe to run twice: only the caller that moves it from queued to processing does the work.
+    """
+    claimed = Ingestion.objects.filter(pk=ingestion_id, status=IngestionStatus.QUEUED).update(
+        status=IngestionStatus.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    ingestion = Ingestion.objects.select_related("snapshot__model", "suite", "eval_system").get(
+        pk=ingestion_id
+    )
+    try:
+        log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
+        with transaction.atomic():
+            run = _store_run(ingestion, log)
+            Ingestion.objects.filter(pk=ingestion.pk).update(
+                status=IngestionStatus.DONE, finished_at=timezone.now(), error=""
+            )
+    except (LogParseError, IngestionRefused, ValidationError) as error:
+        return _fail(ingestion, f"The log cannot be stored: {error}")
+    except Exception as error:
+        logger.exception("ingestion %s failed", ingestion.pk)
+        return _fail(ingestion, f"Internal error while storing the log ({type(error).__name__}).")
+    ingestion.refresh_from_db()
+    logger.info("ingestion %s stored as run %s", ingestion.pk, run.pk)
+    return ingestion
+
+
+def _fail(ingestion: Ingestion, reason: str) -> Ingestion:
+    with transaction.atomic():
+        Ingestion.objects.filter(pk=ingestion.pk).update(
+            status=IngestionStatus.FAILED, finished_at=timezone.now(), error=reason
+        )
+        audit_record(
+            actor=_ingestion_actor(ingestion),
+            action="ingestion.failed",
+            target=ingestion,
+            after={"error": reason},
+        )
+    ingestion.refresh_from_db()
+    return ingestion
+
+
+def _ingestion_actor(ingestion: Ingestion) -> Actor:
+    if ingestion.eval_system_id:
+        return system_actor(ingestion.eval_system)
+    return ingestion.submitted_by  # None (the system) for the command line
+
+
+def _problem(log: ParsedLog) -> str:
+    problems = []
+    if log.status != LogStatus.SUCCESS:
+        detail = f" ({log.error})" if log.error else ""
+        problems.append(f"the log ended with status {log.status}{detail}")
+    if log.total_samples and log.completed_samples is not None:
+        missing = log.total_samples - log.completed_samples
+        if missing > 0:
+            problems.append(f"{missing} of {log.total_samples} samples are missing")
+    return "; ".join(problems)
+
+
+def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
+    suite = ingestion.suite
+    score_name = (suite.score_name if suite else "") or (
+        log.score_names[0] if log.score_names else ""
+    )
+    if suite and suite.score_name and log.samples and suite.score_name not in log.score_names:
+        raise IngestionRefused(
+            f"suite {suite} scores with {suite.score_name!r}, which the log does not have "
+            f"(it has: {', '.join(log.score_names) or 'none'})"
+        )
+    run_time = log.started_at or log.completed_at or ingestion.created_at
+    version = framework_version_in_force(run_time)
+    run = EvalRun.objects.create(
+        ingestion=ingestion,
+        snapshot=ingestion.snapshot,
+        suite=suite,
+        eval_system=ingestion.eval_system,
+        framework_version=version,
+        source_format=ingestion.format,
+        log_status=log.status,
+        log_error=log.error[:5000],
+        task_name=", ".join(log.header.task_names)[:300],
+        model_name=log.header.model_name[:300],
+        score_name=score_name,
+        started_at=log.started_at,
+        completed_at=log.completed_at,
+        total_samples=log.total_samples,
+        completed_samples=log.completed_samples
+        if log.completed_samples is not None
+        else len(log.samples) or None,
+        epochs=log.elicitation.get("epochs") or log.elicitation.get("attempts"),
+        helpful_only=ingestion.snapshot.stage == SnapshotStage.HELPFUL_ONLY
+        or bool(log.elicitation.get("helpful_only")),
+        elicitation=log.elicitation,
+        unmapped=suite is None,
+    )
+    success_score = suite.success_score if suite else 1.0
+    attempts = _store_tasks(run, log, score_name, success_score, suite)
+    evaluations = _evaluate(run, attempts, _problem(log), success_score) if suite else []
+    audit_record(
+        actor=_ingestion_actor(ingestion),
+        action="eval_run.recorded",
+        target=run,
+        after={
+            "ingestion": str(ingestion.pk),
+            "snapshot": str(run.snapshot),
+            "suite": str(suite) if suite else None,
+            "framework_version": str(version) if version else None,
+            "outcomes": {e.threshold.code: e.outcome for e in evaluations},
+        },
+    )
+    return run
+
+
+def _store_tasks(
+    run: EvalRun, log: ParsedLog, score_name: str, success_score: float, suite: EvalSuite | None
+) -> list[TaskAttempts]:
+    by_task: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
+    for sample in log.samples:
+        by_task[sample.task].append((sample.epoch, sample.values.get(score_name)))
+    results, attempts = [], []
+    for name, epochs in by_task.items():
+        epochs.sort(key=lambda item: item[0])
+        values = [value for _, value in epochs if value is not None]
+        results.append(
+            TaskResult(
+                run=run,
+                name=name[:300],
+                attempts=len(values),
+                successes=sum(1 for v in values if v >= success_score),
+                missing=len(epochs) - len(values),
+                score=sum(values) / len(values) if values else None,
+            )
+        )
+        attempts.append(TaskAttempts(name=name, scores=tuple(values)))
+    wanted = set(suite.task_names) if suite and log.header.format == LogFormat.LM_EVAL else None
+    for task in log.tasks:
+        if wanted is not None and task.name not in wanted:
+            continue
+        if task.attempts is not None:
+            # Counts only: successes first, so a rule over fewer attempts errs towards "passed".
+            scores = (1.0,) * task.successes + (0.0,) * (task.attempts - task.successes)
+            results.append(
+                TaskResult(
+                    run=run,
+                    name=task.name,
+                    attempts=task.attempts,
+                    successes=task.successes,
+                    score=task.successes / task.attempts if task.attempts else None,
+                )
+            )
+            attempts.append(TaskAttempts(name=task.name, scores=scores))
+        else:
+            metric = score_name if score_name in task.metrics else next(iter(task.metrics), "")
+            value = task.metrics.get(metric)
+            results.append(TaskResult(run=run, name=task.name, score=value))
+            attempts.append(TaskAttempts(name=task.name, score=value))
+    TaskResult.objects.bulk_create(results)
+    if not run.score_name and log.tasks:
+        run.score_name = next(iter(log.tasks[0].metrics), "")
+        run.save(update_fields=["score_name"])
+    _store_samples(results, by_task)
+    return attempts
+
+
+def _store_samples(results: list[TaskResult], by_task: dict[str, list]) -> None:
+    rows = [
+        (result.pk, epoch, value)
+        for result in results
+        for epoch, value in by_task.get(result.name, ())
+    ]
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # COPY is several times faster than INSERT for the thousands of rows a log brings.
+        table = SampleScore._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} (task_result_id, epoch, value) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        SampleScore.objects.bulk_create(
+            (SampleScore(task_result_id=pk, epoch=epoch, value=value) for pk, epoch, value in rows),
+            batch_size=5000,
+        )
+
+
+def suite_rule(suite: EvalSuite, threshold: CapabilityThreshold) -> tuple[ScoringRule | None, str]:
+    """The rule to apply: the suite's override if it has one, else the threshold's."""
+    override = suite.scoring_override
+    if override:
+        task_pass = override.get("task_pass") or {}
+        return (
+            ScoringRule(
+                aggregate=ScoreAggregate(override["aggregate"]),
+                direction=ScoreDirection(override.get("direction", ScoreDirection.HIGHER)),
+                crossing_level=override["crossing_level"],
+                warning_level=override.get("warning_level"),
+                min_successes=task_pass.get("min_successes"),
+                attempts=task_pass.get("attempts"),
+            ),
+            "suite override",
+        )
+    return threshold.scoring_rule, "threshold"
+
+
+def _evaluate(
+    run: EvalRun, attempts: list[TaskAttempts], problem: str, success_score: float
+) -> list[ThresholdEvaluation]:
+    if run.framework_version is None:
+        return []
+    evaluations = []
+    thresholds = run.suite.thresholds.filter(version=run.framework_version)
+    for threshold in thresholds:
+        rule, source = suite_rule(run.suite, threshold)
+        if rule is None:
+            continue  # no numeric rule: a matter of judgement in the capability report
+        result = evaluate(rule, attempts, problem=problem, success_score=success_score)
+        evaluations.append(
+            ThresholdEvaluation.objects.create(
+                run=run,
+                threshold=threshold,
+                snapshot=run.snapshot,
+                outcome=result.outcome,
+                value=result.value,
+                tasks_total=result.tasks_total,
+                tasks_passed=result.tasks_passed,
+                tasks_undetermined=result.tasks_undetermined,
+                aggregate=rule.aggregate,
+                direction=rule.direction,
+                warning_level=rule.warning_level,
+                crossing_level=rule.crossing_level,
+                min_successes=rule.min_successes,
+                attempts_required=rule.attempts,
+                rule_source=source,
+                reason=result.reason,
+                task_passes={verdict.name: verdict.passed for verdict in result.tasks},
+            )
+        )
+    return evaluations
+
+
+# Ingestion: the sweep
+
+
+def ingestions_requeue_stuck(
+    *, queued_for: dt.timedelta | None = None, processing_for: dt.timedelta | None = None
+) -> list[str]:
+    """Re-queue ingestions left queued (the broker was down) or processing (the worker died).
+    The claim in ingestion_process makes a second delivery harmless."""
+    queued_for = queued_for or dt.timedelta(seconds=settings.INGESTION_REQUEUE_AFTER)
+    processing_for = processing_for or dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    now = timezone.now()
+    gave_up = Ingestion.objects.filter(
+        status__in=[IngestionStatus.QUEUED, IngestionStatus.PROCESSING],
+        attempts__gte=MAX_ATTEMPTS,
+        created_at__lt=now - queued_for,
+    )
+    for ingestion in gave_up.select_related("eval_system", "submitted_by"):
+        _fail(ingestion, f"Gave up after {MAX_ATTEMPTS} attempts to process the log.")
+    Ingestion.objects.filter(
+        status=IngestionStatus.PROCESSING, started_at__lt=now - processing_for
+    ).update(status=IngestionStatus.QUEUED)
+    stuck = list(
+        Ingestion.objects.filter(
+            status=IngestionStatus.QUEUED, created_at__lt=now - queued_for
+        ).values_list("pk", flat=True)
+    )
+    for ingestion_id in stuck:
+        _send(ingestion_id)
+    return [str(pk) for pk in stuck]

@@ -1,0 +1,16 @@
+"""Celery tasks of the evals app. Each takes ids and calls one service."""
+
+from celery import shared_task
+
+from .services import ingestion_process, ingestions_requeue_stuck
+
+
+@shared_task(name="evals.tasks.ingestion_process", acks_late=True, reject_on_worker_lost=True)
+def ingestion_process_task(ingestion_id: str) -> str | None:
+    ingestion = ingestion_process(ingestion_id=ingestion_id)
+    return ingestion.status if ingestion else None
+
+
+@shared_task(name="evals.tasks.ingestions_sweep")
+def ingestions_sweep_task() -> int:
+    return len(ingestions_requeue_stuck())
