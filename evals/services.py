@@ -335,7 +335,7 @@ def _resolve_suite(suite_ref: str | None, task_names: Iterable[str]) -> EvalSuit
         return found
     names = set(task_names)
     for suite in EvalSuite.objects.all().only("id", "name", "task_names"):
-        if names & set(suite.task_names):
+        if names & {suite.name, *suite.task_names}:
             return suite
     return None  # stored and flagged unmapped
 

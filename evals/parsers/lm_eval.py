@@ -46,9 +46,9 @@ def parse(path: Path) -> ParsedLog:
             raise LogParseError(f"results[{task!r}] is not a mapping of metrics")
         values: dict[str, float | None] = {}
         for key, value in metrics.items():
-            metric = key.split(",", 1)[0]
-            if key == "alias" or metric.endswith("_stderr"):
-                continue
+            metric, comma, _ = key.partition(",")
+            if not comma or metric.endswith("_stderr"):
+                continue  # metrics are "metric,filter"; alias, name, sample_len are not
             if value is not None and not isinstance(value, int | float):
                 continue  # e.g. "N/A"
             score = None if value is None else float(value)
