@@ -250,6 +250,9 @@ CELERY_BROKER_URL = env(
     "CELERY_BROKER_URL", doc="Celery broker, e.g. redis://host:6379/0. Unset: tasks run in-process."
 )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_DEFAULT_QUEUE = env(
+    "CELERY_TASK_DEFAULT_QUEUE", "celery", doc="Queue that tasks are sent to and workers read."
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

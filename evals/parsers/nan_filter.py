@@ -14,14 +14,15 @@ class NaNAsNull(io.RawIOBase):
         self._raw = raw
         self._chunk_size = chunk_size
         self._pending = b""  # read but not yet filtered: may end inside a token
-        self._ready = b""
+        self._ready = memoryview(b"")
+        self._offset = 0
         self._eof = False
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        while len(self._ready) < len(buffer) and not self._eof:
+    def _fill(self) -> None:
+        while not self._eof:
             data = self._raw.read(self._chunk_size)
             text = self._pending + data
             if not data:
@@ -29,9 +30,19 @@ class NaNAsNull(io.RawIOBase):
             else:
                 # Cut before the last ':', '[' or ',' so that no token and its lead-in are split.
                 cut = max(text.rfind(b":"), text.rfind(b"["), text.rfind(b","), 0)
-            self._ready += _BARE.sub(rb"\1null", text[:cut])
             self._pending = text[cut:]
-        size = min(len(buffer), len(self._ready))
-        buffer[:size] = self._ready[:size]
-        self._ready = self._ready[size:]
+            if cut:
+                ready = text[:cut]
+                if b"NaN" in ready or b"Infinity" in ready:  # a fast scan; the regex is slower
+                    ready = _BARE.sub(rb"\1null", ready)
+                self._ready, self._offset = memoryview(ready), 0
+                return
+        self._ready, self._offset = memoryview(b""), 0
+
+    def readinto(self, buffer) -> int:
+        if self._offset >= len(self._ready):
+            self._fill()
+        size = min(len(buffer), len(self._ready) - self._offset)
+        buffer[:size] = self._ready[self._offset : self._offset + size]
+        self._offset += size
         return size
