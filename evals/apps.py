@@ -6,9 +6,10 @@ class EvalsConfig(AppConfig):
     verbose_name = "Evaluations"
 
     def ready(self) -> None:
-        from governance import navigation, panels
+        from governance import demo, navigation, panels
         from governance.permissions import can_read
 
+        from . import demo as evals_demo
         from . import schema, selectors  # noqa: F401 - schema registers the token scheme
         from .views import EVAL_ADMINS
 
@@ -30,3 +31,4 @@ class EvalsConfig(AppConfig):
                 order=10,
             )
         )
+        demo.register_seeder(evals_demo.seed, order=10)

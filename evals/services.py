@@ -478,6 +478,30 @@ def _send(ingestion_id) -> None:
         logger.warning("could not queue ingestion %s; the sweep will retry", ingestion_id)
 
 
+def ingest_file(
+    *, principal: Any, path: Path, snapshot_ref: str | None = None, suite_ref: str | None = None
+) -> Submission:
+    """Ingest a log from a local file here and now (command line, demo data): the same checks
+    as the API, then the processing without a queue."""
+    with path.open("rb") as file:
+        stored, sha256, size = store_upload(
+            iter(lambda: file.read(1 << 20), b""), limit=settings.EVAL_LOG_MAX_BYTES
+        )
+    submission = ingestion_submit(
+        principal=principal,
+        path=stored,
+        sha256=sha256,
+        size=size,
+        file_name=path.name,
+        snapshot_ref=snapshot_ref,
+        suite_ref=suite_ref,
+        enqueue=False,
+    )
+    ingestion_process(ingestion_id=submission.ingestion.pk)
+    submission.ingestion.refresh_from_db()
+    return submission
+
+
 # Ingestion: process
 
 

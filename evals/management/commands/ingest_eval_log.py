@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from evals.models import EvalSystem
-from evals.services import ingestion_process, ingestion_submit, store_upload
+from evals.services import ingest_file
 from governance.audit import SYSTEM
 from governance.errors import DomainError
 
@@ -35,19 +34,8 @@ class Command(BaseCommand):
 
     def _ingest(self, path: Path, principal, snapshot, suite) -> bool:
         try:
-            with path.open("rb") as file:
-                stored, sha256, size = store_upload(
-                    iter(lambda: file.read(1 << 20), b""), limit=settings.EVAL_LOG_MAX_BYTES
-                )
-            submission = ingestion_submit(
-                principal=principal,
-                path=stored,
-                sha256=sha256,
-                size=size,
-                file_name=path.name,
-                snapshot_ref=snapshot,
-                suite_ref=suite,
-                enqueue=False,
+            submission = ingest_file(
+                principal=principal, path=path, snapshot_ref=snapshot, suite_ref=suite
             )
         except OSError as error:
             self.stderr.write(f"{path}: cannot read: {error.strerror}")
@@ -55,8 +43,7 @@ class Command(BaseCommand):
         except DomainError as error:
             self.stderr.write(f"{path}: refused: {error}")
             return False
-        ingestion = ingestion_process(ingestion_id=submission.ingestion.pk) or submission.ingestion
-        ingestion.refresh_from_db()
+        ingestion = submission.ingestion
         if ingestion.status == "failed":
             self.stderr.write(f"{path}: failed: {ingestion.error}")
             return False

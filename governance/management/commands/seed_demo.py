@@ -7,6 +7,7 @@ from django.db import transaction
 
 from governance.audit import SYSTEM
 from governance.choices import DeploymentStatus, Role, SnapshotStage
+from governance.demo import run_seeders
 from governance.framework_files import shipped_framework_files
 from governance.models import AIModel, FrameworkAdoption, FrameworkVersion
 from governance.services import (
@@ -107,8 +108,11 @@ class Command(BaseCommand):
             self._ensure_adoptions()
             for sample in SAMPLE_MODELS:
                 self._ensure_model(sample)
+            notes = run_seeders()
         audit_log_check()
         self._print_logins()
+        for line in notes:
+            self.stdout.write(line)
 
     def _ensure_user(self, username, full_name, roles, is_staff):
         user_model = get_user_model()
