@@ -72,3 +72,74 @@ class ThresholdOutcome(models.TextChoices):
     @property
     def severity(self) -> int:
         return list(ThresholdOutcome).index(self)
+
+
+class EscalationKind(models.TextChoices):
+    THRESHOLD = "threshold", "Threshold crossed or not ruled out"
+    WARNING = "warning", "Warning level reached"
+    ASSESSMENT_DUE = "assessment_due", "Comprehensive assessment due"
+    RSO_REPORT_DUE = "rso_report_due", "RSO quarterly report due"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class EscalationState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+ESCALATION_TRANSITIONS = {
+    EscalationState.OPEN: {
+        EscalationState.ACKNOWLEDGED,
+        EscalationState.RESOLVED,
+        EscalationState.DISMISSED,
+    },
+    EscalationState.ACKNOWLEDGED: {EscalationState.RESOLVED, EscalationState.DISMISSED},
+    EscalationState.RESOLVED: {EscalationState.OPEN},
+    EscalationState.DISMISSED: {EscalationState.OPEN},
+}
+ESCALATION_OPEN_STATES = (EscalationState.OPEN, EscalationState.ACKNOWLEDGED)
+
+
+class EscalationLevel(models.IntegerChoices):
+    ASSIGNEE = 0, "Assignee"
+    CEO = 1, "Raised to the CEO"
+    BOARD = 2, "Raised to the board and trustees"
+
+
+class RestrictionKind(models.TextChoices):
+    PAUSE_TRAINING = "pause_training", "Pause training"
+    HOLD_DEPLOYMENT = "hold_deployment", "Hold deployment"
+
+
+class RestrictionState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    LIFTED = "lifted", "Lifted"
+
+
+class ClearanceAction(models.TextChoices):
+    TRAIN = "train", "Train further"
+    DEPLOY = "deploy", "Deploy"
+
+
+RESTRICTION_FOR_ACTION = {
+    ClearanceAction.TRAIN: RestrictionKind.PAUSE_TRAINING,
+    ClearanceAction.DEPLOY: RestrictionKind.HOLD_DEPLOYMENT,
+}
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"

@@ -1,6 +1,7 @@
 """The core app's models, by subdomain."""
 
 from .audit import AuditEvent, AuditVerification
+from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
     CadenceRule,
     CapabilityThreshold,
@@ -12,6 +13,7 @@ from .frameworks import (
     SafeguardStandard,
     SafetyLevel,
 )
+from .notifications import Notification, WebhookDelivery, WebhookSubscription
 from .registry import AIModel, Snapshot, SnapshotIdentifier
 
 __all__ = [
@@ -20,6 +22,12 @@ __all__ = [
     "AuditVerification",
     "CadenceRule",
     "CapabilityThreshold",
+    "Escalation",
+    "EscalationEvent",
+    "Notification",
+    "Restriction",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Framework",
     "FrameworkAdoption",
     "FrameworkVersion",

@@ -45,8 +45,9 @@ def stop_process(process: subprocess.Popen) -> str:
 
 
 @pytest.fixture
-def seeded_db(transactional_db, settings):
+def seeded_db(transactional_db, settings, tmp_path):
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's eval logs are stored here
     # The server process verifies passwords with the real hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     with open(os.devnull, "w") as quiet:

@@ -12,11 +12,10 @@ import uuid
 import pytest
 
 from evals.models import EvalRun, Ingestion
-from evals.services import eval_suite_create, eval_system_create
+from evals.services import eval_system_create
 from governance.audit import SYSTEM
-from governance.models import CapabilityThreshold
 from tests.conftest import need, subprocess_env, wait_for
-from tests.evals.conftest import CROSSING_EVAL, CROSSING_JSON
+from tests.evals.conftest import CROSSING_JSON
 from tests.integration.conftest import start_project_process, stop_process
 from tests.integration.fresh_clone import free_port
 
@@ -54,15 +53,8 @@ def get_json(url: str, token: str) -> dict:
 
 
 @pytest.fixture
-def pipeline_setup(seeded_db, settings, tmp_path):
-    """Demo data (Helper S answers to mockllm/model), an autonomy suite and a token."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    eval_suite_create(
-        actor=SYSTEM,
-        name="Autonomy tasks",
-        task_names=["autonomy_tasks"],
-        thresholds=CapabilityThreshold.objects.filter(code__in=["ARA", "Autonomy checkpoint"]),
-    )
+def pipeline_setup(seeded_db):
+    """Demo data (Helper S answers to mockllm/model; the Autonomy tasks suite) and a token."""
     _, token = eval_system_create(actor=SYSTEM, name="ci", all_models=True, all_suites=True)
     return token
 
@@ -110,7 +102,7 @@ def start_stack(broker_url: str, media_root, tmp_path, *, sweep: bool = False):
 def test_a_posted_log_is_processed_by_a_real_worker(pipeline_setup, redis_url, settings, tmp_path):
     base, processes = start_stack(redis_url, settings.MEDIA_ROOT, tmp_path)
     try:
-        status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_EVAL)
+        status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON)
         assert status == 202, body
         done = wait_for(
             lambda: (
@@ -124,7 +116,7 @@ def test_a_posted_log_is_processed_by_a_real_worker(pipeline_setup, redis_url, s
         assert done["outcomes"] == {"Autonomy checkpoint": "crossed"}
         assert EvalRun.objects.get(pk=done["run"]).task_results.count() == 10
         repeat_status, repeat = post_multipart(
-            f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_EVAL
+            f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON
         )
         assert (repeat_status, repeat["id"]) == (200, body["id"])
     finally:

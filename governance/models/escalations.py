@@ -1,0 +1,152 @@
+"""Escalations (something the RSO must act on, with a deadline) and restrictions (a pause that
+pipelines gate on), each with the record of who did what."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from ..choices import (
+    EscalationKind,
+    EscalationLevel,
+    EscalationState,
+    RestrictionKind,
+    RestrictionState,
+    Severity,
+    ThresholdOutcome,
+)
+from .frameworks import CapabilityThreshold
+from .registry import AIModel, Snapshot
+
+
+class Escalation(models.Model):
+    """A matter someone must act on by a date: a threshold crossed (or not ruled out), a warning,
+    an assessment due. One open escalation per model and subject; new evidence updates it."""
+
+    kind = models.CharField(max_length=20, choices=EscalationKind.choices)
+    # What the escalation is about, so a new trigger finds the open one: e.g. the threshold code.
+    subject = models.CharField(max_length=200)
+    model = models.ForeignKey(
+        AIModel, null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    snapshot = models.ForeignKey(
+        Snapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    threshold = models.ForeignKey(
+        CapabilityThreshold,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    outcome = models.CharField(max_length=20, choices=ThresholdOutcome.choices, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    state = models.CharField(
+        max_length=20, choices=EscalationState.choices, default=EscalationState.OPEN, db_index=True
+    )
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    trigger_ref = models.CharField(
+        max_length=100, blank=True, help_text="e.g. evals.thresholdevaluation:12"
+    )
+    trigger_url = models.CharField(max_length=300, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(
+        choices=EscalationLevel.choices, default=EscalationLevel.ASSIGNEE
+    )
+    due_at = models.DateTimeField(db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "kind",
+                "subject",
+                "model",
+                name="one_open_escalation_per_subject",
+                condition=models.Q(state__in=["open", "acknowledged"]),
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("escalation-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (EscalationState.OPEN, EscalationState.ACKNOWLEDGED)
+
+
+class EscalationEvent(models.Model):
+    """One line of an escalation's timeline."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor_label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["escalation_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:60]}"
+
+
+class Restriction(models.Model):
+    """A pause on training or deployment of a model. Activating and lifting each need both the
+    RSO and the CEO, two different people."""
+
+    model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="restrictions")
+    kind = models.CharField(max_length=20, choices=RestrictionKind.choices)
+    state = models.CharField(
+        max_length=20,
+        choices=RestrictionState.choices,
+        default=RestrictionState.PROPOSED,
+        db_index=True,
+    )
+    escalation = models.ForeignKey(
+        Escalation, null=True, blank=True, on_delete=models.PROTECT, related_name="restrictions"
+    )
+    reason = models.TextField()
+    compute_cap_flop = models.FloatField(
+        null=True, blank=True, help_text="Pause training: no snapshot beyond this compute."
+    )
+    activation_rso = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    activation_ceo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    lift_rso = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_ceo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "model",
+                "kind",
+                name="one_live_restriction_per_kind",
+                condition=models.Q(state__in=["proposed", "active"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.model} ({self.get_state_display()})"
