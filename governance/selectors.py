@@ -166,3 +166,42 @@ def snapshot_compute_multiples(
 ) -> dict[int, float | None]:
     baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
     return {snapshot.pk: snapshot_compute_multiple(snapshot, baseline) for snapshot in snapshots}
+
+
+def safeguards_in_force(model, standards) -> bool:
+    """Whether every given safeguard standard is approved and in force for the model.
+
+    Safeguards reports and their approvals are not recorded yet, so none is in force: every
+    threshold escalation proposes restrictions. (The safeguards workflow will answer here.)
+    """
+    return not list(standards)
+
+
+def model_clearance(model, action) -> dict:
+    """May a pipeline train or deploy this model? Blocked by any active restriction of the kind
+    that action needs; proposed ones are listed but do not block until both have signed."""
+    from .choices import RESTRICTION_FOR_ACTION, ClearanceAction, RestrictionState
+    from .models import Restriction
+
+    kind = RESTRICTION_FOR_ACTION[ClearanceAction(action)]
+    restrictions = list(
+        Restriction.objects.filter(
+            model=model, kind=kind, state__in=[RestrictionState.ACTIVE, RestrictionState.PROPOSED]
+        ).order_by("created_at")
+    )
+    active = [r for r in restrictions if r.state == RestrictionState.ACTIVE]
+    return {
+        "model": model.pk,
+        "action": action,
+        "result": "blocked" if active else "allowed",
+        "reasons": [
+            f"{r.get_kind_display()} active since {r.activated_at:%Y-%m-%d %H:%M} UTC: {r.reason}"
+            + (f" (compute cap {r.compute_cap_flop:.3g} FLOP)" if r.compute_cap_flop else "")
+            for r in active
+        ],
+        "pending": [
+            f"{r.get_kind_display()} proposed, awaiting the RSO's and the CEO's signatures"
+            for r in restrictions
+            if r.state == RestrictionState.PROPOSED
+        ],
+    }

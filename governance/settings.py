@@ -189,6 +189,10 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "governance@localhost", doc="Sender address of notifications."
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env(
+    "SITE_URL", "http://127.0.0.1:8000", doc="This site's address, for links in emails."
+).rstrip("/")
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, doc="Seconds to wait for a webhook receiver.")
 
 # Security: strict by default whenever DEBUG is off, so `check --deploy` reports nothing.
 SECURE_SSL_REDIRECT = env_bool(

@@ -1,0 +1,591 @@
+"""Escalations and restrictions: one function per transition, each locking the row, checking
+the transition table and the actor's role, auditing, and notifying after commit."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..audit import SYSTEM, Actor, AuditActor, audit_record, fields_snapshot
+from ..choices import (
+    ESCALATION_OPEN_STATES,
+    ESCALATION_TRANSITIONS,
+    EscalationKind,
+    EscalationLevel,
+    EscalationState,
+    RestrictionKind,
+    RestrictionState,
+    Role,
+    Severity,
+    ThresholdOutcome,
+)
+from ..errors import TransitionNotAllowed
+from ..models import (
+    AIModel,
+    CapabilityThreshold,
+    Escalation,
+    EscalationEvent,
+    Restriction,
+    Snapshot,
+)
+from ..permissions import has_role, is_read_only
+from ..selectors import framework_version_in_force, safeguards_in_force
+from .notifications import notify, users_with_roles
+
+DEFAULT_DECISION_DAYS = 30
+ACKNOWLEDGE_WITHIN = dt.timedelta(hours=48)
+# Who works an escalation; resolving needs a decider; dismissing is the RSO's alone.
+HANDLERS = (Role.RSO, Role.CEO, Role.SAFETY_STAFF)
+RESOLVERS = (Role.RSO, Role.CEO)
+ESCALATION_FIELDS = ("state", "severity", "outcome", "level", "assignee", "due_at")
+
+
+def _label(actor: Actor) -> str:
+    if isinstance(actor, AuditActor):
+        return actor.label
+    if actor is None or not actor.is_authenticated:
+        return "system"
+    return actor.get_full_name() or actor.get_username()
+
+
+def _event(escalation: Escalation, actor: Actor, kind: str, message: str) -> None:
+    EscalationEvent.objects.create(
+        escalation=escalation,
+        at=timezone.now(),
+        actor_label=_label(actor),
+        kind=kind,
+        message=message,
+    )
+
+
+def _require(actor: Actor, roles: tuple[str, ...], what: str) -> None:
+    if isinstance(actor, AuditActor):
+        return
+    if (
+        not getattr(actor, "is_authenticated", False)
+        or is_read_only(actor)
+        or not has_role(actor, *roles)
+    ):
+        labels = ", ".join(Role(role).label for role in roles)
+        raise PermissionDenied(f"Only {labels} may {what}.")
+
+
+def _decision_days(model: AIModel | None) -> int:
+    version = framework_version_in_force()
+    if version is not None:
+        rule = version.governance_rules.filter(decision="capability_determination").first()
+        if rule is not None and rule.deadline_days:
+            return rule.deadline_days
+    return DEFAULT_DECISION_DAYS
+
+
+def _default_assignee():
+    rso = users_with_roles(Role.RSO)
+    return rso[0] if rso else None
+
+
+def _notify_escalation(escalation: Escalation, event_type: str, title: str, users) -> None:
+    notify(
+        event_type=event_type,
+        users=users,
+        title=title,
+        body=escalation.summary,
+        link=escalation.get_absolute_url(),
+        payload={
+            "escalation_id": escalation.pk,
+            "kind": escalation.kind,
+            "severity": escalation.severity,
+            "state": escalation.state,
+            "model": escalation.model.name if escalation.model else None,
+            "threshold": escalation.threshold.code if escalation.threshold else None,
+            "outcome": escalation.outcome,
+            "due_at": escalation.due_at.isoformat(),
+        },
+    )
+
+
+def escalation_raise(
+    *,
+    kind: EscalationKind,
+    subject: str,
+    title: str,
+    summary: str,
+    severity: Severity,
+    model: AIModel | None = None,
+    snapshot: Snapshot | None = None,
+    threshold: CapabilityThreshold | None = None,
+    outcome: str = "",
+    trigger_ref: str = "",
+    trigger_url: str = "",
+    due_in_days: int | None = None,
+    once: bool = False,
+) -> tuple[Escalation, bool]:
+    """Open an escalation, or update the open one on the same subject: never a duplicate.
+    With `once`, a subject that was ever escalated is not escalated again (quarterly reports)."""
+    with transaction.atomic():
+        existing = (
+            Escalation.objects.select_for_update()
+            .filter(kind=kind, subject=subject, model=model)
+            .filter(**({} if once else {"state__in": ESCALATION_OPEN_STATES}))
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            if once or not existing.is_open:
+                return existing, False
+            _update_open(existing, severity, snapshot, outcome, summary, trigger_ref, trigger_url)
+            return existing, False
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    kind=kind,
+                    subject=subject[:200],
+                    model=model,
+                    snapshot=snapshot,
+                    threshold=threshold,
+                    outcome=outcome,
+                    severity=severity,
+                    title=title[:300],
+                    summary=summary,
+                    trigger_ref=trigger_ref,
+                    trigger_url=trigger_url,
+                    assignee=_default_assignee(),
+                    due_at=now + dt.timedelta(days=due_in_days or _decision_days(model)),
+                    created_at=now,
+                    updated_at=now,
+                )
+        except IntegrityError:
+            # A concurrent evaluation opened it first: update that one instead.
+            existing = Escalation.objects.select_for_update().get(
+                kind=kind, subject=subject[:200], model=model, state__in=ESCALATION_OPEN_STATES
+            )
+            _update_open(existing, severity, snapshot, outcome, summary, trigger_ref, trigger_url)
+            return existing, False
+        _event(escalation, SYSTEM, "created", summary or title)
+        audit_record(
+            actor=SYSTEM,
+            action="escalation.created",
+            target=escalation,
+            after=fields_snapshot(escalation, ESCALATION_FIELDS),
+        )
+        people = [escalation.assignee, *users_with_roles(Role.SAFETY_STAFF)]
+        _notify_escalation(escalation, "escalation.created", escalation.title, people)
+        if kind == EscalationKind.THRESHOLD and model is not None:
+            _propose_restrictions(escalation)
+        return escalation, True
+
+
+def _update_open(escalation, severity, snapshot, outcome, summary, trigger_ref, trigger_url):
+    changes = []
+    if Severity(severity).rank > Severity(escalation.severity).rank:
+        escalation.severity = severity
+        changes.append(f"severity raised to {Severity(severity).label}")
+    if outcome and (
+        not escalation.outcome
+        or ThresholdOutcome(outcome).severity > ThresholdOutcome(escalation.outcome).severity
+    ):
+        escalation.outcome = outcome
+        changes.append(f"outcome now {ThresholdOutcome(outcome).label}")
+    escalation.snapshot = snapshot or escalation.snapshot
+    escalation.trigger_ref = trigger_ref or escalation.trigger_ref
+    escalation.trigger_url = trigger_url or escalation.trigger_url
+    escalation.updated_at = timezone.now()
+    escalation.save()
+    _event(
+        escalation,
+        SYSTEM,
+        "evidence",
+        "; ".join([summary, *changes]) if summary else "; ".join(changes),
+    )
+    audit_record(
+        actor=SYSTEM,
+        action="escalation.updated",
+        target=escalation,
+        after={"trigger": trigger_ref, "changes": changes},
+    )
+
+
+def _transition(
+    *, actor: Actor, escalation: Escalation, to: EscalationState, roles, what: str, note: str = ""
+) -> Escalation:
+    _require(actor, roles, what)
+    with transaction.atomic():
+        escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if to not in ESCALATION_TRANSITIONS[EscalationState(escalation.state)]:
+            raise TransitionNotAllowed(
+                f"An escalation that is {escalation.get_state_display().lower()} cannot be "
+                f"{EscalationState(to).label.lower()}."
+            )
+        before = fields_snapshot(escalation, ESCALATION_FIELDS)
+        now = timezone.now()
+        escalation.state = to
+        escalation.updated_at = now
+        if to == EscalationState.ACKNOWLEDGED:
+            escalation.acknowledged_at = now
+        elif to in (EscalationState.RESOLVED, EscalationState.DISMISSED):
+            escalation.closed_at, escalation.resolution_note = now, note
+        else:  # reopened
+            escalation.closed_at = None
+            try:
+                with transaction.atomic():
+                    escalation.save()
+            except IntegrityError:
+                raise TransitionNotAllowed(
+                    "Another escalation on the same subject is open; work on that one."
+                ) from None
+        escalation.save()
+        _event(escalation, actor, to, note or f"{EscalationState(to).label} by {_label(actor)}")
+        audit_record(
+            actor=actor,
+            action=f"escalation.{to}",
+            target=escalation,
+            before=before,
+            after={**fields_snapshot(escalation, ESCALATION_FIELDS), "note": note},
+        )
+        watchers = [escalation.assignee, *users_with_roles(Role.RSO, Role.SAFETY_STAFF)]
+        _notify_escalation(
+            escalation,
+            f"escalation.{to}",
+            f"{escalation.title}: {EscalationState(to).label}",
+            watchers,
+        )
+    return escalation
+
+
+def escalation_acknowledge(*, actor: Actor, escalation: Escalation) -> Escalation:
+    return _transition(
+        actor=actor,
+        escalation=escalation,
+        to=EscalationState.ACKNOWLEDGED,
+        roles=HANDLERS,
+        what="acknowledge an escalation",
+    )
+
+
+def escalation_resolve(*, actor: Actor, escalation: Escalation, note: str) -> Escalation:
+    if not note.strip():
+        raise ValidationError({"note": "Say how it was resolved."})
+    return _transition(
+        actor=actor,
+        escalation=escalation,
+        to=EscalationState.RESOLVED,
+        roles=RESOLVERS,
+        what="resolve an escalation",
+        note=note.strip(),
+    )
+
+
+def escalation_dismiss(*, actor: Actor, escalation: Escalation, reason: str) -> Escalation:
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for dismissing it."})
+    return _transition(
+        actor=actor,
+        escalation=escalation,
+        to=EscalationState.DISMISSED,
+        roles=(Role.RSO,),
+        what="dismiss an escalation",
+        note=reason.strip(),
+    )
+
+
+def escalation_reopen(*, actor: Actor, escalation: Escalation, reason: str = "") -> Escalation:
+    return _transition(
+        actor=actor,
+        escalation=escalation,
+        to=EscalationState.OPEN,
+        roles=HANDLERS,
+        what="reopen an escalation",
+        note=reason.strip(),
+    )
+
+
+# Deadlines
+
+
+def escalations_enforce_deadlines(*, now: dt.datetime | None = None) -> int:
+    """Not acknowledged within 48 hours, or not resolved by the due date: raise it to the CEO;
+    still not, to the board and the trustees. Notifications at each step."""
+    now = now or timezone.now()
+    raised = 0
+    for escalation in Escalation.objects.filter(
+        state__in=ESCALATION_OPEN_STATES, level__lt=EscalationLevel.BOARD
+    ).select_related("model", "threshold"):
+        unacknowledged = escalation.state == EscalationState.OPEN
+        age = now - escalation.created_at
+        overdue = now > escalation.due_at
+        if escalation.level == EscalationLevel.ASSIGNEE and (
+            overdue or (unacknowledged and age > ACKNOWLEDGE_WITHIN)
+        ):
+            _raise_level(escalation, EscalationLevel.CEO, overdue, now)
+            raised += 1
+        elif escalation.level == EscalationLevel.CEO and (
+            overdue or (unacknowledged and age > 2 * ACKNOWLEDGE_WITHIN)
+        ):
+            _raise_level(escalation, EscalationLevel.BOARD, overdue, now)
+            raised += 1
+    return raised
+
+
+def _raise_level(escalation: Escalation, level: EscalationLevel, overdue: bool, now) -> None:
+    why = "past its due date" if overdue else "not acknowledged within 48 hours"
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if locked.level >= level or not locked.is_open:
+            return
+        locked.level, locked.updated_at = level, now
+        locked.save(update_fields=["level", "updated_at"])
+        _event(locked, SYSTEM, "raised", f"{EscalationLevel(level).label}: {why}.")
+        audit_record(
+            actor=SYSTEM,
+            action="escalation.raised",
+            target=locked,
+            after={"level": level, "why": why},
+        )
+        roles = (Role.CEO,) if level == EscalationLevel.CEO else (Role.BOARD_DIRECTOR, Role.TRUSTEE)
+        _notify_escalation(
+            locked,
+            "escalation.raised",
+            f"Raised to you ({why}): {locked.title}",
+            [*users_with_roles(*roles), locked.assignee],
+        )
+
+
+# Restrictions
+
+
+def _propose_restrictions(escalation: Escalation) -> list[Restriction]:
+    threshold = escalation.threshold
+    required = list(threshold.required_safeguards.all()) if threshold else []
+    if required and safeguards_in_force(escalation.model, required):
+        _event(escalation, SYSTEM, "safeguards", "The required safeguards are in force; no pause.")
+        return []
+    latest = (
+        escalation.model.snapshots.exclude(training_compute_flop=None)
+        .order_by("-training_compute_flop")
+        .first()
+    )
+    cap = latest.compute_for_cadence if latest else None
+    missing = ", ".join(standard.name for standard in required) or "the required safeguards"
+    proposals = []
+    for kind, reason in (
+        (
+            RestrictionKind.PAUSE_TRAINING,
+            f"{escalation.title}. {missing} not approved and in force: "
+            "no snapshot beyond the current compute until they are.",
+        ),
+        (
+            RestrictionKind.HOLD_DEPLOYMENT,
+            f"{escalation.title}. {missing} not approved and in force: "
+            "hold deployment until they are.",
+        ),
+    ):
+        if Restriction.objects.filter(
+            model=escalation.model,
+            kind=kind,
+            state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE],
+        ).exists():
+            continue
+        restriction = Restriction.objects.create(
+            model=escalation.model,
+            kind=kind,
+            escalation=escalation,
+            reason=reason,
+            compute_cap_flop=cap if kind == RestrictionKind.PAUSE_TRAINING else None,
+        )
+        audit_record(
+            actor=SYSTEM,
+            action="restriction.proposed",
+            target=restriction,
+            after={
+                "kind": kind,
+                "model": escalation.model.name,
+                "compute_cap_flop": restriction.compute_cap_flop,
+            },
+        )
+        _event(escalation, SYSTEM, "restriction", f"Proposed: {restriction.get_kind_display()}.")
+        proposals.append(restriction)
+    if proposals:
+        notify(
+            event_type="restriction.proposed",
+            users=users_with_roles(Role.RSO, Role.CEO),
+            title=f"Restrictions proposed for {escalation.model}: sign to activate",
+            body="; ".join(r.get_kind_display() for r in proposals),
+            link=escalation.get_absolute_url(),
+            payload={"model": escalation.model.name, "restrictions": [r.kind for r in proposals]},
+        )
+    return proposals
+
+
+def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
+    """One of the two signatures (RSO, CEO) to activate or to lift a restriction."""
+    if isinstance(actor, AuditActor):
+        raise PermissionDenied("A restriction is signed by people, not by the system.")
+    _require(actor, (Role.RSO, Role.CEO), f"sign to {stage} a restriction")
+    expected, done = {
+        "activate": (RestrictionState.PROPOSED, RestrictionState.ACTIVE),
+        "lift": (RestrictionState.ACTIVE, RestrictionState.LIFTED),
+    }[stage]
+    with transaction.atomic():
+        restriction = (
+            Restriction.objects.select_for_update().select_related("model").get(pk=restriction.pk)
+        )
+        if restriction.state != expected:
+            raise TransitionNotAllowed(
+                f"This restriction is {restriction.get_state_display().lower()}; "
+                f"it cannot be signed to {stage}."
+            )
+        rso_field, ceo_field = (
+            ("activation_rso", "activation_ceo")
+            if stage == "activate"
+            else ("lift_rso", "lift_ceo")
+        )
+        signed = {getattr(restriction, f"{rso_field}_id"), getattr(restriction, f"{ceo_field}_id")}
+        if actor.pk in signed:
+            raise TransitionNotAllowed(
+                "You have signed already; the other signature must come from someone else."
+            )
+        slot = None
+        if has_role(actor, Role.RSO) and getattr(restriction, f"{rso_field}_id") is None:
+            slot = rso_field
+        elif has_role(actor, Role.CEO) and getattr(restriction, f"{ceo_field}_id") is None:
+            slot = ceo_field
+        if slot is None:
+            raise TransitionNotAllowed(
+                "Your role's signature is given already; the other role must sign."
+            )
+        setattr(restriction, slot, actor)
+        fields = [slot]
+        complete = getattr(restriction, f"{rso_field}_id") and getattr(
+            restriction, f"{ceo_field}_id"
+        )
+        if complete:
+            restriction.state = done
+            if stage == "activate":
+                restriction.activated_at = timezone.now()
+                fields += ["state", "activated_at"]
+            else:
+                restriction.lifted_at = timezone.now()
+                fields += ["state", "lifted_at"]
+        restriction.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action=f"restriction.{stage}_signed" if not complete else f"restriction.{done}",
+            target=restriction,
+            after={"signature": slot, "state": restriction.state},
+        )
+        if restriction.escalation_id:
+            _event(
+                restriction.escalation,
+                actor,
+                "restriction",
+                f"{restriction.get_kind_display()}: {stage} signed by {_label(actor)}"
+                + (f"; now {restriction.get_state_display().lower()}." if complete else "."),
+            )
+        if complete:
+            notify(
+                event_type=f"restriction.{done}",
+                users=users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+                title=(
+                    f"{restriction.get_kind_display()} of {restriction.model} is "
+                    f"{restriction.get_state_display().lower()}"
+                ),
+                body=restriction.reason,
+                link=restriction.model.get_absolute_url(),
+                payload={
+                    "model": restriction.model.name,
+                    "restriction": restriction.kind,
+                    "state": restriction.state,
+                },
+            )
+    return restriction
+
+
+def restriction_sign_activation(*, actor: Actor, restriction: Restriction) -> Restriction:
+    return _sign(actor=actor, restriction=restriction, stage="activate")
+
+
+def restriction_sign_lift(*, actor: Actor, restriction: Restriction) -> Restriction:
+    return _sign(actor=actor, restriction=restriction, stage="lift")
+
+
+# Scheduled checks
+
+
+def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
+    """An "assessment due" escalation for each model notably more capable than its last
+    comprehensive assessment, by the cadence of the framework version in force."""
+    from ..selectors import last_comprehensively_assessed_snapshot, snapshot_compute_multiple
+
+    now = now or timezone.now()
+    version = framework_version_in_force(now)
+    if version is None:
+        return []
+    rules = list(version.cadence_rules.all())
+    raised = []
+    for model in AIModel.objects.prefetch_related("snapshots"):
+        snapshots = list(model.snapshots.all())
+        if not snapshots:
+            continue
+        baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
+        reasons = []
+        if baseline is None:
+            reasons.append("no comprehensive assessment is on record")
+        else:
+            for rule in rules:
+                if rule.compute_multiple:
+                    multiples = [
+                        (m, s)
+                        for s in snapshots
+                        if (m := snapshot_compute_multiple(s, baseline)) is not None
+                    ]
+                    if multiples:
+                        biggest, snapshot = max(multiples, key=lambda item: item[0])
+                        if biggest >= rule.compute_multiple:
+                            reasons.append(
+                                f"{snapshot.name} has {biggest:.2g}x the effective compute of "
+                                f"{baseline.name} (the cadence is {rule.compute_multiple:g}x)"
+                            )
+                if rule.months:
+                    due = _add_months(baseline.comprehensively_assessed_on, rule.months)
+                    if now.date() >= due:
+                        reasons.append(
+                            f"{rule.months} months have passed since {baseline.name} was assessed "
+                            f"on {baseline.comprehensively_assessed_on:%Y-%m-%d}"
+                        )
+        if reasons:
+            escalation, created = escalation_raise(
+                kind=EscalationKind.ASSESSMENT_DUE,
+                subject="comprehensive assessment",
+                title=f"Comprehensive assessment due for {model}",
+                summary=f"Under {version}: " + "; ".join(reasons) + ".",
+                severity=Severity.MEDIUM,
+                model=model,
+            )
+            if created:
+                raised.append(escalation)
+    return raised
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, 28))
+
+
+def rso_report_due_check(*, now: dt.datetime | None = None) -> Escalation | None:
+    """Once a quarter: the RSO's report to the board and the Trust is due."""
+    now = now or timezone.now()
+    quarter = (now.month - 1) // 3 + 1
+    key = f"{now.year}-Q{quarter}"
+    escalation, created = escalation_raise(
+        kind=EscalationKind.RSO_REPORT_DUE,
+        subject=f"RSO report {key}",
+        title=f"RSO quarterly report due ({key})",
+        summary="The RSO reports to the board and the Trust, noting deficiencies.",
+        severity=Severity.LOW,
+        due_in_days=30,
+        once=True,
+    )
+    return escalation if created else None
