@@ -20,12 +20,22 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record, fields_snapshot
-from governance.choices import ActorType, Role, ScoreAggregate, ScoreDirection, SnapshotStage
+from governance.choices import (
+    ActorType,
+    EscalationKind,
+    Role,
+    ScoreAggregate,
+    ScoreDirection,
+    Severity,
+    SnapshotStage,
+    ThresholdOutcome,
+)
 from governance.framework_files import FrameworkFileError, validate_scoring
 from governance.models import AIModel, CapabilityThreshold, Snapshot
 from governance.permissions import has_role
 from governance.scoring import ScoringRule, TaskAttempts, evaluate
 from governance.selectors import framework_version_in_force, snapshot_by_identifier
+from governance.services.escalations import escalation_raise
 
 from .choices import IngestionStatus, LogFormat, LogStatus
 from .errors import IdempotencyConflict, IngestionRefused, OutOfScope, Unresolvable
@@ -607,6 +617,7 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
     success_score = suite.success_score if suite else 1.0
     attempts = _store_tasks(run, log, score_name, success_score, suite)
     evaluations = _evaluate(run, attempts, _problem(log), success_score) if suite else []
+    _escalate(run, evaluations)
     audit_record(
         actor=_ingestion_actor(ingestion),
         action="eval_run.recorded",
@@ -748,6 +759,30 @@ def _evaluate(
             )
         )
     return evaluations
+
+
+def _escalate(run: EvalRun, evaluations: list[ThresholdEvaluation]) -> None:
+    """Warning -> a warning escalation; crossed or inconclusive -> a threshold escalation
+    (inconclusive counts as crossed until shown otherwise). One open escalation per model and
+    threshold: a later evaluation updates it."""
+    for evaluation in evaluations:
+        if evaluation.outcome == ThresholdOutcome.BELOW:
+            continue
+        warning = evaluation.outcome == ThresholdOutcome.WARNING
+        threshold, model = evaluation.threshold, run.snapshot.model
+        escalation_raise(
+            kind=EscalationKind.WARNING if warning else EscalationKind.THRESHOLD,
+            subject=threshold.code,
+            title=f"{threshold.code} {ThresholdOutcome(evaluation.outcome).label.lower()}: {model}",
+            summary=f"{evaluation.reason} (run {run.pk} on {run.snapshot.name})",
+            severity=Severity.MEDIUM if warning else Severity.HIGH,
+            model=model,
+            snapshot=run.snapshot,
+            threshold=threshold,
+            outcome=evaluation.outcome,
+            trigger_ref=f"evals.thresholdevaluation:{evaluation.pk}",
+            trigger_url=run.get_absolute_url(),
+        )
 
 
 # Ingestion: the sweep

@@ -7,11 +7,21 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import navigation
-        from .permissions import can_view_audit_log
+        from .choices import Role
+        from .permissions import can_read, can_view_audit_log
 
         navigation.register(navigation.NavItem("Home", "home", order=0))
         navigation.register(navigation.NavItem("Models", "model-list", order=10))
+        navigation.register(navigation.NavItem("Escalations", "escalation-list", order=5))
         navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
+        navigation.register(
+            navigation.NavItem(
+                "Webhooks",
+                "webhook-list",
+                order=920,
+                visible_to=lambda user: user.is_staff or can_read(user, [Role.RSO]),
+            )
+        )
         navigation.register(
             navigation.NavItem("Audit log", "audit-list", order=900, visible_to=can_view_audit_log)
         )

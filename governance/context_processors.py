@@ -1,6 +1,7 @@
 from .choices import Role
 from .navigation import items_for
 from .permissions import user_roles
+from .selectors import unread_notification_count
 
 
 def navigation(request):
@@ -8,6 +9,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_role_labels": []}
     return {
+        "unread_notifications": unread_notification_count(user),
         "nav_items": items_for(user),
         "user_role_labels": [Role(role).label for role in sorted(user_roles(user))],
     }

@@ -3,8 +3,14 @@
 import django_filters
 from django import forms
 
-from .choices import SnapshotStage
-from .models import AIModel, AuditEvent, SafetyLevel, Snapshot
+from .choices import (
+    ESCALATION_OPEN_STATES,
+    EscalationKind,
+    EscalationState,
+    Severity,
+    SnapshotStage,
+)
+from .models import AIModel, AuditEvent, Escalation, SafetyLevel, Snapshot
 from .selectors import ai_model_search
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -88,3 +94,21 @@ class SnapshotFilter(django_filters.FilterSet):
     class Meta:
         model = Snapshot
         fields = ["model", "stage", "deployment_status", "external_id"]
+
+
+class EscalationFilter(django_filters.FilterSet):
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    state = django_filters.ChoiceFilter(choices=EscalationState.choices)
+    kind = django_filters.ChoiceFilter(choices=EscalationKind.choices)
+    model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.order_by("name"))
+    overdue = django_filters.BooleanFilter(method="only_overdue", label="Overdue")
+
+    class Meta:
+        model = Escalation
+        fields = ["severity", "state", "kind", "model", "overdue"]
+
+    def only_overdue(self, queryset, name, value):
+        from django.utils import timezone
+
+        late = {"state__in": ESCALATION_OPEN_STATES, "due_at__lt": timezone.now()}
+        return queryset.filter(**late) if value else queryset.exclude(**late)

@@ -55,7 +55,8 @@ class RequestIdMiddleware:
 
 
 class ReadOnlyRoleMiddleware:
-    """Auditors read everything and change nothing: refuse every unsafe request but logging out."""
+    """Auditors read everything and change nothing: refuse every unsafe request but logging out
+    and marking their own notifications read."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,7 +65,7 @@ class ReadOnlyRoleMiddleware:
         if (
             request.method not in _SAFE_METHODS
             and is_read_only(request.user)
-            and request.path != reverse("logout")
+            and request.path not in (reverse("logout"), reverse("inbox"))
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": READ_ONLY_MESSAGE}, status=403)

@@ -205,3 +205,42 @@ def model_clearance(model, action) -> dict:
             if r.state == RestrictionState.PROPOSED
         ],
     }
+
+
+def escalations_list() -> QuerySet:
+    from .models import Escalation
+
+    return Escalation.objects.select_related("model", "threshold", "assignee", "snapshot").order_by(
+        "-updated_at"
+    )
+
+
+def escalation_detail() -> QuerySet:
+    from .models import Restriction
+
+    return escalations_list().prefetch_related(
+        "events",
+        Prefetch(
+            "restrictions",
+            queryset=Restriction.objects.select_related(
+                "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
+            ),
+        ),
+    )
+
+
+def live_restrictions(model) -> list:
+    from .choices import RestrictionState
+    from .models import Restriction
+
+    return list(
+        Restriction.objects.filter(
+            model=model, state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE]
+        ).select_related("activation_rso", "activation_ceo", "lift_rso", "lift_ceo", "escalation")
+    )
+
+
+def unread_notification_count(user) -> int:
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -281,6 +281,10 @@ INGESTION_REQUEUE_AFTER = env_int(
 )
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "escalation-deadlines": {"task": "governance.tasks.escalation_deadlines", "schedule": 900},
+    "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},
+    "rso-report-due": {"task": "governance.tasks.rso_report_due", "schedule": 6 * 3600},
+    "notifications-sweep": {"task": "governance.tasks.notifications_sweep", "schedule": 120},
     "requeue-stuck-ingestions": {
         "task": "evals.tasks.ingestions_sweep",
         "schedule": env_int(

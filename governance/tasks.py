@@ -3,9 +3,59 @@
 from celery import shared_task
 
 from .services import audit_log_check
+from .services.escalations import (
+    cadence_check,
+    escalations_enforce_deadlines,
+    rso_report_due_check,
+)
+from .services.notifications import (
+    WEBHOOK_MAX_ATTEMPTS,
+    notification_email_send,
+    pending_work_requeue,
+    webhook_deliver,
+)
 
 
 @shared_task(name="governance.tasks.audit_log_verify")
 def audit_log_verify() -> int:
     """Scheduled check of the audit chain."""
     return audit_log_check().pk
+
+
+@shared_task(
+    name="governance.tasks.notification_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notification_email_task(notification_id: int) -> bool:
+    return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="governance.tasks.webhook_deliver", bind=True, max_retries=WEBHOOK_MAX_ATTEMPTS)
+def webhook_deliver_task(self, delivery_id: int) -> str:
+    result = webhook_deliver(delivery_id=delivery_id)
+    if result == "retry":
+        # Exponential backoff: 2, 4, 8, 16 seconds.
+        raise self.retry(countdown=2 ** (self.request.retries + 1))
+    return result
+
+
+@shared_task(name="governance.tasks.escalation_deadlines")
+def escalation_deadlines_task() -> int:
+    return escalations_enforce_deadlines()
+
+
+@shared_task(name="governance.tasks.cadence_check")
+def cadence_check_task() -> int:
+    return len(cadence_check())
+
+
+@shared_task(name="governance.tasks.rso_report_due")
+def rso_report_due_task() -> bool:
+    return rso_report_due_check() is not None
+
+
+@shared_task(name="governance.tasks.notifications_sweep")
+def notifications_sweep_task() -> int:
+    return sum(pending_work_requeue())

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .views import escalations
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -42,6 +43,26 @@ urlpatterns = [
     path("api/v1/", include((API_V1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("escalations/", escalations.EscalationListView.as_view(), name="escalation-list"),
+    path(
+        "escalations/<int:pk>/",
+        escalations.EscalationDetailView.as_view(),
+        name="escalation-detail",
+    ),
+    path(
+        "escalations/<int:pk>/<str:verb>/",
+        escalations.EscalationActionView.as_view(),
+        name="escalation-action",
+    ),
+    path(
+        "restrictions/<int:pk>/sign/<str:stage>/",
+        escalations.RestrictionSignView.as_view(),
+        name="restriction-sign",
+    ),
+    path("inbox/", escalations.InboxView.as_view(), name="inbox"),
+    path("webhooks/", escalations.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/new/", escalations.WebhookSaveView.as_view(), name="webhook-create"),
+    path("webhooks/<int:pk>/edit/", escalations.WebhookSaveView.as_view(), name="webhook-edit"),
     path("evals/", include("evals.urls")),
     path("admin/", admin.site.urls),
 ]

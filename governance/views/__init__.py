@@ -10,19 +10,19 @@ from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from .choices import Role
-from .filters import AIModelFilter, AuditEventFilter
-from .forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
-from .models import AIModel, AuditEvent, Snapshot
-from .panels import model_panels
-from .permissions import (
+from ..choices import Role
+from ..filters import AIModelFilter, AuditEventFilter
+from ..forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
+from ..models import AIModel, AuditEvent, Snapshot
+from ..panels import model_panels
+from ..permissions import (
     AUDIT_READERS,
     RoleRequiredMixin,
     can_view_audit_log,
     can_write,
     user_roles,
 )
-from .selectors import (
+from ..selectors import (
     ai_model_current_level_label,
     ai_models_list,
     audit_events_for_registry_model,
@@ -34,10 +34,11 @@ from .selectors import (
     framework_versions_detailed,
     framework_versions_list,
     last_comprehensively_assessed_snapshot,
+    live_restrictions,
     snapshot_compute_multiples,
     snapshots_list,
 )
-from .services import (
+from ..services import (
     ai_model_create,
     ai_model_update,
     framework_version_adopt,
@@ -211,6 +212,8 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
             ),
             can_edit=can_write(self.request.user, [Role.SAFETY_STAFF]),
             panels=model_panels(model),
+            restrictions=live_restrictions(model),
+            can_sign=can_write(self.request.user, [Role.RSO, Role.CEO]),
         )
         if can_view_audit_log(self.request.user):
             context["history"] = audit_events_for_registry_model(model, snapshots)

@@ -1,0 +1,200 @@
+"""Pages for escalations, restrictions, the inbox and webhook subscriptions."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from ..choices import EscalationState, Role
+from ..errors import DomainError
+from ..filters import EscalationFilter
+from ..models import Escalation, Notification, Restriction, WebhookSubscription
+from ..permissions import RoleRequiredMixin, can_write
+from ..selectors import escalation_detail, escalations_list
+from ..services.escalations import (
+    HANDLERS,
+    RESOLVERS,
+    escalation_acknowledge,
+    escalation_dismiss,
+    escalation_reopen,
+    escalation_resolve,
+    restriction_sign_activation,
+    restriction_sign_lift,
+)
+from ..services.notifications import inbox_mark_read, webhook_subscription_save
+from . import ServiceFormView, querystring_without_page
+
+
+class EscalationListView(RoleRequiredMixin, ListView):
+    template_name = "governance/escalation_list.html"
+    context_object_name = "escalations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        params = self.request.GET or None
+        self.filterset = EscalationFilter(params, queryset=escalations_list())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return Escalation.objects.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter=self.filterset, querystring=querystring_without_page(self.request), **kwargs
+        )
+
+
+class EscalationDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/escalation_detail.html"
+    context_object_name = "escalation"
+    queryset = escalation_detail()
+
+    def get_context_data(self, **kwargs):
+        user, state = self.request.user, self.object.state
+        return super().get_context_data(
+            can_acknowledge=state == EscalationState.OPEN and can_write(user, HANDLERS),
+            can_resolve=self.object.is_open and can_write(user, RESOLVERS),
+            can_dismiss=self.object.is_open and can_write(user, [Role.RSO]),
+            can_reopen=not self.object.is_open and can_write(user, HANDLERS),
+            can_sign=can_write(user, [Role.RSO, Role.CEO]),
+            **kwargs,
+        )
+
+
+_ESCALATION_VERBS = {
+    "acknowledge": lambda actor, e, note: escalation_acknowledge(actor=actor, escalation=e),
+    "resolve": lambda actor, e, note: escalation_resolve(actor=actor, escalation=e, note=note),
+    "dismiss": lambda actor, e, note: escalation_dismiss(actor=actor, escalation=e, reason=note),
+    "reopen": lambda actor, e, note: escalation_reopen(actor=actor, escalation=e, reason=note),
+}
+
+
+class EscalationActionView(RoleRequiredMixin, View):
+    """POST only: one transition; the service checks role and state."""
+
+    write_roles = HANDLERS
+
+    def post(self, request, pk, verb):
+        escalation = get_object_or_404(Escalation, pk=pk)
+        if verb not in _ESCALATION_VERBS:
+            raise PermissionDenied("Unknown action.")
+        try:
+            _ESCALATION_VERBS[verb](request.user, escalation, request.POST.get("note", ""))
+        except (DomainError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, f"Escalation {verb}d." if verb != "reopen" else "Reopened.")
+        return redirect(escalation.get_absolute_url())
+
+
+class RestrictionSignView(RoleRequiredMixin, View):
+    write_roles = [Role.RSO, Role.CEO]
+
+    def post(self, request, pk, stage):
+        restriction = get_object_or_404(Restriction.objects.select_related("model"), pk=pk)
+        sign = {"activate": restriction_sign_activation, "lift": restriction_sign_lift}.get(stage)
+        if sign is None:
+            raise PermissionDenied("Unknown action.")
+        try:
+            signed = sign(actor=request.user, restriction=restriction)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Signed. {signed.get_kind_display()} is {signed.get_state_display().lower()}.",
+            )
+        return redirect(request.POST.get("next") or restriction.model.get_absolute_url())
+
+
+class InboxView(RoleRequiredMixin, ListView):
+    """Each person's notifications; everyone with a role has one."""
+
+    template_name = "governance/inbox.html"
+    context_object_name = "notifications"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.method == "POST":
+            # Marking one's own notifications read changes no record of the organisation.
+            inbox_mark_read(user=request.user)
+            messages.success(request, "All notifications marked read.")
+            return redirect("inbox")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user).order_by("-created_at")
+
+
+class WebhookForm(forms.ModelForm):
+    event_types = forms.CharField(
+        help_text="Comma-separated, e.g. escalation.created, restriction.active; or * for all.",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "event_types", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["event_types"] = ", ".join(self.instance.event_types)
+
+    def clean_event_types(self) -> list[str]:
+        return [
+            item.strip() for item in self.cleaned_data["event_types"].split(",") if item.strip()
+        ]
+
+
+WEBHOOK_ADMINS = [Role.RSO]
+
+
+class WebhookListView(RoleRequiredMixin, ListView):
+    read_roles = WEBHOOK_ADMINS
+    template_name = "governance/webhook_list.html"
+    context_object_name = "subscriptions"
+
+    def get_queryset(self):
+        return WebhookSubscription.objects.prefetch_related("deliveries").order_by("name")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_edit=can_write(self.request.user, WEBHOOK_ADMINS) or self.request.user.is_staff,
+            **kwargs,
+        )
+
+
+class WebhookSaveView(ServiceFormView):
+    write_roles = WEBHOOK_ADMINS
+    form_class = WebhookForm
+    title = "Webhook subscription"
+    cancel_url = reverse_lazy("webhook-list")
+    success_message = "Webhook subscription saved."
+
+    @cached_property
+    def subscription(self):
+        pk = self.kwargs.get("pk")
+        return get_object_or_404(WebhookSubscription, pk=pk) if pk else None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.subscription}
+
+    def perform(self, form):
+        return webhook_subscription_save(
+            actor=self.request.user, subscription=self.subscription, **form.cleaned_data
+        )
+
+    def form_valid(self, form):
+        created = self.subscription is None
+        try:
+            saved = self.perform(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if created:
+            return render(self.request, "governance/webhook_secret.html", {"subscription": saved})
+        messages.success(self.request, self.success_message)
+        return redirect("webhook-list")
