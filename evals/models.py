@@ -99,9 +99,9 @@ class Ingestion(models.Model):
     file_name = models.CharField(max_length=300)
     file_path = models.CharField(max_length=500, help_text="Relative to MEDIA_ROOT.")
     file_size = models.PositiveBigIntegerField()
-    content_sha256 = models.CharField(max_length=64, unique=True)
+    content_sha256 = models.CharField(max_length=64, db_index=True)
     # NULL, not "", where absent: the unique constraints must not treat two absences as equal.
-    natural_id = models.CharField(max_length=250, null=True, blank=True, unique=True)  # noqa: DJ001
+    natural_id = models.CharField(max_length=250, null=True, blank=True)  # noqa: DJ001
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     model_name = models.CharField(max_length=300, help_text="As the log names it.")
     task_names = models.JSONField(default=list)
@@ -117,13 +117,28 @@ class Ingestion(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Repeats are recognised per poster: an eval system, or people and commands together.
         constraints = [
             models.UniqueConstraint(
                 "eval_system",
                 "idempotency_key",
                 name="ingestion_idempotency_key_unique",
                 condition=models.Q(idempotency_key__isnull=False),
-            )
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                "eval_system",
+                "content_sha256",
+                name="ingestion_content_unique",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                "eval_system",
+                "natural_id",
+                name="ingestion_natural_id_unique",
+                condition=models.Q(natural_id__isnull=False),
+                nulls_distinct=False,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +183,7 @@ class EvalRun(models.Model):
     unmapped = models.BooleanField(
         default=False, help_text="No suite matches the log's task: nothing to score against."
     )
+    scoring_note = models.TextField(blank=True, help_text="Why the run was scored as it was.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

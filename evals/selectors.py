@@ -43,15 +43,30 @@ def eval_systems_list() -> QuerySet[EvalSystem]:
 
 
 def model_threshold_standings(model) -> list[ThresholdEvaluation]:
-    """Per threshold, the most severe evaluation over all of the model's snapshots (a threshold
-    counts if met at any stage). Ties go to the latest."""
+    """Per threshold, the model's standing: the maximum over its snapshots (a threshold counts
+    if met at any stage). Per snapshot, the worst conclusive evaluation (any elicitation that
+    showed the capability counts); only with none conclusive, the latest inconclusive one, so a
+    complete run can show otherwise what a broken one could not."""
     evaluations = (
         ThresholdEvaluation.objects.filter(snapshot__model=model)
         .select_related("threshold__version__framework", "snapshot", "run")
         .order_by("threshold_id", "-created_at")
     )
+    per_snapshot: dict[tuple[int, int], ThresholdEvaluation] = {}
+    for evaluation in evaluations:  # newest first
+        key = (evaluation.threshold_id, evaluation.snapshot_id)
+        current = per_snapshot.get(key)
+        if current is None:
+            per_snapshot[key] = evaluation
+        elif current.outcome == ThresholdOutcome.INCONCLUSIVE:
+            if evaluation.outcome != ThresholdOutcome.INCONCLUSIVE:
+                per_snapshot[key] = evaluation
+        elif evaluation.outcome != ThresholdOutcome.INCONCLUSIVE and (
+            _SEVERITY[evaluation.outcome] > _SEVERITY[current.outcome]
+        ):
+            per_snapshot[key] = evaluation
     worst: dict[int, ThresholdEvaluation] = {}
-    for evaluation in evaluations:
+    for evaluation in per_snapshot.values():
         current = worst.get(evaluation.threshold_id)
         if current is None or _SEVERITY[evaluation.outcome] > _SEVERITY[current.outcome]:
             worst[evaluation.threshold_id] = evaluation

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -98,6 +99,7 @@ def eval_system_create(
     actor: Actor,
     name: str,
     description: str = "",
+    is_active: bool = True,
     all_models: bool = False,
     all_suites: bool = False,
     allowed_models: Iterable[AIModel] = (),
@@ -109,6 +111,7 @@ def eval_system_create(
     system = EvalSystem(
         name=name.strip(),
         description=description,
+        is_active=is_active,
         all_models=all_models,
         all_suites=all_suites,
         owner=None if isinstance(actor, AuditActor) else actor,
@@ -314,10 +317,25 @@ def store_upload(chunks: Iterable[bytes], *, limit: int) -> tuple[Path, str, int
     return path, digest.hexdigest(), size
 
 
+def clean_text(value: Any, *, field: str, limit: int) -> str:
+    """A string the database will take: no NUL characters, within its length."""
+    text = str(value).strip()
+    if "\x00" in text:
+        raise IngestionRefused(f"{field} contains a NUL character.")
+    if len(text) > limit:
+        raise IngestionRefused(f"{field} is longer than {limit} characters.")
+    return text
+
+
+def _numeric_id(ref: str) -> int | None:
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 18 else None
+
+
 def _resolve_snapshot(snapshot_ref: str | None, model_name: str) -> Snapshot:
     if snapshot_ref:
-        ref = str(snapshot_ref).strip()
-        found = Snapshot.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        ref = clean_text(snapshot_ref, field="snapshot", limit=300)
+        pk = _numeric_id(ref)
+        found = Snapshot.objects.filter(pk=pk).first() if pk is not None else None
         found = found or snapshot_by_identifier(ref)
         if found is None:
             raise Unresolvable(
@@ -337,8 +355,9 @@ def _resolve_snapshot(snapshot_ref: str | None, model_name: str) -> Snapshot:
 
 def _resolve_suite(suite_ref: str | None, task_names: Iterable[str]) -> EvalSuite | None:
     if suite_ref:
-        ref = str(suite_ref).strip()
-        found = EvalSuite.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+        ref = clean_text(suite_ref, field="suite", limit=200)
+        pk = _numeric_id(ref)
+        found = EvalSuite.objects.filter(pk=pk).first() if pk is not None else None
         found = found or EvalSuite.objects.filter(name=ref).first()
         if found is None:
             raise Unresolvable(f"No eval suite is called {ref!r} (see /api/v1/eval-suites/).")
@@ -360,23 +379,13 @@ def _check_scope(system: EvalSystem | None, snapshot: Snapshot, suite: EvalSuite
             raise OutOfScope(f"Eval system {system.name} may not post results for suite {suite}.")
 
 
-def _existing(
-    *, system: EvalSystem | None, idempotency_key: str | None, sha256: str, natural_id: str | None
-) -> Ingestion | None:
-    if idempotency_key:
-        keyed = Ingestion.objects.filter(
-            eval_system=system, idempotency_key=idempotency_key
-        ).first()
-        if keyed is not None:
-            if keyed.content_sha256 != sha256:
-                raise IdempotencyConflict(
-                    f"Idempotency-Key {idempotency_key!r} was used for different content."
-                )
-            return keyed
-    same = Ingestion.objects.filter(content_sha256=sha256).first()
-    if same is None and natural_id:
-        same = Ingestion.objects.filter(natural_id=natural_id).first()
-    return same
+def _earlier(system: EvalSystem | None, **match: Any) -> Ingestion | None:
+    """An earlier post by the same poster (an eval system, or people and commands together)."""
+    return (
+        Ingestion.objects.filter(eval_system=system, **match)
+        .select_related("snapshot__model", "suite", "eval_system", "submitted_by")
+        .first()
+    )
 
 
 def ingestion_submit(
@@ -394,30 +403,47 @@ def ingestion_submit(
     """Accept a stored upload: check it, commit the row, then queue the work.
 
     `path` is the uploaded file already on disk; it is moved into place when accepted and
-    removed when refused or a repeat, so nothing half-accepted stays behind.
+    removed otherwise, so nothing half-accepted stays behind. Repeats are recognised per poster
+    (same Idempotency-Key, same bytes, or the same eval) and answered with the first ingestion;
+    a repeat of one that failed is processed again.
     """
     system = principal if isinstance(principal, EvalSystem) else None
+    final: Path | None = None
     try:
-        idempotency_key = (idempotency_key or "").strip()[:200] or None
-        existing = _existing(
-            system=system, idempotency_key=idempotency_key, sha256=sha256, natural_id=None
+        key = (
+            clean_text(idempotency_key, field="Idempotency-Key", limit=200)
+            if idempotency_key
+            else None
         )
-        if existing is not None:
-            path.unlink(missing_ok=True)
-            return Submission(existing, created=False)
+        if key:
+            keyed = _earlier(system, idempotency_key=key)
+            if keyed is not None and keyed.content_sha256 != sha256:
+                raise IdempotencyConflict(
+                    f"Idempotency-Key {key!r} was used for different content."
+                )
         try:
             header = sniff_log(path)
         except LogParseError as error:
             raise IngestionRefused(f"The log cannot be read: {error}") from None
-        natural_id = header.natural_id or None
-        existing = _existing(
-            system=system, idempotency_key=None, sha256=sha256, natural_id=natural_id
-        )
-        if existing is not None:
-            path.unlink(missing_ok=True)
-            return Submission(existing, created=False)
-        snapshot = _resolve_snapshot(snapshot_ref, header.model_name)
-        suite = _resolve_suite(suite_ref, header.task_names)
+        natural_id = clean_text(header.natural_id, field="The log's run id", limit=250) or None
+        model_name = clean_text(header.model_name, field="The log's model name", limit=300)
+        task_names = [clean_text(t, field="A task name", limit=300) for t in header.task_names]
+        earlier = _earlier(system, content_sha256=sha256)
+        if earlier is None and natural_id:
+            earlier = _earlier(system, natural_id=natural_id)
+            if earlier is not None and earlier.status != IngestionStatus.FAILED:
+                raise IdempotencyConflict(
+                    f"This eval ({natural_id}) was ingested before from other content "
+                    f"(ingestion {earlier.pk}); a run is stored once."
+                )
+        if earlier is not None:
+            _check_scope(system, earlier.snapshot, earlier.suite)
+            if earlier.status == IngestionStatus.FAILED:
+                retried = _retry_failed(earlier, path, sha256, size, enqueue)
+                return Submission(retried, created=True)
+            return Submission(earlier, created=False)
+        snapshot = _resolve_snapshot(snapshot_ref, model_name)
+        suite = _resolve_suite(suite_ref, task_names)
         _check_scope(system, snapshot, suite)
         actor = system_actor(system) if system else principal
         person = None if system or isinstance(principal, AuditActor) else principal
@@ -433,14 +459,14 @@ def ingestion_submit(
                     eval_system=system,
                     submitted_by=person,
                     format=header.format,
-                    file_name=Path(file_name).name[:300] or "log",
+                    file_name=Path(file_name.replace("\x00", "")).name[:300] or "log",
                     file_path=str(relative),
                     file_size=size,
                     content_sha256=sha256,
                     natural_id=natural_id,
-                    idempotency_key=idempotency_key,
-                    model_name=header.model_name[:300],
-                    task_names=list(header.task_names),
+                    idempotency_key=key,
+                    model_name=model_name,
+                    task_names=task_names,
                     snapshot=snapshot,
                     suite=suite,
                 )
@@ -461,16 +487,42 @@ def ingestion_submit(
                     _enqueue(ingestion.pk)
         except IntegrityError:
             # Another post of the same log won the race: answer with that one.
-            final.unlink(missing_ok=True)
-            existing = _existing(
-                system=system, idempotency_key=idempotency_key, sha256=sha256, natural_id=natural_id
+            earlier = _earlier(system, content_sha256=sha256) or (
+                _earlier(system, natural_id=natural_id) if natural_id else None
             )
-            if existing is None:
+            if earlier is None:
                 raise
-            return Submission(existing, created=False)
+            return Submission(earlier, created=False)
+        final = None  # accepted: the file stays
         return Submission(ingestion, created=True)
     finally:
         path.unlink(missing_ok=True)
+        if final is not None:
+            final.unlink(missing_ok=True)
+
+
+def _retry_failed(
+    ingestion: Ingestion, path: Path, sha256: str, size: int, enqueue: bool
+) -> Ingestion:
+    """A failed ingestion posted again: take the new file and process it again."""
+    shutil.move(path, Path(settings.MEDIA_ROOT) / ingestion.file_path)
+    with transaction.atomic():
+        Ingestion.objects.filter(pk=ingestion.pk).update(
+            status=IngestionStatus.QUEUED,
+            error="",
+            attempts=0,
+            content_sha256=sha256,
+            file_size=size,
+            started_at=None,
+            finished_at=None,
+        )
+        audit_record(
+            actor=_ingestion_actor(ingestion), action="ingestion.resubmitted", target=ingestion
+        )
+        if enqueue:
+            _enqueue(ingestion.pk)
+    ingestion.refresh_from_db()
+    return ingestion
 
 
 def _enqueue(ingestion_id) -> None:
@@ -512,6 +564,11 @@ def ingest_file(
     return submission
 
 
+def ingestion_record_download(*, actor: Actor, ingestion: Ingestion) -> None:
+    """Raw transcripts may hold hazardous output: who fetched one is on the record."""
+    audit_record(actor=actor, action="ingestion.raw_downloaded", target=ingestion)
+
+
 # Ingestion: process
 
 
@@ -532,11 +589,18 @@ def ingestion_process(*, ingestion_id) -> Ingestion | None:
         log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
         with transaction.atomic():
             run = _store_run(ingestion, log)
-            Ingestion.objects.filter(pk=ingestion.pk).update(
-                status=IngestionStatus.DONE, finished_at=timezone.now(), error=""
-            )
+            done = Ingestion.objects.filter(
+                pk=ingestion.pk, status=IngestionStatus.PROCESSING
+            ).update(status=IngestionStatus.DONE, finished_at=timezone.now(), error="")
+            if not done:  # the sweep took it back meanwhile: let that attempt store it
+                transaction.set_rollback(True)
+                return None
     except (LogParseError, IngestionRefused, ValidationError) as error:
         return _fail(ingestion, f"The log cannot be stored: {error}")
+    except (DatabaseError, SoftTimeLimitExceeded):
+        # Transient: left processing, so the sweep queues it again after the time limit.
+        logger.exception("ingestion %s interrupted; the sweep will retry it", ingestion.pk)
+        raise
     except Exception as error:
         logger.exception("ingestion %s failed", ingestion.pk)
         return _fail(ingestion, f"Internal error while storing the log ({type(error).__name__}).")
@@ -589,7 +653,18 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
             f"(it has: {', '.join(log.score_names) or 'none'})"
         )
     run_time = log.started_at or log.completed_at or ingestion.created_at
+    notes = []
+    if run_time > ingestion.created_at + dt.timedelta(days=1):
+        notes.append(f"The log's time ({run_time:%Y-%m-%d}) is in the future; received time used.")
+        run_time = ingestion.created_at
     version = framework_version_in_force(run_time)
+    if version is None:
+        version = framework_version_in_force(ingestion.created_at)
+        if version is not None:
+            notes.append(
+                f"No framework version was in force at the log's time ({run_time:%Y-%m-%d}); "
+                f"scored under {version}, in force when it was received."
+            )
     run = EvalRun.objects.create(
         ingestion=ingestion,
         snapshot=ingestion.snapshot,
@@ -613,6 +688,7 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
         or bool(log.elicitation.get("helpful_only")),
         elicitation=log.elicitation,
         unmapped=suite is None,
+        scoring_note=" ".join(notes),
     )
     success_score = suite.success_score if suite else 1.0
     attempts = _store_tasks(run, log, score_name, success_score, suite)
@@ -729,13 +805,20 @@ def _evaluate(
     run: EvalRun, attempts: list[TaskAttempts], problem: str, success_score: float
 ) -> list[ThresholdEvaluation]:
     if run.framework_version is None:
+        _note(run, "Not scored: no framework version is in force.")
         return []
     evaluations = []
-    thresholds = run.suite.thresholds.filter(version=run.framework_version)
+    thresholds = list(run.suite.thresholds.filter(version=run.framework_version))
+    if not thresholds:
+        _note(
+            run, f"Not scored: suite {run.suite} measures no threshold of {run.framework_version}."
+        )
     for threshold in thresholds:
         rule, source = suite_rule(run.suite, threshold)
         if rule is None:
-            continue  # no numeric rule: a matter of judgement in the capability report
+            # No numeric rule: a matter of judgement in the capability report.
+            _note(run, f"{threshold.code} has no numeric rule: judged in the capability report.")
+            continue
         result = evaluate(rule, attempts, problem=problem, success_score=success_score)
         evaluations.append(
             ThresholdEvaluation.objects.create(
@@ -785,6 +868,11 @@ def _escalate(run: EvalRun, evaluations: list[ThresholdEvaluation]) -> None:
         )
 
 
+def _note(run: EvalRun, text: str) -> None:
+    run.scoring_note = f"{run.scoring_note} {text}".strip()
+    run.save(update_fields=["scoring_note"])
+
+
 # Ingestion: the sweep
 
 
@@ -796,10 +884,10 @@ def ingestions_requeue_stuck(
     queued_for = queued_for or dt.timedelta(seconds=settings.INGESTION_REQUEUE_AFTER)
     processing_for = processing_for or dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     now = timezone.now()
-    gave_up = Ingestion.objects.filter(
-        status__in=[IngestionStatus.QUEUED, IngestionStatus.PROCESSING],
-        attempts__gte=MAX_ATTEMPTS,
-        created_at__lt=now - queued_for,
+    # Give up only on work nobody is doing: queued, or processing past the time limit.
+    gave_up = Ingestion.objects.filter(attempts__gte=MAX_ATTEMPTS).filter(
+        models.Q(status=IngestionStatus.QUEUED, created_at__lt=now - queued_for)
+        | models.Q(status=IngestionStatus.PROCESSING, started_at__lt=now - processing_for)
     )
     for ingestion in gave_up.select_related("eval_system", "submitted_by"):
         _fail(ingestion, f"Gave up after {MAX_ATTEMPTS} attempts to process the log.")

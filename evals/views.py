@@ -1,8 +1,10 @@
 """Pages of the evals app: runs, ingestions, uploads, eval suites and eval systems."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -12,7 +14,7 @@ from django.views.generic import DetailView, ListView
 
 from governance.choices import Role
 from governance.errors import DomainError
-from governance.permissions import RoleRequiredMixin, can_write
+from governance.permissions import RoleRequiredMixin, can_write, has_role
 from governance.views import ServiceFormView, querystring_without_page
 
 from .filters import EvalRunFilter, IngestionFilter
@@ -32,6 +34,7 @@ from .services import (
     eval_system_revoke,
     eval_system_rotate_token,
     eval_system_update,
+    ingestion_record_download,
     ingestion_submit,
     store_upload,
 )
@@ -83,13 +86,20 @@ class EvalRunDetailView(RoleRequiredMixin, DetailView):
 
 
 class RawLogView(RoleRequiredMixin, View):
-    """The log exactly as it was posted."""
+    """The log exactly as it was posted. Transcripts of dangerous-capability evals can hold
+    hazardous output, so only safety staff and the RSO download them, and each download is
+    audited; everyone else sees the stored results and the file's hash."""
+
+    read_roles = [Role.SAFETY_STAFF, Role.RSO]
 
     def get(self, request, pk):
+        if request.user.is_staff or not has_role(request.user, *self.read_roles):
+            raise PermissionDenied("Raw logs are for safety staff and the RSO.")
         ingestion = get_object_or_404(Ingestion, pk=pk)
-        path = settings.MEDIA_ROOT / ingestion.file_path
+        path = Path(settings.MEDIA_ROOT) / ingestion.file_path
         if not path.exists():
             raise Http404("The stored log file is missing.")
+        ingestion_record_download(actor=request.user, ingestion=ingestion)
         return FileResponse(path.open("rb"), as_attachment=True, filename=ingestion.file_name)
 
 

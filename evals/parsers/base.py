@@ -91,6 +91,8 @@ def loads_lenient(data: bytes | str, what: str) -> Any:
         return json.loads(data, parse_constant=lambda _: None)
     except (ValueError, UnicodeDecodeError) as error:
         raise LogParseError(f"{what} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise LogParseError(f"{what} is nested too deeply") from None
 
 
 def nan_to_none(value: Any) -> Any:

@@ -24,6 +24,7 @@ from .zipzstd import EvalZip
 
 _EVAL_KEY = re.compile(rb'"eval"\s*:\s*\{')
 _HEAD_BYTES = 1 << 20
+HEADER_LIMIT = 16 * 1024 * 1024
 _TOP_LEVEL = {"status", "eval", "plan", "results", "stats", "error"}
 _STATUSES = {status.value for status in LogStatus}
 
@@ -65,17 +66,27 @@ def sniff_eval(path: Path) -> LogHeader:
 def _eval_zip_header(archive: EvalZip) -> dict[str, Any]:
     names = set(archive.names())
     if "header.json" in names:
-        return loads_lenient(archive.read("header.json"), "header.json")
-    if "_journal/start.json" in names:
-        start = loads_lenient(archive.read("_journal/start.json"), "_journal/start.json")
-        return {**start, "status": LogStatus.STARTED}
-    raise LogParseError("the .eval file has neither header.json nor _journal/start.json")
+        header = loads_lenient(archive.read("header.json", limit=HEADER_LIMIT), "header.json")
+    elif "_journal/start.json" in names:
+        start = archive.read("_journal/start.json", limit=HEADER_LIMIT)
+        header = {**_mapping(loads_lenient(start, "start.json"), "start.json"), "status": "started"}
+    else:
+        raise LogParseError("the .eval file has neither header.json nor _journal/start.json")
+    return _mapping(header, "header.json")
 
 
-def _sample(raw: dict[str, Any]) -> ParsedSample:
-    if "id" not in raw or "epoch" not in raw:
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LogParseError(f"{what} is not a JSON object")
+    return value
+
+
+def _sample(raw: Any) -> ParsedSample:
+    if not isinstance(raw, dict) or "id" not in raw or "epoch" not in raw:
         raise LogParseError("a sample lacks its `id` or `epoch`")
     scores = raw.get("scores") or {}
+    if not isinstance(scores, dict):
+        raise LogParseError(f"sample {raw['id']!r} has scores that are not a mapping")
     values = {
         str(name): score_value(score.get("value") if isinstance(score, dict) else score)
         for name, score in scores.items()
@@ -88,11 +99,10 @@ def _sample(raw: dict[str, Any]) -> ParsedSample:
 
 
 def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample]) -> ParsedLog:
-    eval_spec = top.get("eval") or {}
-    plan = top.get("plan") or {}
-    results = top.get("results") or {}
-    stats = top.get("stats") or {}
-    config = eval_spec.get("config") or {}
+    eval_spec, plan, results, stats = (
+        _mapping(top.get(key) or {}, f"`{key}`") for key in ("eval", "plan", "results", "stats")
+    )
+    config = _mapping(eval_spec.get("config") or {}, "`eval.config`")
     status = str(top.get("status") or "")
     if status not in _STATUSES:
         raise LogParseError(f"unknown Inspect log status {status!r}")

@@ -7,11 +7,18 @@ from typing import Any
 from ..choices import LogFormat, LogStatus
 from .base import LogHeader, LogParseError, ParsedLog, ParsedTask, loads_lenient, parse_time
 
+MAX_BYTES = 50 * 1024 * 1024  # results files are small; per-sample outputs live elsewhere
+
 
 def _load(path: Path) -> dict[str, Any]:
+    if path.stat().st_size > MAX_BYTES:
+        raise LogParseError(f"an lm-eval results file over {MAX_BYTES:,} bytes is not plausible")
     data = loads_lenient(path.read_bytes(), "the lm-eval results file")
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise LogParseError("the lm-eval results file has no `results` mapping")
+    for key in ("config", "higher_is_better", "n-samples", "n-shot"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise LogParseError(f"the lm-eval results file's `{key}` is not a mapping")
     return data
 
 
@@ -54,13 +61,20 @@ def parse(path: Path) -> ParsedLog:
             score = None if value is None else float(value)
             # Metrics where lower is better (an error rate) are turned around, so every
             # score reads "higher = more capable" like the thresholds' rules expect.
-            if score is not None and higher_is_better.get(task, {}).get(metric) is False:
+            directions = higher_is_better.get(task)
+            if (
+                score is not None
+                and isinstance(directions, dict)
+                and directions.get(metric) is False
+            ):
                 score = 1.0 - score if 0.0 <= score <= 1.0 else None
             values.setdefault(metric, score)
         tasks.append(ParsedTask(name=str(task), metrics=values))
     config = data.get("config") or {}
     samples = data.get("n-samples") or {}
-    total = sum(int((n or {}).get("effective") or 0) for n in samples.values()) or None
+    total = (
+        sum(int(n.get("effective") or 0) for n in samples.values() if isinstance(n, dict)) or None
+    )
     return ParsedLog(
         header=header,
         status=LogStatus.SUCCESS,

@@ -45,7 +45,12 @@ def validate(data: Any) -> dict[str, Any]:
     return data
 
 
+MAX_BYTES = 100 * 1024 * 1024
+
+
 def _load(path: Path) -> dict[str, Any]:
+    if path.stat().st_size > MAX_BYTES:
+        raise LogParseError(f"a native result over {MAX_BYTES:,} bytes: split it into several runs")
     return validate(loads_lenient(path.read_bytes(), "the native result"))
 
 
@@ -66,7 +71,9 @@ def parse(path: Path) -> ParsedLog:
     data = _load(path)
     samples, tasks = [], []
     for task in data["tasks"]:
-        if "scores" in task:
+        if "scores" in task and not task["scores"]:
+            tasks.append(ParsedTask(name=task["name"]))  # declared, but nothing to decide it
+        elif "scores" in task:
             samples += [
                 ParsedSample(task=task["name"], epoch=n, values={SCORE_NAME: score})
                 for n, score in enumerate(task["scores"], start=1)

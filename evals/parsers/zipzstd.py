@@ -1,6 +1,7 @@
 """Read members of an Inspect `.eval` file: a zip whose members are zstd-compressed (method 93)
 in current Inspect versions, which Python's zipfile cannot decompress by itself."""
 
+import io
 import struct
 import zipfile
 import zlib
@@ -11,6 +12,7 @@ import zstandard
 from .base import LogParseError
 
 ZSTD = 93
+MEMBER_LIMIT = 64 * 1024 * 1024  # one sample, or the header, of an Inspect log
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 
@@ -37,22 +39,30 @@ class EvalZip:
     def names(self) -> list[str]:
         return self._zip.namelist()
 
-    def read(self, name: str) -> bytes:
+    def read(self, name: str, *, limit: int = MEMBER_LIMIT) -> bytes:
+        """A member's bytes; refused past `limit` bytes, so a small zip cannot expand into
+        gigabytes (whatever size it claims)."""
         try:
             info = self._zip.getinfo(name)
         except KeyError:
             raise LogParseError(f"the .eval file has no member {name!r}") from None
+        if info.file_size > limit:
+            raise LogParseError(f"member {name!r} is larger than {limit:,} bytes")
         if info.compress_type != ZSTD:
             try:
-                return self._zip.read(info)
+                with self._zip.open(info) as member:
+                    data = member.read(limit + 1)
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
                 raise LogParseError(f"member {name!r} is corrupt: {error}") from None
-        data = self._read_zstd(info)
+        else:
+            data = self._read_zstd(info, limit)
+        if len(data) > limit:
+            raise LogParseError(f"member {name!r} expands past {limit:,} bytes")
         if zlib.crc32(data) != info.CRC:
             raise LogParseError(f"member {name!r} is corrupt (checksum mismatch)")
         return data
 
-    def _read_zstd(self, info: zipfile.ZipInfo) -> bytes:
+    def _read_zstd(self, info: zipfile.ZipInfo, limit: int) -> bytes:
         self._file.seek(info.header_offset)
         header = self._file.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
@@ -63,6 +73,8 @@ class EvalZip:
         if len(compressed) != info.compress_size:
             raise LogParseError(f"member {info.filename!r} is truncated")
         try:
-            return zstandard.ZstdDecompressor().decompressobj().decompress(compressed)
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(compressed))
+            with reader:
+                return reader.read(limit + 1)
         except zstandard.ZstdError as error:
             raise LogParseError(f"member {info.filename!r} is corrupt: {error}") from None

@@ -21,10 +21,15 @@ def incoming_files(media_root: Path) -> list[Path]:
     return list(folder.iterdir()) if folder.exists() else []
 
 
+def stored_files(media_root: Path) -> int:
+    folder = media_root / "ingestions"
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
 def nothing_stored(media_root):
     assert Ingestion.objects.count() == 0
     assert EvalRun.objects.count() == 0
-    assert incoming_files(media_root) == []
+    assert stored_files(media_root) == 0  # neither in incoming/ nor in place
 
 
 @pytest.mark.parametrize("path", [CROSSING_JSON, CROSSING_EVAL])
@@ -67,13 +72,18 @@ def test_repeat_post_returns_the_original_ingestion(machine, snapshot, autonomy_
     assert incoming_files(media_root) == []
 
 
-def test_same_eval_id_with_other_bytes_is_the_same_run(machine, snapshot, autonomy_suite, tmp_path):
-    post_log(machine, CROSSING_JSON)
+def test_same_eval_id_with_other_bytes_is_refused(
+    machine, snapshot, autonomy_suite, tmp_path, media_root
+):
+    first = post_log(machine, CROSSING_JSON).json()
     reformatted = tmp_path / "reformatted.json"
     reformatted.write_text(json.dumps(json.loads(CROSSING_JSON.read_text())))
     again = post_log(machine, reformatted)
-    assert again.status_code == 200
+    assert again.status_code == 422
+    assert "was ingested before from other content" in again.json()["detail"]
+    assert first["id"] in again.json()["detail"]
     assert EvalRun.objects.count() == 1
+    assert stored_files(media_root) == 1
 
 
 def test_idempotency_key_with_other_content_is_422(machine, snapshot, autonomy_suite):
@@ -261,3 +271,176 @@ def test_eval_runs_api_filters_by_outcome_and_model(machine, snapshot, autonomy_
     assert detail["evaluations"][0]["task_passes"]["1"] is True
     assert client.get("/api/v1/eval-runs/", {"model": snapshot.model_id}).json()["count"] == 2
     assert client.get("/api/v1/eval-runs/", {"outcome": "maybe"}).status_code == 400
+
+
+def test_another_system_reposting_a_log_gets_its_own_ingestion_within_its_scope(
+    machine, snapshot, autonomy_suite
+):
+    from evals.services import eval_system_create
+    from governance.audit import SYSTEM
+    from tests.factories import AIModelFactory
+
+    first = post_log(machine, CROSSING_JSON).json()
+    narrow, token = eval_system_create(
+        actor=SYSTEM, name="narrow", allowed_models=[AIModelFactory()], all_suites=True
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert post_log(client, CROSSING_JSON).status_code == 403  # out of scope, repeat or not
+    wide, token = eval_system_create(actor=SYSTEM, name="wide", all_models=True, all_suites=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    other = post_log(client, CROSSING_JSON)
+    assert other.status_code == 202 and other.json()["id"] != first["id"]
+
+
+def test_a_failed_ingestion_posted_again_is_processed_again(
+    machine, snapshot, autonomy_suite, monkeypatch
+):
+    import evals.services
+
+    original = evals.services._evaluate
+    monkeypatch.setattr(evals.services, "_evaluate", lambda *a, **k: 1 / 0)
+    failed = machine.get(post_log(machine, CROSSING_JSON).json()["status_url"]).json()
+    assert failed["status"] == "failed"
+    monkeypatch.setattr(evals.services, "_evaluate", original)
+    again = post_log(machine, CROSSING_JSON)
+    assert again.status_code == 202 and again.json()["id"] == failed["id"]
+    assert machine.get(again.json()["status_url"]).json()["outcomes"] == {
+        "Autonomy checkpoint": "crossed"
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"snapshot": "²"}, "No snapshot"),
+        ({"suite": "²"}, "No eval suite"),
+        ({"snapshot": "a\x00b"}, "NUL character"),
+        ({"snapshot": "9" * 40}, "No snapshot"),
+    ],
+)
+def test_odd_references_are_4xx(machine, snapshot, autonomy_suite, media_root, data, message):
+    response = post_log(machine, CROSSING_JSON, **data)
+    assert response.status_code in (400, 422), response.content
+    assert message in response.json()["detail"]
+    nothing_stored(media_root)
+
+
+def _write(tmp_path, name, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_odd_files_are_400(machine, snapshot, tmp_path, media_root):
+    import zipfile
+
+    lm = json.loads(LM_EVAL.read_text())
+    lm["config"] = "x"
+    deep = b'{"format": "native/v1", "run_id": "r", "model": "m", "tasks": ' + b"[" * 100_000
+    long_id = json.loads(CROSSING_JSON.read_text())
+    long_id["eval"]["eval_id"] = "x" * 300
+    header_list = tmp_path / "list.eval"
+    with zipfile.ZipFile(header_list, "w") as archive:
+        archive.writestr("header.json", "[1, 2]")
+    for path, message in [
+        (_write(tmp_path, "lm.json", json.dumps(lm).encode()), "`config` is not a mapping"),
+        (_write(tmp_path, "deep.json", deep), "cannot be read"),
+        (_write(tmp_path, "long.json", json.dumps(long_id).encode()), "longer than 250"),
+        (header_list, "not a JSON object"),
+    ]:
+        response = post_log(machine, path, snapshot=str(snapshot.pk))
+        assert response.status_code == 400, (path.name, response.content)
+        assert message in response.json()["detail"], path.name
+    nothing_stored(media_root)
+
+
+def test_a_zip_bomb_is_refused_without_expanding_it(machine, snapshot, tmp_path, media_root):
+    import zipfile
+
+    import zstandard
+
+    bomb = tmp_path / "bomb.eval"
+    with zipfile.ZipFile(bomb, "w") as archive:
+        archive.writestr("placeholder", b"")
+    # A header.json that claims to be small but expands to 200 MB of zeros.
+    payload = zstandard.ZstdCompressor().compress(b"0" * (200 * 1024 * 1024))
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("header.json", payload)
+    response = post_log(machine, bomb, snapshot=str(snapshot.pk))
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The log cannot be read")
+    nothing_stored(media_root)
+
+
+def test_streaming_limit_stops_an_upload_without_content_length(settings):
+    from evals.errors import LogTooLarge
+    from evals.services import incoming_dir, store_upload
+
+    with pytest.raises(LogTooLarge):
+        store_upload(iter([b"x" * 4096] * 10), limit=10_000)
+    assert list(incoming_dir().iterdir()) == []
+
+
+def test_a_run_dated_before_any_policy_is_scored_under_the_policy_at_receipt(
+    machine, snapshot, autonomy_suite
+):
+    body = {
+        "format": "native/v1",
+        "run_id": "old-1",
+        "model": "mockllm/model",
+        "suite": "Autonomy tasks",
+        "started_at": "1990-01-01T00:00:00Z",
+        "tasks": [{"name": f"t{n}", "attempts": 10, "successes": 1} for n in range(10)],
+    }
+    status = machine.get(
+        machine.post("/api/v1/ingestions/", body, format="json").json()["status_url"]
+    ).json()
+    assert status["outcomes"] == {"Autonomy checkpoint": "crossed"}
+    assert (
+        "No framework version was in force at the log's time" in EvalRun.objects.get().scoring_note
+    )
+
+
+def test_native_tasks_with_no_scores_still_count(machine, snapshot, autonomy_suite):
+    tasks = [{"name": f"p{n}", "scores": [1]} for n in range(2)]
+    tasks += [{"name": f"f{n}", "attempts": 10, "successes": 0} for n in range(3)]
+    tasks += [{"name": f"e{n}", "scores": []} for n in range(5)]
+    body = {"run_id": "gaps", "model": "mockllm/model", "suite": "Autonomy tasks", "tasks": tasks}
+    machine.get(machine.post("/api/v1/ingestions/", body, format="json").json()["status_url"])
+    evaluation = ThresholdEvaluation.objects.get()
+    assert (evaluation.tasks_total, evaluation.tasks_undetermined) == (10, 5)
+    assert evaluation.outcome == "inconclusive"
+
+
+def test_eval_system_api_create_takes_is_active(client_for):
+    response = client_for(Role.SAFETY_STAFF).post(
+        "/api/v1/eval-systems/", {"name": "off", "is_active": False}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["token"].startswith("rspg_")
+    assert response.json()["is_active"] is False
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/eval-runs/", "/api/v1/ingestions/", "/evals/runs/", "/evals/ingestions/"]
+)
+def test_eval_lists_query_count_does_not_grow(machine, snapshot, autonomy_suite, client_for, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SnapshotFactory
+
+    client = client_for(Role.SAFETY_STAFF)
+    post_log(machine, CROSSING_JSON)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = count()
+    other = SnapshotFactory(external_ids=["acme/other"])
+    post_log(machine, BELOW_JSON, snapshot=str(other.pk))
+    post_log(machine, ERROR_JSON)
+    assert count() == few

@@ -201,3 +201,29 @@ def test_ingest_eval_log_command_exits_1_on_a_bad_log(snapshot, tmp_path, capsys
     with pytest.raises(CommandError, match="1 of 1 logs failed"):
         call_command("ingest_eval_log", str(bad), "--snapshot", str(snapshot.pk))
     assert "unknown format" in capsys.readouterr().err
+
+
+def test_standing_recovers_when_a_complete_run_shows_what_a_broken_one_could_not(
+    machine, snapshot, autonomy_suite
+):
+    from .conftest import ERROR_JSON
+
+    post_log(machine, ERROR_JSON)
+    assert [s.outcome for s in model_threshold_standings(snapshot.model)] == ["inconclusive"]
+    post_log(machine, BELOW_JSON)
+    assert [s.outcome for s in model_threshold_standings(snapshot.model)] == ["below"]
+    post_log(machine, CROSSING_JSON)  # a better elicitation found it: that counts
+    assert [s.outcome for s in model_threshold_standings(snapshot.model)] == ["crossed"]
+
+
+def test_sweep_does_not_give_up_on_an_attempt_still_running(snapshot, autonomy_suite):
+    ingestion = _submit_without_queueing(snapshot)
+    Ingestion.objects.filter(pk=ingestion.pk).update(
+        status=IngestionStatus.PROCESSING,
+        started_at=timezone.now(),
+        created_at=timezone.now() - dt.timedelta(hours=1),
+        attempts=5,
+    )
+    ingestions_requeue_stuck()
+    ingestion.refresh_from_db()
+    assert ingestion.status == IngestionStatus.PROCESSING

@@ -36,9 +36,19 @@ def test_run_detail_shows_tasks_reason_and_elicitation(client_for, runs):
     assert "maybe_fail" in content  # the solver plan
 
 
-def test_raw_log_is_the_posted_bytes(client_for, runs):
-    response = client_for(Role.AUDITOR).get(reverse("evals:raw-log", args=[runs[0].ingestion_id]))
+def test_raw_log_is_the_posted_bytes_for_safety_staff_and_audited(client_for, runs):
+    from governance.models import AuditEvent
+
+    url = reverse("evals:raw-log", args=[runs[0].ingestion_id])
+    response = client_for(Role.SAFETY_STAFF).get(url)
     assert b"".join(response.streaming_content) == CROSSING_JSON.read_bytes()
+    assert AuditEvent.objects.filter(action="ingestion.raw_downloaded").count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.TRUSTEE, Role.BOARD_DIRECTOR, Role.CEO])
+def test_raw_logs_may_hold_hazards_so_other_roles_cannot_download(client_for, runs, role):
+    url = reverse("evals:raw-log", args=[runs[0].ingestion_id])
+    assert client_for(role).get(url).status_code == 403
 
 
 def test_model_page_shows_the_standing(client_for, runs):
