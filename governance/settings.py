@@ -246,6 +246,12 @@ SPECTACULAR_SETTINGS = {
         "LogFormatEnum": "evals.choices.LogFormat",
         "ThresholdOutcomeEnum": "governance.choices.ThresholdOutcome",
         "SnapshotStageEnum": "governance.choices.SnapshotStage",
+        "EscalationKindEnum": "governance.choices.EscalationKind",
+        "EscalationStateEnum": "governance.choices.EscalationState",
+        "RestrictionKindEnum": "governance.choices.RestrictionKind",
+        "RestrictionStateEnum": "governance.choices.RestrictionState",
+        "SafeguardKindEnum": "governance.choices.SafeguardKind",
+        "ThresholdKindEnum": "governance.choices.ThresholdKind",
     },
 }
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import escalations, views
 
 router = DefaultRouter()
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
@@ -12,6 +12,10 @@ router.register("framework-versions", views.FrameworkVersionViewSet, basename="f
 router.register("framework-adoptions", views.FrameworkAdoptionViewSet, basename="frameworkadoption")
 router.register("models", views.AIModelViewSet, basename="aimodel")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
+router.register("escalations", escalations.EscalationViewSet, basename="escalation")
+router.register("restrictions", escalations.RestrictionViewSet, basename="restriction")
+router.register("notifications", escalations.NotificationViewSet, basename="notification")
+router.register("webhooks", escalations.WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -1,18 +1,20 @@
 import datetime as dt
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, mixins, viewsets
+from rest_framework import serializers as serializers_module
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from ..choices import Role
+from ..choices import ClearanceAction, Role
 from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
-from ..models import Framework
+from ..models import AIModel, Framework
 from ..permissions import AUDIT_READERS, api_roles
 from ..selectors import (
     ai_models_list,
@@ -20,6 +22,7 @@ from ..selectors import (
     framework_adoptions,
     framework_version_in_force,
     framework_versions_detailed,
+    model_clearance,
     snapshot_by_identifier,
     snapshots_list,
 )
@@ -143,6 +146,31 @@ class AIModelViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         ai_model_delete(actor=self.request.user, model=instance)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", OpenApiTypes.STR, enum=["train", "deploy"], required=True)
+        ],
+        responses=inline_serializer(
+            "Clearance",
+            {
+                "model": serializers_module.IntegerField(),
+                "action": serializers_module.CharField(),
+                "result": serializers_module.ChoiceField(choices=["allowed", "blocked"]),
+                "reasons": serializers_module.ListField(child=serializers_module.CharField()),
+                "pending": serializers_module.ListField(child=serializers_module.CharField()),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated])
+    def clearance(self, request, pk=None):
+        """May a pipeline train or deploy this model now? For pipelines to gate on; eval-system
+        tokens may read it."""
+        wanted = request.query_params.get("action", "")
+        if wanted not in ClearanceAction.values:
+            raise ValidationError({"action": ["Give action=train or action=deploy."]})
+        model = get_object_or_404(AIModel, pk=pk)
+        return Response(model_clearance(model, wanted))
 
 
 class SnapshotViewSet(viewsets.ModelViewSet):

@@ -1,0 +1,301 @@
+"""API for escalations, restrictions, the inbox and webhook subscriptions."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from ..choices import Role
+from ..filters import EscalationFilter
+from ..models import (
+    Escalation,
+    EscalationEvent,
+    Notification,
+    Restriction,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from ..permissions import api_roles
+from ..selectors import escalations_list
+from ..services.escalations import (
+    escalation_acknowledge,
+    escalation_dismiss,
+    escalation_reopen,
+    escalation_resolve,
+    restriction_sign_activation,
+    restriction_sign_lift,
+)
+from ..services.notifications import inbox_mark_read, webhook_subscription_save
+
+
+class EscalationEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscalationEvent
+        fields = ["at", "actor_label", "kind", "message"]
+
+
+class RestrictionSerializer(serializers.ModelSerializer):
+    model_name = serializers.CharField(source="model.name", read_only=True)
+    activation_rso = serializers.StringRelatedField()
+    activation_ceo = serializers.StringRelatedField()
+    lift_rso = serializers.StringRelatedField()
+    lift_ceo = serializers.StringRelatedField()
+
+    class Meta:
+        model = Restriction
+        fields = [
+            "id",
+            "model",
+            "model_name",
+            "kind",
+            "state",
+            "escalation",
+            "reason",
+            "compute_cap_flop",
+            "activation_rso",
+            "activation_ceo",
+            "activated_at",
+            "lift_rso",
+            "lift_ceo",
+            "lifted_at",
+            "created_at",
+        ]
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    model_name = serializers.CharField(source="model.name", read_only=True, default=None)
+    threshold_code = serializers.CharField(source="threshold.code", read_only=True, default=None)
+    assignee = serializers.StringRelatedField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "title",
+            "summary",
+            "severity",
+            "state",
+            "level",
+            "model",
+            "model_name",
+            "snapshot",
+            "threshold",
+            "threshold_code",
+            "outcome",
+            "trigger_ref",
+            "assignee",
+            "due_at",
+            "overdue",
+            "acknowledged_at",
+            "closed_at",
+            "resolution_note",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_overdue(self, escalation) -> bool:
+        from django.utils import timezone
+
+        return escalation.is_open and escalation.due_at < timezone.now()
+
+
+class EscalationDetailSerializer(EscalationSerializer):
+    timeline = EscalationEventSerializer(source="events", many=True)
+    restrictions = RestrictionSerializer(many=True)
+
+    class Meta(EscalationSerializer.Meta):
+        fields = [*EscalationSerializer.Meta.fields, "timeline", "restrictions"]
+
+
+_NOTE = inline_serializer("EscalationNote", {"note": serializers.CharField(required=False)})
+
+
+class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Escalations, newest activity first; the actions are the workflow's transitions."""
+
+    filterset_class = EscalationFilter
+
+    def get_queryset(self):
+        queryset = escalations_list()
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                "events",
+                Prefetch(
+                    "restrictions",
+                    queryset=Restriction.objects.select_related(
+                        "model", "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
+                    ),
+                ),
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return EscalationSerializer if self.action == "list" else EscalationDetailSerializer
+
+    def _respond(self, escalation):
+        return Response(EscalationDetailSerializer(self.get_queryset().get(pk=escalation.pk)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._respond(
+            escalation_acknowledge(actor=request.user, escalation=self.get_object())
+        )
+
+    @extend_schema(request=_NOTE)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        note = str(request.data.get("note", ""))
+        return self._respond(
+            escalation_resolve(actor=request.user, escalation=self.get_object(), note=note)
+        )
+
+    @extend_schema(request=_NOTE)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        note = str(request.data.get("note", ""))
+        return self._respond(
+            escalation_dismiss(actor=request.user, escalation=self.get_object(), reason=note)
+        )
+
+    @extend_schema(request=_NOTE)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        note = str(request.data.get("note", ""))
+        return self._respond(
+            escalation_reopen(actor=request.user, escalation=self.get_object(), reason=note)
+        )
+
+
+class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Restrictions; each is activated, then lifted, by two signatures: the RSO's and the CEO's."""
+
+    serializer_class = RestrictionSerializer
+    queryset = Restriction.objects.select_related(
+        "model", "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
+    ).order_by("-created_at")
+    filterset_fields = ["model", "kind", "state"]
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="sign-activation")
+    def sign_activation(self, request, pk=None):
+        restriction = restriction_sign_activation(actor=request.user, restriction=self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=restriction.pk)).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="sign-lift")
+    def sign_lift(self, request, pk=None):
+        restriction = restriction_sign_lift(actor=request.user, restriction=self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=restriction.pk)).data)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "event_type", "title", "body", "link", "created_at", "read_at"]
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in person's inbox."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["event_type"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user).order_by("-created_at")
+
+    @extend_schema(
+        request=inline_serializer(
+            "MarkRead",
+            {"ids": serializers.ListField(child=serializers.IntegerField(), required=False)},
+        ),
+        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):
+        ids = request.data.get("ids")
+        if ids is not None and (
+            not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
+        ):
+            raise serializers.ValidationError({"ids": ["Give a list of notification ids."]})
+        return Response({"marked": inbox_mark_read(user=request.user, notification_ids=ids)})
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_type",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+        ]
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    event_types = serializers.ListField(child=serializers.CharField(max_length=60), min_length=1)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "id",
+            "name",
+            "url",
+            "event_types",
+            "is_active",
+            "consecutive_failures",
+            "disabled_at",
+            "created_at",
+        ]
+        read_only_fields = ["consecutive_failures", "disabled_at", "created_at"]
+
+
+class WebhookSubscriptionWithSecretSerializer(WebhookSubscriptionSerializer):
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+
+
+class WebhookSubscriptionViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Outgoing webhooks. Creating one returns its signing secret once."""
+
+    serializer_class = WebhookSubscriptionSerializer
+    permission_classes = [api_roles(read=[Role.RSO], write=[Role.RSO])]
+    queryset = WebhookSubscription.objects.order_by("name")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription = webhook_subscription_save(actor=request.user, **serializer.validated_data)
+        return Response(
+            WebhookSubscriptionWithSecretSerializer(subscription).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = webhook_subscription_save(
+            actor=self.request.user, subscription=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        page = self.paginate_queryset(self.get_object().deliveries.order_by("-created_at"))
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
