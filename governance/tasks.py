@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .models import WebhookDelivery
 from .services import audit_log_check
 from .services.escalations import (
     cadence_check,
@@ -36,8 +37,9 @@ def notification_email_task(notification_id: int) -> bool:
 def webhook_deliver_task(self, delivery_id: int) -> str:
     result = webhook_deliver(delivery_id=delivery_id)
     if result == "retry":
-        # Exponential backoff: 2, 4, 8, 16 seconds.
-        raise self.retry(countdown=2 ** (self.request.retries + 1))
+        # Exponential backoff by the attempts made so far: 2, 4, 8, 16 seconds.
+        attempts = WebhookDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
+        raise self.retry(countdown=2**attempts)
     return result
 
 

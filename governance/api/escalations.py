@@ -20,6 +20,7 @@ from ..models import (
 from ..permissions import api_roles
 from ..selectors import escalations_list
 from ..services.escalations import (
+    HANDLERS,
     escalation_acknowledge,
     escalation_dismiss,
     escalation_reopen,
@@ -116,9 +117,11 @@ _NOTE = inline_serializer("EscalationNote", {"note": serializers.CharField(requi
 
 
 class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Escalations, newest activity first; the actions are the workflow's transitions."""
+    """Escalations, newest activity first; the actions are the workflow's transitions (the
+    service checks each one's role: acknowledge, resolve, dismiss, reopen)."""
 
     filterset_class = EscalationFilter
+    permission_classes = [api_roles(write=HANDLERS)]
 
     def get_queryset(self):
         queryset = escalations_list()
@@ -176,6 +179,7 @@ class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
     """Restrictions; each is activated, then lifted, by two signatures: the RSO's and the CEO's."""
 
     serializer_class = RestrictionSerializer
+    permission_classes = [api_roles(write=[Role.RSO, Role.CEO])]
     queryset = Restriction.objects.select_related(
         "model", "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
     ).order_by("-created_at")

@@ -74,13 +74,15 @@ def notify(
 def _dispatch(notification_ids: list[int], delivery_ids: list[int]) -> None:
     from ..tasks import notification_email_task, webhook_deliver_task
 
-    try:
-        for pk in notification_ids:
-            notification_email_task.delay(pk)
-        for pk in delivery_ids:
-            webhook_deliver_task.delay(pk)
-    except Exception:  # the broker is down: the rows are saved, the sweep sends them
-        logger.warning("could not queue notifications; the sweep will send them")
+    work = [(notification_email_task, pk) for pk in notification_ids]
+    work += [(webhook_deliver_task, pk) for pk in delivery_ids]
+    for task, pk in work:
+        try:
+            task.delay(pk)
+        except Exception as error:
+            # A broker outage (or, running in-process, the task's own failure or retry): the
+            # row is saved and still pending, so the sweep sends it later.
+            logger.warning("%s(%s) not done now (%s); the sweep will retry", task.name, pk, error)
 
 
 def notification_email_send(*, notification_id: int) -> bool:

@@ -1,0 +1,119 @@
+"""The story the policy demands: a crossing log -> one escalation, proposed restrictions,
+notifications; the pipeline gate answers blocked once the RSO and the CEO have both signed."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from governance.choices import Role
+from governance.models import Escalation, Notification, Restriction
+from governance.services.escalations import restriction_sign_activation, restriction_sign_lift
+from tests.evals.conftest import CROSSING_EVAL, CROSSING_JSON, ERROR_JSON, WARNING_EVAL, post_log
+
+pytestmark = pytest.mark.django_db
+
+
+def clearance(client, model, action):
+    return client.get(f"/api/v1/models/{model.pk}/clearance/", {"action": action})
+
+
+def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
+    machine, snapshot, autonomy_suite, officers, run_on_commit, mailoutbox
+):
+    response = run_on_commit(post_log, machine, CROSSING_JSON)
+    assert response.status_code == 202
+    escalation = Escalation.objects.get()
+    assert (escalation.kind, escalation.severity, escalation.outcome) == (
+        "threshold",
+        "high",
+        "crossed",
+    )
+    assert escalation.assignee == officers["rso"]
+    assert (escalation.due_at - escalation.created_at).days == 30  # RSP 2.2's decision deadline
+    assert escalation.threshold.code == "Autonomy checkpoint"
+    restrictions = Restriction.objects.order_by("kind")
+    assert [(r.kind, r.state) for r in restrictions] == [
+        ("hold_deployment", "proposed"),
+        ("pause_training", "proposed"),
+    ]
+    assert restrictions[1].compute_cap_flop == snapshot.training_compute_flop
+    told = set(
+        Notification.objects.filter(event_type="escalation.created").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert told == {"rso", "safety"}
+    assert {m.to[0] for m in mailoutbox} >= {"rso@example.org", "safety@example.org"}
+
+    # Posting it again changes nothing.
+    counts = (Escalation.objects.count(), Restriction.objects.count(), Notification.objects.count())
+    assert run_on_commit(post_log, machine, CROSSING_JSON).status_code == 200
+    assert (
+        Escalation.objects.count(),
+        Restriction.objects.count(),
+        Notification.objects.count(),
+    ) == counts
+
+    # Proposed restrictions do not block yet; the pipeline (a machine token) may ask.
+    gate = clearance(machine, snapshot.model, "train").json()
+    assert gate["result"] == "allowed" and len(gate["pending"]) == 1
+    for restriction in restrictions:
+        action = "deploy" if restriction.kind == "hold_deployment" else "train"
+        restriction_sign_activation(actor=officers["rso"], restriction=restriction)
+        assert clearance(machine, snapshot.model, action).json()["result"] == "allowed"
+        restriction_sign_activation(actor=officers["ceo"], restriction=restriction)
+        assert clearance(machine, snapshot.model, action).json()["result"] == "blocked"
+    for action in ("train", "deploy"):
+        gate = clearance(machine, snapshot.model, action).json()
+        assert gate["result"] == "blocked", gate
+        assert "not approved and in force" in gate["reasons"][0]
+
+    # Lifting takes both signatures again.
+    pause = Restriction.objects.get(kind="pause_training")
+    restriction_sign_lift(actor=officers["ceo"], restriction=pause)
+    assert clearance(machine, snapshot.model, "train").json()["result"] == "blocked"
+    restriction_sign_lift(actor=officers["rso"], restriction=pause)
+    assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
+    assert clearance(machine, snapshot.model, "deploy").json()["result"] == "blocked"
+
+
+def test_a_second_crossing_log_updates_the_open_escalation(
+    machine, snapshot, autonomy_suite, officers
+):
+    post_log(machine, CROSSING_JSON)
+    post_log(machine, CROSSING_EVAL)
+    escalation = Escalation.objects.get()
+    assert [e.kind for e in escalation.events.all()][:2] == ["created", "restriction"]
+    assert escalation.events.filter(kind="evidence").count() == 1
+    assert Restriction.objects.count() == 2
+
+
+def test_warning_log_opens_a_medium_warning_escalation_without_restrictions(
+    machine, snapshot, autonomy_suite, officers
+):
+    post_log(machine, WARNING_EVAL)
+    escalation = Escalation.objects.get()
+    assert (escalation.kind, escalation.severity, escalation.outcome) == (
+        "warning",
+        "medium",
+        "warning",
+    )
+    assert Restriction.objects.count() == 0
+
+
+def test_inconclusive_counts_as_crossed(machine, snapshot, autonomy_suite, officers):
+    post_log(machine, ERROR_JSON)
+    escalation = Escalation.objects.get()
+    assert (escalation.kind, escalation.severity, escalation.outcome) == (
+        "threshold",
+        "high",
+        "inconclusive",
+    )
+    assert Restriction.objects.count() == 2
+
+
+def test_clearance_needs_a_valid_action_and_authentication(client_for, snapshot):
+    client = client_for(Role.TRUSTEE)
+    bad = clearance(client, snapshot.model, "launch")
+    assert bad.status_code == 400 and "action" in bad.json()
+    assert clearance(APIClient(), snapshot.model, "train").status_code == 401
+    assert client.get("/api/v1/models/999/clearance/", {"action": "train"}).status_code == 404

@@ -1,0 +1,209 @@
+"""Escalation transitions by role, the two-signature rule, deadlines and cadence under frozen
+time, and notifications."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from governance.audit import SYSTEM
+from governance.choices import EscalationKind, Severity
+from governance.errors import TransitionNotAllowed
+from governance.models import AuditEvent, Escalation, Notification, Restriction
+from governance.services.escalations import (
+    cadence_check,
+    escalation_acknowledge,
+    escalation_dismiss,
+    escalation_raise,
+    escalation_reopen,
+    escalation_resolve,
+    restriction_sign_activation,
+    rso_report_due_check,
+)
+from governance.tasks import cadence_check_task, escalation_deadlines_task, rso_report_due_task
+from tests.factories import AIModelFactory, SnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def escalation(officers, frameworks):
+    escalation, _ = escalation_raise(
+        kind=EscalationKind.THRESHOLD,
+        subject="ARA",
+        title="ARA crossed: Frontier X",
+        summary="6 of 10 tasks passed",
+        severity=Severity.HIGH,
+        model=AIModelFactory(name="Frontier X"),
+    )
+    return escalation
+
+
+ACK = lambda actor, e: escalation_acknowledge(actor=actor, escalation=e)  # noqa: E731
+RESOLVE = lambda actor, e: escalation_resolve(actor=actor, escalation=e, note="Handled.")  # noqa: E731
+DISMISS = lambda actor, e: escalation_dismiss(actor=actor, escalation=e, reason="Eval bug.")  # noqa: E731
+
+
+@pytest.mark.parametrize(
+    ("verb", "role", "allowed"),
+    [
+        (ACK, "rso", True),
+        (ACK, "ceo", True),
+        (ACK, "safety", True),
+        (ACK, "reviewer", False),
+        (ACK, "director", False),
+        (ACK, "trustee", False),
+        (ACK, "auditor", False),
+        (RESOLVE, "rso", True),
+        (RESOLVE, "ceo", True),
+        (RESOLVE, "safety", False),
+        (RESOLVE, "auditor", False),
+        (DISMISS, "rso", True),
+        (DISMISS, "ceo", False),
+        (DISMISS, "safety", False),
+    ],
+)
+def test_transition_matrix_by_role(escalation, officers, verb, role, allowed):
+    if allowed:
+        verb(officers[role], escalation)
+        assert AuditEvent.objects.filter(
+            target_id=str(escalation.pk), actor_user=officers[role]
+        ).exists()
+    else:
+        with pytest.raises(PermissionDenied):
+            verb(officers[role], escalation)
+        escalation.refresh_from_db()
+        assert escalation.state == "open"
+
+
+def test_states_follow_the_table(escalation, officers):
+    escalation_acknowledge(actor=officers["rso"], escalation=escalation)
+    with pytest.raises(TransitionNotAllowed):
+        escalation_acknowledge(actor=officers["rso"], escalation=escalation)
+    escalation_resolve(actor=officers["ceo"], escalation=escalation, note="Safeguards approved.")
+    with pytest.raises(TransitionNotAllowed):
+        escalation_dismiss(actor=officers["rso"], escalation=escalation, reason="x")
+    escalation_reopen(actor=officers["safety"], escalation=escalation, reason="New evidence")
+    escalation.refresh_from_db()
+    assert escalation.state == "open"
+    assert [e.kind for e in escalation.events.all()] == [
+        "created",
+        "restriction",
+        "restriction",
+        "acknowledged",
+        "resolved",
+        "open",
+    ]
+
+
+def test_resolving_needs_a_note_and_dismissing_a_reason(escalation, officers):
+    with pytest.raises(ValidationError):
+        escalation_resolve(actor=officers["rso"], escalation=escalation, note=" ")
+    with pytest.raises(ValidationError):
+        escalation_dismiss(actor=officers["rso"], escalation=escalation, reason="")
+
+
+def test_one_person_cannot_give_both_signatures(escalation, make_user):
+    both = make_user("rso", "ceo", username="both")
+    restriction = Restriction.objects.get(kind="pause_training")
+    restriction_sign_activation(actor=both, restriction=restriction)
+    with pytest.raises(TransitionNotAllowed, match="signed already"):
+        restriction_sign_activation(actor=both, restriction=restriction)
+    restriction.refresh_from_db()
+    assert restriction.state == "proposed"
+
+
+def test_only_the_rso_and_ceo_sign_and_only_in_the_right_state(escalation, officers, make_user):
+    restriction = Restriction.objects.get(kind="hold_deployment")
+    with pytest.raises(PermissionDenied):
+        restriction_sign_activation(actor=officers["safety"], restriction=restriction)
+    with pytest.raises(PermissionDenied):
+        restriction_sign_activation(actor=SYSTEM, restriction=restriction)
+    restriction_sign_activation(actor=officers["rso"], restriction=restriction)
+    second_rso = make_user("rso", username="rso2")
+    with pytest.raises(TransitionNotAllowed, match="the other role must sign"):
+        restriction_sign_activation(actor=second_rso, restriction=restriction)
+    restriction_sign_activation(actor=officers["ceo"], restriction=restriction)
+    with pytest.raises(TransitionNotAllowed, match="it cannot be signed to activate"):
+        restriction_sign_activation(actor=second_rso, restriction=restriction)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Move the clock: every timezone.now() call answers the moment set."""
+
+    def at(moment: dt.datetime):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return at
+
+
+def test_deadlines_raise_to_the_ceo_then_the_board_and_trustees(
+    escalation, officers, frozen, run_on_commit
+):
+    start = escalation.created_at
+    frozen(start + dt.timedelta(hours=47))
+    assert run_on_commit(escalation_deadlines_task) == 0
+    frozen(start + dt.timedelta(hours=49))
+    assert run_on_commit(escalation_deadlines_task) == 1
+    escalation.refresh_from_db()
+    assert escalation.level == 1
+    raised = Notification.objects.filter(event_type="escalation.raised")
+    assert set(raised.values_list("user__username", flat=True)) == {"ceo", "rso"}
+    escalation_acknowledge(actor=officers["rso"], escalation=escalation)
+    frozen(start + dt.timedelta(days=10))
+    assert run_on_commit(escalation_deadlines_task) == 0  # acknowledged, not yet overdue
+    frozen(start + dt.timedelta(days=31))
+    assert run_on_commit(escalation_deadlines_task) == 1
+    escalation.refresh_from_db()
+    assert escalation.level == 2
+    told = set(raised.values_list("user__username", flat=True))
+    assert {"director", "trustee"} <= told
+    assert run_on_commit(escalation_deadlines_task) == 0  # nothing further to raise to
+
+
+def test_cadence_monitor_flags_compute_and_time(frameworks, frozen):
+    model = AIModelFactory(name="Frontier X")
+    SnapshotFactory(
+        model=model, training_compute_flop=1e25, comprehensively_assessed_on=dt.date(2026, 3, 1)
+    )
+    frozen(dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    assert cadence_check_task() == 0  # nothing bigger, under 6 months
+    SnapshotFactory(model=model, training_compute_flop=4.5e25)
+    assert cadence_check_task() == 1
+    escalation = Escalation.objects.get(kind="assessment_due")
+    assert "4.5x the effective compute" in escalation.summary
+    assert cadence_check_task() == 0  # the open one is not duplicated
+    other = AIModelFactory(name="Old")
+    SnapshotFactory(
+        model=other, training_compute_flop=1e24, comprehensively_assessed_on=dt.date(2025, 10, 1)
+    )
+    frozen(dt.datetime(2026, 4, 2, tzinfo=dt.UTC))
+    assert [e.model.name for e in cadence_check()] == ["Old"]
+    assert "6 months have passed" in Escalation.objects.get(model=other).summary
+
+
+def test_cadence_flags_a_model_never_assessed(frameworks):
+    SnapshotFactory(model=AIModelFactory(name="New"))
+    [escalation] = cadence_check()
+    assert "no comprehensive assessment is on record" in escalation.summary
+
+
+def test_rso_report_is_due_once_a_quarter(officers, frozen):
+    frozen(dt.datetime(2026, 10, 2, tzinfo=dt.UTC))
+    assert rso_report_due_task() is True
+    assert rso_report_due_task() is False
+    report = Escalation.objects.get(kind="rso_report_due")
+    assert report.assignee == officers["rso"]
+    escalation_resolve(actor=officers["rso"], escalation=report, note="Sent to the board.")
+    assert rso_report_due_check() is None  # resolved this quarter: not again
+    frozen(dt.datetime(2027, 1, 3, tzinfo=dt.UTC))
+    assert rso_report_due_task() is True
+    assert Escalation.objects.filter(kind="rso_report_due").count() == 2
+
+
+def test_notifications_are_sent_only_after_commit(escalation, officers, mailoutbox):
+    # The escalation fixture ran outside run_on_commit: rows exist, nothing was sent.
+    assert Notification.objects.filter(event_type="escalation.created").count() == 2
+    assert mailoutbox == []
