@@ -37,6 +37,7 @@ from governance.permissions import has_role
 from governance.scoring import ScoringRule, TaskAttempts, evaluate
 from governance.selectors import framework_version_in_force, snapshot_by_identifier
 from governance.services.escalations import escalation_raise
+from governance.services.fields import apply_changes, refuse_unknown
 
 from .choices import IngestionStatus, LogFormat, LogStatus
 from .errors import IdempotencyConflict, IngestionRefused, OutOfScope, Unresolvable
@@ -141,11 +142,7 @@ def eval_system_update(
     _require_eval_admin(actor)
     system = EvalSystem.objects.select_for_update().get(pk=system.pk)
     before = _system_state(system)
-    unknown = set(changes) - set(SYSTEM_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
-    for name, value in changes.items():
-        setattr(system, name, value)
+    apply_changes(system, changes, SYSTEM_FIELDS)
     system.full_clean()
     system.save()
     if allowed_models is not None:
@@ -243,9 +240,7 @@ def eval_suite_create(
     *, actor: Actor, thresholds: Iterable[CapabilityThreshold] = (), **fields: Any
 ) -> EvalSuite:
     _require_safety_staff(actor)
-    unknown = set(fields) - set(SUITE_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    refuse_unknown(fields, SUITE_FIELDS)
     suite = EvalSuite(**fields)
     _clean_suite(suite)
     suite.save()
@@ -265,11 +260,7 @@ def eval_suite_update(
     _require_safety_staff(actor)
     suite = EvalSuite.objects.select_for_update().get(pk=suite.pk)
     before = _suite_state(suite)
-    unknown = set(changes) - set(SUITE_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
-    for name, value in changes.items():
-        setattr(suite, name, value)
+    apply_changes(suite, changes, SUITE_FIELDS)
     _clean_suite(suite)
     suite.save()
     if thresholds is not None:

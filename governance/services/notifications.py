@@ -25,6 +25,7 @@ from ..audit import SYSTEM, Actor, AuditActor, audit_record
 from ..choices import DeliveryStatus, Role
 from ..models import Notification, WebhookDelivery, WebhookSubscription
 from ..permissions import has_role
+from .fields import refuse_unknown
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -211,9 +212,7 @@ def webhook_subscription_save(
 ) -> WebhookSubscription:
     """Create or change a subscription; re-activating one resets its failure count."""
     _require_webhook_admin(actor)
-    unknown = set(fields) - set(WEBHOOK_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+    refuse_unknown(fields, WEBHOOK_FIELDS)
     created = subscription is None
     subscription = subscription or WebhookSubscription(
         created_by=None if isinstance(actor, AuditActor) else actor

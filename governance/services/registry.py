@@ -12,6 +12,7 @@ from ..audit import Actor, AuditActor, audit_record, fields_snapshot
 from ..choices import Role
 from ..models import AIModel, Snapshot, SnapshotIdentifier
 from ..permissions import require_role
+from .fields import apply_changes
 
 MODEL_FIELDS = ("name", "family", "developer", "description")
 SNAPSHOT_FIELDS = (
@@ -46,21 +47,11 @@ def _save_validated(instance, *, update_fields: Iterable[str] | None = None) -> 
         ) from None
 
 
-def _apply(instance, changes: dict[str, Any], allowed: Iterable[str]) -> list[str]:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
-    changed = [name for name, value in changes.items() if getattr(instance, name) != value]
-    for name in changed:
-        setattr(instance, name, changes[name])
-    return changed
-
-
 @transaction.atomic
 def ai_model_create(*, actor: Actor, **fields: Any) -> AIModel:
     _require_registry_writer(actor)
     model = AIModel()
-    _apply(model, fields, MODEL_FIELDS)
+    apply_changes(model, fields, MODEL_FIELDS)
     _save_validated(model)
     audit_record(
         actor=actor,
@@ -76,7 +67,7 @@ def ai_model_update(*, actor: Actor, model: AIModel, **changes: Any) -> AIModel:
     _require_registry_writer(actor)
     model = AIModel.objects.select_for_update().get(pk=model.pk)
     before = fields_snapshot(model, MODEL_FIELDS)
-    changed = _apply(model, changes, MODEL_FIELDS)
+    changed = apply_changes(model, changes, MODEL_FIELDS)
     if not changed:
         return model
     _save_validated(model, update_fields=[*changed, "updated_at"])
@@ -171,7 +162,7 @@ def snapshot_create(
 ) -> Snapshot:
     _require_registry_writer(actor)
     snapshot = Snapshot(model=model)
-    _apply(snapshot, fields, _snapshot_fields(actor))
+    apply_changes(snapshot, fields, _snapshot_fields(actor))
     _check_snapshot_name(snapshot)
     identifiers = _validate_identifiers(external_ids, None)
     _save_validated(snapshot)
@@ -189,7 +180,7 @@ def snapshot_update(
     _require_registry_writer(actor)
     snapshot = Snapshot.objects.select_for_update().select_related("model").get(pk=snapshot.pk)
     before = _snapshot_state(snapshot)
-    changed = _apply(snapshot, changes, _snapshot_fields(actor))
+    changed = apply_changes(snapshot, changes, _snapshot_fields(actor))
     _check_snapshot_name(snapshot)
     if changed:
         _save_validated(snapshot, update_fields=[*changed, "updated_at"])
