@@ -95,6 +95,8 @@ class Ingestion(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who repeats are recognised among: "system:<id>", or "people" (people and commands).
+    poster = models.CharField(max_length=40)
     format = models.CharField(max_length=20, choices=LogFormat.choices)
     file_name = models.CharField(max_length=300)
     file_path = models.CharField(max_length=500, help_text="Relative to MEDIA_ROOT.")
@@ -120,24 +122,17 @@ class Ingestion(models.Model):
         # Repeats are recognised per poster: an eval system, or people and commands together.
         constraints = [
             models.UniqueConstraint(
-                "eval_system",
+                "poster",
                 "idempotency_key",
                 name="ingestion_idempotency_key_unique",
                 condition=models.Q(idempotency_key__isnull=False),
-                nulls_distinct=False,
             ),
+            models.UniqueConstraint("poster", "content_sha256", name="ingestion_content_unique"),
             models.UniqueConstraint(
-                "eval_system",
-                "content_sha256",
-                name="ingestion_content_unique",
-                nulls_distinct=False,
-            ),
-            models.UniqueConstraint(
-                "eval_system",
+                "poster",
                 "natural_id",
                 name="ingestion_natural_id_unique",
                 condition=models.Q(natural_id__isnull=False),
-                nulls_distinct=False,
             ),
         ]
 

@@ -370,10 +370,14 @@ def _check_scope(system: EvalSystem | None, snapshot: Snapshot, suite: EvalSuite
             raise OutOfScope(f"Eval system {system.name} may not post results for suite {suite}.")
 
 
+def poster_key(system: EvalSystem | None) -> str:
+    return f"system:{system.pk}" if system is not None else "people"
+
+
 def _earlier(system: EvalSystem | None, **match: Any) -> Ingestion | None:
     """An earlier post by the same poster (an eval system, or people and commands together)."""
     return (
-        Ingestion.objects.filter(eval_system=system, **match)
+        Ingestion.objects.filter(poster=poster_key(system), **match)
         .select_related("snapshot__model", "suite", "eval_system", "submitted_by")
         .first()
     )
@@ -449,6 +453,7 @@ def ingestion_submit(
                     id=ingestion_id,
                     eval_system=system,
                     submitted_by=person,
+                    poster=poster_key(system),
                     format=header.format,
                     file_name=Path(file_name.replace("\x00", "")).name[:300] or "log",
                     file_path=str(relative),

@@ -15,6 +15,7 @@ from .frameworks import (
 )
 from .notifications import Notification, WebhookDelivery, WebhookSubscription
 from .registry import AIModel, Snapshot, SnapshotIdentifier
+from .safeguards import SafeguardEvidence, SafeguardsReport
 
 __all__ = [
     "AIModel",
@@ -33,6 +34,8 @@ __all__ = [
     "FrameworkVersion",
     "GovernanceRule",
     "SafeguardCriterion",
+    "SafeguardEvidence",
+    "SafeguardsReport",
     "SafeguardStandard",
     "SafetyLevel",
     "Snapshot",

@@ -25,6 +25,8 @@ class Escalation(models.Model):
     kind = models.CharField(max_length=20, choices=EscalationKind.choices)
     # What the escalation is about, so a new trigger finds the open one: e.g. the threshold code.
     subject = models.CharField(max_length=200)
+    # "model:<id>" or "organisation": what one open escalation per subject is counted within.
+    scope = models.CharField(max_length=40)
     model = models.ForeignKey(
         AIModel, null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
     )
@@ -68,10 +70,9 @@ class Escalation(models.Model):
             models.UniqueConstraint(
                 "kind",
                 "subject",
-                "model",
+                "scope",
                 name="one_open_escalation_per_subject",
                 condition=models.Q(state__in=["open", "acknowledged"]),
-                nulls_distinct=False,
             )
         ]
 

@@ -105,6 +105,10 @@ def _notify_escalation(escalation: Escalation, event_type: str, title: str, user
     )
 
 
+def scope_key(model: AIModel | None) -> str:
+    return f"model:{model.pk}" if model is not None else "organisation"
+
+
 def escalation_raise(
     *,
     kind: EscalationKind,
@@ -126,7 +130,7 @@ def escalation_raise(
     with transaction.atomic():
         existing = (
             Escalation.objects.select_for_update()
-            .filter(kind=kind, subject=subject, model=model)
+            .filter(kind=kind, subject=subject[:200], scope=scope_key(model))
             .filter(**({} if once else {"state__in": ESCALATION_OPEN_STATES}))
             .order_by("-created_at")
             .first()
@@ -142,6 +146,7 @@ def escalation_raise(
                 escalation = Escalation.objects.create(
                     kind=kind,
                     subject=subject[:200],
+                    scope=scope_key(model),
                     model=model,
                     snapshot=snapshot,
                     threshold=threshold,
@@ -159,7 +164,10 @@ def escalation_raise(
         except IntegrityError:
             # A concurrent evaluation opened it first: update that one instead.
             existing = Escalation.objects.select_for_update().get(
-                kind=kind, subject=subject[:200], model=model, state__in=ESCALATION_OPEN_STATES
+                kind=kind,
+                subject=subject[:200],
+                scope=scope_key(model),
+                state__in=ESCALATION_OPEN_STATES,
             )
             _update_open(existing, severity, snapshot, outcome, summary, trigger_ref, trigger_url)
             return existing, False
