@@ -6,7 +6,7 @@ class EvalsConfig(AppConfig):
     verbose_name = "Evaluations"
 
     def ready(self) -> None:
-        from governance import demo, navigation, panels
+        from governance import demo, evidence, navigation, panels
         from governance.permissions import can_read
 
         from . import demo as evals_demo
@@ -32,3 +32,9 @@ class EvalsConfig(AppConfig):
             )
         )
         demo.register_seeder(evals_demo.seed, order=10)
+        evidence.register(
+            evidence.EvidenceSource(
+                latest_outcome=selectors.latest_threshold_outcome,
+                describe=selectors.describe_evidence,
+            )
+        )

@@ -77,3 +77,37 @@ def latest_run_at_by_model() -> dict[int, object]:
     return dict(
         EvalRun.objects.values_list("snapshot__model_id").annotate(latest=Max("created_at"))
     )
+
+
+def latest_threshold_outcome(model, threshold) -> str | None:
+    """The outcome of the latest evaluation of this threshold on any of the model's snapshots."""
+    latest = (
+        ThresholdEvaluation.objects.filter(snapshot__model=model, threshold=threshold)
+        .order_by("-created_at", "-id")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    return latest
+
+
+def describe_evidence(reference: dict) -> tuple[str, str]:
+    """A finding's evidence reference: {"type": "evaluation" | "run", "id": <id>}."""
+    kind, pk = reference.get("type"), reference.get("id")
+    if not isinstance(pk, int):
+        raise ValueError("give an integer id")
+    if kind == "evaluation":
+        evaluation = (
+            ThresholdEvaluation.objects.select_related("threshold", "run").filter(pk=pk).first()
+        )
+        if evaluation is None:
+            raise ValueError(f"no threshold evaluation {pk}")
+        return (
+            f"{evaluation.threshold.code} {evaluation.outcome} (run {evaluation.run_id})",
+            evaluation.run.get_absolute_url(),
+        )
+    if kind == "run":
+        run = EvalRun.objects.filter(pk=pk).first()
+        if run is None:
+            raise ValueError(f"no eval run {pk}")
+        return str(run), run.get_absolute_url()
+    raise ValueError('type must be "evaluation" or "run"')

@@ -126,6 +126,7 @@ class RestrictionState(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ACTIVE = "active", "Active"
     LIFTED = "lifted", "Lifted"
+    WITHDRAWN = "withdrawn", "Withdrawn (its escalation was dismissed)"
 
 
 class ClearanceAction(models.TextChoices):
@@ -150,3 +151,21 @@ class SafeguardsReportState(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for approval"
     APPROVED = "approved", "Approved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class FindingOutcome(models.TextChoices):
+    BELOW = "below", "Below"
+    CANNOT_RULE_OUT = "cannot_rule_out", "Cannot rule out"
+    CROSSED = "crossed", "Crossed"
+
+
+class DeterminationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In internal review"
+    REVIEWED = "reviewed", "Reviewed, awaiting decision"
+    DECIDED = "decided", "Decided, shared with the board and trustees"
+    FINAL = "final", "Final"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+DETERMINATION_EDITABLE = (DeterminationState.DRAFT,)

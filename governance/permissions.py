@@ -102,3 +102,20 @@ def api_roles(*, read: Iterable[str] = ALL_ROLES, write: Iterable[str] = ()) -> 
         (IsReader,),
         {"read_roles": frozenset(read), "write_roles": frozenset(write)},
     )
+
+
+class IsPerson(BasePermission):
+    """A signed-in person, not a machine client (their inbox, their own records)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(getattr(user, "is_authenticated", False) and getattr(user, "pk", None))
+
+
+class MayReadClearance(BasePermission):
+    """Pipelines (machine tokens) and anyone who may read the registry."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(request.user, "eval_system", None) is not None:
+            return True
+        return can_read(request.user)

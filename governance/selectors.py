@@ -168,13 +168,24 @@ def snapshot_compute_multiples(
     return {snapshot.pk: snapshot_compute_multiple(snapshot, baseline) for snapshot in snapshots}
 
 
-def safeguards_in_force(model, standards) -> bool:
-    """Whether every given safeguard standard is approved and in force for the model.
+def safeguards_in_force(model, standards, *, at=None) -> bool:
+    """Whether every given safeguard standard has an approved report for the model that has
+    not expired (an expired approval counts as not in force)."""
+    from .choices import SafeguardsReportState
+    from .models import SafeguardsReport
 
-    Safeguards reports and their approvals are not recorded yet, so none is in force: every
-    threshold escalation proposes restrictions. (The safeguards workflow will answer here.)
-    """
-    return not list(standards)
+    wanted = {standard.pk for standard in standards}
+    if not wanted:
+        return True
+    in_force = set(
+        SafeguardsReport.objects.filter(
+            model=model,
+            standard_id__in=wanted,
+            state=SafeguardsReportState.APPROVED,
+            valid_until__gt=at or timezone.now(),
+        ).values_list("standard_id", flat=True)
+    )
+    return in_force == wanted
 
 
 def model_clearance(model, action) -> dict:
@@ -183,22 +194,26 @@ def model_clearance(model, action) -> dict:
     from .choices import RESTRICTION_FOR_ACTION, ClearanceAction, RestrictionState
     from .models import Restriction
 
-    kind = RESTRICTION_FOR_ACTION[ClearanceAction(action)]
+    action = ClearanceAction(action)
+    kind = RESTRICTION_FOR_ACTION[action]
     restrictions = list(
         Restriction.objects.filter(
             model=model, kind=kind, state__in=[RestrictionState.ACTIVE, RestrictionState.PROPOSED]
         ).order_by("created_at")
     )
     active = [r for r in restrictions if r.state == RestrictionState.ACTIVE]
+    reasons = [
+        f"{r.get_kind_display()} active since {r.activated_at:%Y-%m-%d %H:%M} UTC: {r.reason}"
+        + (f" (compute cap {r.compute_cap_flop:.3g} FLOP)" if r.compute_cap_flop else "")
+        for r in active
+    ]
+    if action == ClearanceAction.DEPLOY:
+        reasons += deployment_gaps(model)
     return {
         "model": model.pk,
-        "action": action,
-        "result": "blocked" if active else "allowed",
-        "reasons": [
-            f"{r.get_kind_display()} active since {r.activated_at:%Y-%m-%d %H:%M} UTC: {r.reason}"
-            + (f" (compute cap {r.compute_cap_flop:.3g} FLOP)" if r.compute_cap_flop else "")
-            for r in active
-        ],
+        "action": action.value,
+        "result": "blocked" if reasons else "allowed",
+        "reasons": reasons,
         "pending": [
             f"{r.get_kind_display()} proposed, awaiting the RSO's and the CEO's signatures"
             for r in restrictions
@@ -244,3 +259,45 @@ def unread_notification_count(user) -> int:
     from .models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def latest_final_determination(model):
+    from .choices import DeterminationState
+    from .models import Determination
+
+    return (
+        Determination.objects.filter(model=model, state=DeterminationState.FINAL)
+        .prefetch_related("snapshots", "required_safeguards")
+        .order_by("-finalized_at")
+        .first()
+    )
+
+
+def deployment_gaps(model) -> list[str]:
+    """Why the model may not be deployed yet: deployment needs a final determination covering
+    its latest snapshot and every safeguard it requires approved and in force."""
+    latest = model.snapshots.order_by("-created_on", "-id").first()
+    determination = latest_final_determination(model)
+    if determination is None:
+        return ["No final ASL determination for this model."]
+    gaps = []
+    if latest is not None and latest not in determination.snapshots.all():
+        gaps.append(f"The final determination does not cover the latest snapshot, {latest.name}.")
+    required = list(determination.required_safeguards.all())
+    if not safeguards_in_force(model, required):
+        names = ", ".join(standard.name for standard in required)
+        gaps.append(f"Required safeguards not all approved and in force: {names}.")
+    return gaps
+
+
+def asl_history(model) -> list:
+    from .choices import DeterminationState
+    from .models import Determination
+
+    return list(
+        Determination.objects.filter(
+            model=model, state__in=[DeterminationState.FINAL, DeterminationState.SUPERSEDED]
+        )
+        .select_related("required_level")
+        .order_by("-finalized_at")
+    )

@@ -4,12 +4,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..choices import Role
 from ..filters import EscalationFilter
 from ..models import (
+    Determination,
     Escalation,
     EscalationEvent,
     Notification,
@@ -17,7 +17,8 @@ from ..models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from ..permissions import api_roles
+from ..models.notifications import HTTP_URL
+from ..permissions import IsPerson, api_roles
 from ..selectors import escalations_list
 from ..services.escalations import (
     HANDLERS,
@@ -113,7 +114,28 @@ class EscalationDetailSerializer(EscalationSerializer):
         fields = [*EscalationSerializer.Meta.fields, "timeline", "restrictions"]
 
 
-_NOTE = inline_serializer("EscalationNote", {"note": serializers.CharField(required=False)})
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=False, max_length=5000)
+
+
+def _note(request, serializer_class=NoteSerializer) -> str:
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"note": ["Send a JSON object with `note`."]})
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["note"]
+
+
+class ResolveSerializer(RequiredNoteSerializer):
+    determination = serializers.PrimaryKeyRelatedField(
+        queryset=Determination.objects.all(),
+        required=False,
+        help_text="Required for a threshold escalation: the determination that resolves it.",
+    )
 
 
 class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -150,26 +172,33 @@ class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
             escalation_acknowledge(actor=request.user, escalation=self.get_object())
         )
 
-    @extend_schema(request=_NOTE)
+    @extend_schema(request=ResolveSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        note = str(request.data.get("note", ""))
-        return self._respond(
-            escalation_resolve(actor=request.user, escalation=self.get_object(), note=note)
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"note": ["Send a JSON object with `note`."]})
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        escalation = escalation_resolve(
+            actor=request.user,
+            escalation=self.get_object(),
+            note=data.validated_data["note"],
+            determination=data.validated_data.get("determination"),
         )
+        return self._respond(escalation)
 
-    @extend_schema(request=_NOTE)
+    @extend_schema(request=RequiredNoteSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        note = str(request.data.get("note", ""))
+        note = _note(request, RequiredNoteSerializer)
         return self._respond(
             escalation_dismiss(actor=request.user, escalation=self.get_object(), reason=note)
         )
 
-    @extend_schema(request=_NOTE)
+    @extend_schema(request=NoteSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        note = str(request.data.get("note", ""))
+        note = _note(request)
         return self._respond(
             escalation_reopen(actor=request.user, escalation=self.get_object(), reason=note)
         )
@@ -208,7 +237,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in person's inbox."""
 
     serializer_class = NotificationSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsPerson]
     filterset_fields = ["event_type"]
 
     def get_queryset(self):
@@ -225,6 +254,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"ids": ["Send a JSON object."]})
         ids = request.data.get("ids")
         if ids is not None and (
             not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
@@ -250,6 +281,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(child=serializers.CharField(max_length=60), min_length=1)
+    url = serializers.URLField(max_length=500, validators=[HTTP_URL])
 
     class Meta:
         model = WebhookSubscription

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from ..choices import ClearanceAction, Role
 from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
 from ..models import AIModel, Framework
-from ..permissions import AUDIT_READERS, api_roles
+from ..permissions import AUDIT_READERS, MayReadClearance, api_roles
 from ..selectors import (
     ai_models_list,
     audit_events_list,
@@ -162,7 +162,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
             },
         ),
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated])
+    @action(detail=True, methods=["get"], permission_classes=[MayReadClearance])
     def clearance(self, request, pk=None):
         """May a pipeline train or deploy this model now? For pipelines to gate on; eval-system
         tokens may read it."""

@@ -1,6 +1,7 @@
 """The core app's models, by subdomain."""
 
 from .audit import AuditEvent, AuditVerification
+from .determinations import Acknowledgement, Attachment, Determination, Finding
 from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
     CadenceRule,
@@ -19,6 +20,10 @@ from .safeguards import SafeguardEvidence, SafeguardsReport
 
 __all__ = [
     "AIModel",
+    "Acknowledgement",
+    "Attachment",
+    "Determination",
+    "Finding",
     "AuditEvent",
     "AuditVerification",
     "CadenceRule",

@@ -58,9 +58,20 @@ class Escalation(models.Model):
         choices=EscalationLevel.choices, default=EscalationLevel.ASSIGNEE
     )
     due_at = models.DateTimeField(db_index=True)
+    # When it was (re)opened, and last raised: the deadlines count from these.
+    opened_at = models.DateTimeField()
+    raised_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
+    determination = models.ForeignKey(
+        "governance.Determination",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolved_escalations",
+        help_text="The determination that resolved it (threshold escalations).",
+    )
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
 
@@ -68,7 +79,6 @@ class Escalation(models.Model):
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(
-                "kind",
                 "subject",
                 "scope",
                 name="one_open_escalation_per_subject",

@@ -4,6 +4,7 @@ written in the transaction that causes them; sending happens after commit, from 
 import secrets
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 
 from ..choices import DeliveryStatus
@@ -22,6 +23,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -29,6 +31,9 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+HTTP_URL = URLValidator(schemes=["http", "https"])
 
 
 def new_webhook_secret() -> str:
@@ -39,7 +44,7 @@ class WebhookSubscription(models.Model):
     """An outside endpoint told of events, each request signed with the subscription's secret."""
 
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[HTTP_URL])
     event_types = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
     secret = models.CharField(max_length=64, default=new_webhook_secret)
     is_active = models.BooleanField(default=True)
@@ -72,6 +77,8 @@ class WebhookDelivery(models.Model):
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Whoever sends it holds it until then, so two workers never send it at once.
+    lease_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,6 +1,7 @@
 """Escalations and restrictions: one function per transition, each locking the row, checking
 the transition table and the actor's role, auditing, and notifying after commit."""
 
+import calendar
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,15 +131,17 @@ def escalation_raise(
     with transaction.atomic():
         existing = (
             Escalation.objects.select_for_update()
-            .filter(kind=kind, subject=subject[:200], scope=scope_key(model))
-            .filter(**({} if once else {"state__in": ESCALATION_OPEN_STATES}))
+            .filter(subject=subject[:200], scope=scope_key(model))
+            .filter(**({"kind": kind} if once else {"state__in": ESCALATION_OPEN_STATES}))
             .order_by("-created_at")
             .first()
         )
         if existing is not None:
             if once or not existing.is_open:
                 return existing, False
-            _update_open(existing, severity, snapshot, outcome, summary, trigger_ref, trigger_url)
+            _update_open(
+                existing, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url
+            )
             return existing, False
         now = timezone.now()
         try:
@@ -158,18 +161,18 @@ def escalation_raise(
                     trigger_url=trigger_url,
                     assignee=_default_assignee(),
                     due_at=now + dt.timedelta(days=due_in_days or _decision_days(model)),
+                    opened_at=now,
                     created_at=now,
                     updated_at=now,
                 )
         except IntegrityError:
             # A concurrent evaluation opened it first: update that one instead.
             existing = Escalation.objects.select_for_update().get(
-                kind=kind,
-                subject=subject[:200],
-                scope=scope_key(model),
-                state__in=ESCALATION_OPEN_STATES,
+                subject=subject[:200], scope=scope_key(model), state__in=ESCALATION_OPEN_STATES
             )
-            _update_open(existing, severity, snapshot, outcome, summary, trigger_ref, trigger_url)
+            _update_open(
+                existing, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url
+            )
             return existing, False
         _event(escalation, SYSTEM, "created", summary or title)
         audit_record(
@@ -185,8 +188,14 @@ def escalation_raise(
         return escalation, True
 
 
-def _update_open(escalation, severity, snapshot, outcome, summary, trigger_ref, trigger_url):
+def _update_open(escalation, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url):
+    """New evidence on the open escalation: it only ever grows more severe. A warning that
+    turns into a crossing becomes a threshold escalation, with restrictions proposed."""
     changes = []
+    upgraded = kind == EscalationKind.THRESHOLD and escalation.kind == EscalationKind.WARNING
+    if upgraded:
+        escalation.kind = EscalationKind.THRESHOLD
+        changes.append("now a threshold escalation")
     if Severity(severity).rank > Severity(escalation.severity).rank:
         escalation.severity = severity
         changes.append(f"severity raised to {Severity(severity).label}")
@@ -213,6 +222,11 @@ def _update_open(escalation, severity, snapshot, outcome, summary, trigger_ref, 
         target=escalation,
         after={"trigger": trigger_ref, "changes": changes},
     )
+    if upgraded:
+        people = [escalation.assignee, *users_with_roles(Role.SAFETY_STAFF)]
+        _notify_escalation(escalation, "escalation.upgraded", escalation.title, people)
+    if escalation.kind == EscalationKind.THRESHOLD and escalation.model_id:
+        _propose_restrictions(escalation)  # again, if the last ones were lifted meanwhile
 
 
 def _transition(
@@ -234,8 +248,11 @@ def _transition(
             escalation.acknowledged_at = now
         elif to in (EscalationState.RESOLVED, EscalationState.DISMISSED):
             escalation.closed_at, escalation.resolution_note = now, note
-        else:  # reopened
-            escalation.closed_at = None
+        else:  # reopened: the clock starts again, with the assignee
+            escalation.closed_at, escalation.acknowledged_at = None, None
+            escalation.opened_at, escalation.raised_at = now, None
+            escalation.level = EscalationLevel.ASSIGNEE
+            escalation.due_at = now + dt.timedelta(days=_decision_days(escalation.model))
             try:
                 with transaction.atomic():
                     escalation.save()
@@ -244,6 +261,8 @@ def _transition(
                     "Another escalation on the same subject is open; work on that one."
                 ) from None
         escalation.save()
+        if to == EscalationState.DISMISSED:
+            _withdraw_proposals(escalation, actor)
         _event(escalation, actor, to, note or f"{EscalationState(to).label} by {_label(actor)}")
         audit_record(
             actor=actor,
@@ -262,6 +281,16 @@ def _transition(
     return escalation
 
 
+def _withdraw_proposals(escalation: Escalation, actor: Actor) -> None:
+    """A dismissed escalation takes its unsigned proposals with it; active ones stay until
+    the RSO and the CEO lift them."""
+    for restriction in escalation.restrictions.filter(state=RestrictionState.PROPOSED):
+        restriction.state = RestrictionState.WITHDRAWN
+        restriction.save(update_fields=["state"])
+        audit_record(actor=actor, action="restriction.withdrawn", target=restriction)
+        _event(escalation, actor, "restriction", f"Withdrawn: {restriction.get_kind_display()}.")
+
+
 def escalation_acknowledge(*, actor: Actor, escalation: Escalation) -> Escalation:
     return _transition(
         actor=actor,
@@ -272,9 +301,26 @@ def escalation_acknowledge(*, actor: Actor, escalation: Escalation) -> Escalatio
     )
 
 
-def escalation_resolve(*, actor: Actor, escalation: Escalation, note: str) -> Escalation:
+def escalation_resolve(
+    *, actor: Actor, escalation: Escalation, note: str, determination=None
+) -> Escalation:
+    """Resolve with a note; a threshold escalation is resolved by a determination on its model
+    (decided or final), which is linked to it."""
     if not note.strip():
         raise ValidationError({"note": "Say how it was resolved."})
+    if escalation.kind == EscalationKind.THRESHOLD:
+        if determination is None:
+            raise ValidationError(
+                {"determination": "A threshold escalation is resolved by a determination."}
+            )
+        if determination.model_id != escalation.model_id or determination.state not in (
+            "decided",
+            "final",
+        ):
+            raise ValidationError(
+                {"determination": "Link a decided determination on the same model."}
+            )
+        Escalation.objects.filter(pk=escalation.pk).update(determination=determination)
     return _transition(
         actor=actor,
         escalation=escalation,
@@ -321,16 +367,16 @@ def escalations_enforce_deadlines(*, now: dt.datetime | None = None) -> int:
         state__in=ESCALATION_OPEN_STATES, level__lt=EscalationLevel.BOARD
     ).select_related("model", "threshold"):
         unacknowledged = escalation.state == EscalationState.OPEN
-        age = now - escalation.created_at
         overdue = now > escalation.due_at
-        if escalation.level == EscalationLevel.ASSIGNEE and (
-            overdue or (unacknowledged and age > ACKNOWLEDGE_WITHIN)
+        if escalation.level == EscalationLevel.ASSIGNEE:
+            late = unacknowledged and now - escalation.opened_at > ACKNOWLEDGE_WITHIN
+            if overdue or late:
+                _raise_level(escalation, EscalationLevel.CEO, overdue, now)
+                raised += 1
+        elif now - (escalation.raised_at or escalation.opened_at) > ACKNOWLEDGE_WITHIN and (
+            overdue or unacknowledged
         ):
-            _raise_level(escalation, EscalationLevel.CEO, overdue, now)
-            raised += 1
-        elif escalation.level == EscalationLevel.CEO and (
-            overdue or (unacknowledged and age > 2 * ACKNOWLEDGE_WITHIN)
-        ):
+            # The CEO gets 48 hours of their own before the board and the trustees are told.
             _raise_level(escalation, EscalationLevel.BOARD, overdue, now)
             raised += 1
     return raised
@@ -342,8 +388,8 @@ def _raise_level(escalation: Escalation, level: EscalationLevel, overdue: bool, 
         locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if locked.level >= level or not locked.is_open:
             return
-        locked.level, locked.updated_at = level, now
-        locked.save(update_fields=["level", "updated_at"])
+        locked.level, locked.updated_at, locked.raised_at = level, now, now
+        locked.save(update_fields=["level", "updated_at", "raised_at"])
         _event(locked, SYSTEM, "raised", f"{EscalationLevel(level).label}: {why}.")
         audit_record(
             actor=SYSTEM,
@@ -579,7 +625,7 @@ def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
 def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, 28))
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def rso_report_due_check(*, now: dt.datetime | None = None) -> Escalation | None:

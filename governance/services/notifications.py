@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, AuditActor, audit_record
@@ -86,15 +86,24 @@ def _dispatch(notification_ids: list[int], delivery_ids: list[int]) -> None:
             logger.warning("%s(%s) not done now (%s); the sweep will retry", task.name, pk, error)
 
 
+def _lease_free(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": timezone.now()})
+
+
 def notification_email_send(*, notification_id: int) -> bool:
-    """Email one notification, once: the claim makes a second run do nothing."""
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    """Email one notification. A lease keeps two workers from sending it at once; it is marked
+    sent only after sending, so a worker that dies midway leaves it for the sweep."""
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, emailed_at__isnull=True)
+        .filter(_lease_free("email_lease_until"))
+        .update(email_lease_until=now + dt.timedelta(minutes=5))
     )
     if not claimed:
         return False
     notification = Notification.objects.select_related("user").get(pk=notification_id)
     if not notification.user.email:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
         return False
     link = f"\n\n{settings.SITE_URL}{notification.link}" if notification.link else ""
     try:
@@ -105,8 +114,11 @@ def notification_email_send(*, notification_id: int) -> bool:
             recipient_list=[notification.user.email],
         )
     except Exception:
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        Notification.objects.filter(pk=notification_id).update(email_lease_until=None)
         raise
+    Notification.objects.filter(pk=notification_id).update(
+        emailed_at=timezone.now(), email_lease_until=None
+    )
     return True
 
 
@@ -129,15 +141,24 @@ def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
 def webhook_deliver(*, delivery_id: int) -> str:
     """Send one delivery. Returns "delivered", "retry" (the caller backs off and tries again),
     or "failed" (attempts used up; the subscription is disabled after repeated failures)."""
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .filter(_lease_free("lease_until"))
+        .update(lease_until=timezone.now() + dt.timedelta(seconds=settings.WEBHOOK_TIMEOUT + 30))
+    )
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
     subscription = delivery.subscription
-    if delivery.status != DeliveryStatus.PENDING or not subscription.is_active:
-        return str(delivery.status)
+    if not claimed:
+        return "busy" if delivery.status == DeliveryStatus.PENDING else str(delivery.status)
+    if not subscription.is_active:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(lease_until=None)
+        return "inactive"
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())
     signature = webhook_signature(subscription.secret, timestamp, body)
+    code, error = None, ""
     if not subscription.url.startswith(("https://", "http://")):
-        raise ValueError(f"webhook {subscription} has a non-HTTP URL")
+        return _record_attempt(delivery, subscription, None, "not an http(s) URL")
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
         subscription.url,
         data=body,
@@ -150,7 +171,6 @@ def webhook_deliver(*, delivery_id: int) -> str:
             SIGNATURE_HEADER: f"t={timestamp},v1={signature}",
         },
     )
-    code, error = None, ""
     try:
         # The URL is an http(s) URLField set by the RSO or an administrator.
         with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
@@ -159,6 +179,10 @@ def webhook_deliver(*, delivery_id: int) -> str:
         code, error = failure.code, f"HTTP {failure.code}"
     except (urllib.error.URLError, OSError, ValueError) as failure:
         error = str(getattr(failure, "reason", failure))[:500]
+    return _record_attempt(delivery, subscription, code, error)
+
+
+def _record_attempt(delivery, subscription, code: int | None, error: str) -> str:
     attempts = delivery.attempts + 1
     if code is not None and 200 <= code < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -167,17 +191,22 @@ def webhook_deliver(*, delivery_id: int) -> str:
             last_status_code=code,
             last_error="",
             delivered_at=timezone.now(),
+            lease_until=None,
         )
         WebhookSubscription.objects.filter(pk=subscription.pk).update(consecutive_failures=0)
         return "delivered"
     if attempts < WEBHOOK_MAX_ATTEMPTS:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_status_code=code, last_error=error
+            attempts=attempts, last_status_code=code, last_error=error, lease_until=None
         )
         return "retry"
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=attempts, last_status_code=code, last_error=error
+            status=DeliveryStatus.FAILED,
+            attempts=attempts,
+            last_status_code=code,
+            last_error=error,
+            lease_until=None,
         )
         WebhookSubscription.objects.filter(pk=subscription.pk).update(
             consecutive_failures=F("consecutive_failures") + 1
@@ -242,13 +271,16 @@ def pending_work_requeue() -> tuple[int, int]:
     cutoff = timezone.now() - dt.timedelta(minutes=2)
     emails = list(
         Notification.objects.filter(emailed_at__isnull=True, created_at__lt=cutoff)
+        .filter(_lease_free("email_lease_until"))
         .exclude(user__email="")
         .values_list("pk", flat=True)[:500]
     )
     deliveries = list(
         WebhookDelivery.objects.filter(
             status=DeliveryStatus.PENDING, created_at__lt=cutoff, subscription__is_active=True
-        ).values_list("pk", flat=True)[:500]
+        )
+        .filter(_lease_free("lease_until"))
+        .values_list("pk", flat=True)[:500]
     )
     _dispatch(emails, deliveries)
     return len(emails), len(deliveries)

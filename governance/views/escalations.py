@@ -3,16 +3,18 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView
 
 from ..choices import EscalationState, Role
 from ..errors import DomainError
 from ..filters import EscalationFilter
-from ..models import Escalation, Notification, Restriction, WebhookSubscription
+from ..models import Escalation, Notification, Restriction, WebhookDelivery, WebhookSubscription
 from ..permissions import RoleRequiredMixin, can_write
 from ..selectors import escalation_detail, escalations_list
 from ..services.escalations import (
@@ -107,7 +109,12 @@ class RestrictionSignView(RoleRequiredMixin, View):
                 request,
                 f"Signed. {signed.get_kind_display()} is {signed.get_state_display().lower()}.",
             )
-        return redirect(request.POST.get("next") or restriction.model.get_absolute_url())
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = restriction.model.get_absolute_url()
+        return redirect(target)
 
 
 class InboxView(RoleRequiredMixin, ListView):
@@ -158,7 +165,10 @@ class WebhookListView(RoleRequiredMixin, ListView):
     context_object_name = "subscriptions"
 
     def get_queryset(self):
-        return WebhookSubscription.objects.prefetch_related("deliveries").order_by("name")
+        recent = WebhookDelivery.objects.order_by("-created_at")[:20]  # 20 per subscription
+        return WebhookSubscription.objects.prefetch_related(
+            Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries")
+        ).order_by("name")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

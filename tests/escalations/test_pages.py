@@ -160,3 +160,32 @@ def test_escalation_lists_query_count_does_not_grow(client_for, crossed, machine
         other = SnapshotFactory(external_ids=[f"acme/m{n}"])
         post_log(machine, CROSSING_JSON if n == 0 else WARNING_EVAL, snapshot=str(other.pk))
     assert count() == few
+
+
+def test_api_actions_refuse_odd_bodies(client, officers, crossed):
+    client.force_login(officers["rso"])
+    url = f"/api/v1/escalations/{crossed.pk}/dismiss/"
+    assert client.post(url, [1, 2], content_type="application/json").status_code == 400
+    assert client.post(url, {"note": None}, content_type="application/json").status_code == 400
+    assert (
+        client.post(
+            "/api/v1/notifications/mark-read/", [1], content_type="application/json"
+        ).status_code
+        == 400
+    )
+    crossed.refresh_from_db()
+    assert crossed.state == "open"
+
+
+def test_machine_tokens_have_no_inbox(machine):
+    assert machine.get("/api/v1/notifications/").status_code == 403
+
+
+def test_signing_does_not_redirect_off_site(client, officers, crossed, snapshot):
+    restriction = Restriction.objects.get(kind="pause_training")
+    client.force_login(officers["rso"])
+    response = client.post(
+        reverse("restriction-sign", args=[restriction.pk, "activate"]),
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == snapshot.model.get_absolute_url()

@@ -7,7 +7,14 @@ from rest_framework.test import APIClient
 from governance.choices import Role
 from governance.models import Escalation, Notification, Restriction
 from governance.services.escalations import restriction_sign_activation, restriction_sign_lift
-from tests.evals.conftest import CROSSING_EVAL, CROSSING_JSON, ERROR_JSON, WARNING_EVAL, post_log
+from tests.evals.conftest import (
+    BELOW_JSON,
+    CROSSING_EVAL,
+    CROSSING_JSON,
+    ERROR_JSON,
+    WARNING_EVAL,
+    post_log,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,16 +63,20 @@ def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
     # Proposed restrictions do not block yet; the pipeline (a machine token) may ask.
     gate = clearance(machine, snapshot.model, "train").json()
     assert gate["result"] == "allowed" and len(gate["pending"]) == 1
-    for restriction in restrictions:
-        action = "deploy" if restriction.kind == "hold_deployment" else "train"
-        restriction_sign_activation(actor=officers["rso"], restriction=restriction)
-        assert clearance(machine, snapshot.model, action).json()["result"] == "allowed"
-        restriction_sign_activation(actor=officers["ceo"], restriction=restriction)
-        assert clearance(machine, snapshot.model, action).json()["result"] == "blocked"
-    for action in ("train", "deploy"):
-        gate = clearance(machine, snapshot.model, action).json()
-        assert gate["result"] == "blocked", gate
-        assert "not approved and in force" in gate["reasons"][0]
+    pause = Restriction.objects.get(kind="pause_training")
+    restriction_sign_activation(actor=officers["rso"], restriction=pause)
+    assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
+    restriction_sign_activation(actor=officers["ceo"], restriction=pause)
+    gate = clearance(machine, snapshot.model, "train").json()
+    assert gate["result"] == "blocked" and "not approved and in force" in gate["reasons"][0]
+    # Deployment is blocked anyway until a final determination exists; the hold adds to it.
+    hold = Restriction.objects.get(kind="hold_deployment")
+    restriction_sign_activation(actor=officers["rso"], restriction=hold)
+    restriction_sign_activation(actor=officers["ceo"], restriction=hold)
+    gate = clearance(machine, snapshot.model, "deploy").json()
+    assert gate["result"] == "blocked"
+    assert any("Hold deployment active" in reason for reason in gate["reasons"])
+    assert "No final ASL determination for this model." in gate["reasons"]
 
     # Lifting takes both signatures again.
     pause = Restriction.objects.get(kind="pause_training")
@@ -74,6 +85,50 @@ def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
     restriction_sign_lift(actor=officers["rso"], restriction=pause)
     assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
     assert clearance(machine, snapshot.model, "deploy").json()["result"] == "blocked"
+
+
+def test_a_warning_that_becomes_a_crossing_is_one_escalation(
+    machine, snapshot, autonomy_suite, officers
+):
+    post_log(machine, WARNING_EVAL)
+    post_log(machine, CROSSING_JSON)
+    escalation = Escalation.objects.get()
+    assert (escalation.kind, escalation.outcome, escalation.severity) == (
+        "threshold",
+        "crossed",
+        "high",
+    )
+    assert Restriction.objects.filter(escalation=escalation).count() == 2
+    post_log(machine, BELOW_JSON)  # a later below does not lower it
+    escalation.refresh_from_db()
+    assert escalation.outcome == "crossed"
+
+
+def test_dismissing_withdraws_proposals_and_a_new_crossing_proposes_again(
+    machine, snapshot, autonomy_suite, officers
+):
+    from governance.services.escalations import escalation_dismiss
+
+    post_log(machine, CROSSING_JSON)
+    escalation = Escalation.objects.get()
+    escalation_dismiss(actor=officers["rso"], escalation=escalation, reason="Scorer bug.")
+    assert set(Restriction.objects.values_list("state", flat=True)) == {"withdrawn"}
+    post_log(machine, CROSSING_EVAL)
+    assert Escalation.objects.filter(state="open").count() == 1
+    assert Restriction.objects.filter(state="proposed").count() == 2
+
+
+def test_lifted_restrictions_are_proposed_again_on_new_evidence(
+    machine, snapshot, autonomy_suite, officers
+):
+    post_log(machine, CROSSING_JSON)
+    for restriction in Restriction.objects.all():
+        for officer in ("rso", "ceo"):
+            restriction_sign_activation(actor=officers[officer], restriction=restriction)
+        for officer in ("rso", "ceo"):
+            restriction_sign_lift(actor=officers[officer], restriction=restriction)
+    post_log(machine, CROSSING_EVAL)
+    assert Restriction.objects.filter(state="proposed").count() == 2
 
 
 def test_a_second_crossing_log_updates_the_open_escalation(
@@ -111,7 +166,8 @@ def test_inconclusive_counts_as_crossed(machine, snapshot, autonomy_suite, offic
     assert Restriction.objects.count() == 2
 
 
-def test_clearance_needs_a_valid_action_and_authentication(client_for, snapshot):
+def test_clearance_needs_a_valid_action_and_a_reader(client_for, snapshot):
+    assert clearance(client_for(), snapshot.model, "train").status_code == 403  # no role
     client = client_for(Role.TRUSTEE)
     bad = clearance(client, snapshot.model, "launch")
     assert bad.status_code == 400 and "action" in bad.json()

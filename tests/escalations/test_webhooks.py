@@ -173,3 +173,37 @@ def test_the_task_asks_celery_to_retry_with_backoff(receiver, officers, run_on_c
         webhook_deliver_task.apply(args=[delivery.pk])
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("pending", 2)
+
+
+def test_a_delivery_is_sent_by_one_worker_at_a_time(receiver, officers, run_on_commit):
+    from django.utils import timezone
+
+    from governance.services.notifications import webhook_deliver
+
+    webhook_subscription_save(
+        actor=officers["rso"], name="one", url=receiver["url"], event_types=["*"]
+    )
+    raise_escalation()  # not run_on_commit: the delivery stays pending, unsent
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        lease_until=timezone.now() + timezone.timedelta(seconds=30)
+    )
+    assert webhook_deliver(delivery_id=delivery.pk) == "busy"
+    assert receiver["requests"] == []
+
+
+def test_a_non_http_url_is_refused_and_never_left_pending(officers, run_on_commit):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        webhook_subscription_save(
+            actor=officers["rso"], name="ftp", url="ftp://example.org/x", event_types=["*"]
+        )
+    subscription = WebhookSubscription.objects.create(
+        name="legacy", url="ftp://example.org/x", event_types=["*"]
+    )
+    raise_escalation()
+    delivery = WebhookDelivery.objects.get(subscription=subscription)
+    retry_like_the_worker(delivery)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == ("failed", "not an http(s) URL")

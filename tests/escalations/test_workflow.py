@@ -18,6 +18,7 @@ from governance.services.escalations import (
     escalation_raise,
     escalation_reopen,
     escalation_resolve,
+    escalations_enforce_deadlines,
     restriction_sign_activation,
     rso_report_due_check,
 )
@@ -25,6 +26,19 @@ from governance.tasks import cadence_check_task, escalation_deadlines_task, rso_
 from tests.factories import AIModelFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warning(officers, frameworks):
+    escalation, _ = escalation_raise(
+        kind=EscalationKind.WARNING,
+        subject="ARA",
+        title="ARA warning: Frontier X",
+        summary="4 of 10 tasks passed",
+        severity=Severity.MEDIUM,
+        model=AIModelFactory(name="Frontier X"),
+    )
+    return escalation
 
 
 @pytest.fixture
@@ -64,24 +78,25 @@ DISMISS = lambda actor, e: escalation_dismiss(actor=actor, escalation=e, reason=
         (DISMISS, "safety", False),
     ],
 )
-def test_transition_matrix_by_role(escalation, officers, verb, role, allowed):
+def test_transition_matrix_by_role(warning, officers, verb, role, allowed):
     if allowed:
-        verb(officers[role], escalation)
+        verb(officers[role], warning)
         assert AuditEvent.objects.filter(
-            target_id=str(escalation.pk), actor_user=officers[role]
+            target_id=str(warning.pk), actor_user=officers[role]
         ).exists()
     else:
         with pytest.raises(PermissionDenied):
-            verb(officers[role], escalation)
-        escalation.refresh_from_db()
-        assert escalation.state == "open"
+            verb(officers[role], warning)
+        warning.refresh_from_db()
+        assert warning.state == "open"
 
 
-def test_states_follow_the_table(escalation, officers):
+def test_states_follow_the_table(warning, officers):
+    escalation = warning
     escalation_acknowledge(actor=officers["rso"], escalation=escalation)
     with pytest.raises(TransitionNotAllowed):
         escalation_acknowledge(actor=officers["rso"], escalation=escalation)
-    escalation_resolve(actor=officers["ceo"], escalation=escalation, note="Safeguards approved.")
+    escalation_resolve(actor=officers["ceo"], escalation=escalation, note="Looked into it.")
     with pytest.raises(TransitionNotAllowed):
         escalation_dismiss(actor=officers["rso"], escalation=escalation, reason="x")
     escalation_reopen(actor=officers["safety"], escalation=escalation, reason="New evidence")
@@ -89,15 +104,14 @@ def test_states_follow_the_table(escalation, officers):
     assert escalation.state == "open"
     assert [e.kind for e in escalation.events.all()] == [
         "created",
-        "restriction",
-        "restriction",
         "acknowledged",
         "resolved",
         "open",
     ]
 
 
-def test_resolving_needs_a_note_and_dismissing_a_reason(escalation, officers):
+def test_resolving_needs_a_note_and_dismissing_a_reason(warning, officers):
+    escalation = warning
     with pytest.raises(ValidationError):
         escalation_resolve(actor=officers["rso"], escalation=escalation, note=" ")
     with pytest.raises(ValidationError):
@@ -152,6 +166,8 @@ def test_deadlines_raise_to_the_ceo_then_the_board_and_trustees(
     raised = Notification.objects.filter(event_type="escalation.raised")
     assert set(raised.values_list("user__username", flat=True)) == {"ceo", "rso"}
     escalation_acknowledge(actor=officers["rso"], escalation=escalation)
+    frozen(start + dt.timedelta(hours=49, minutes=15))
+    assert run_on_commit(escalation_deadlines_task) == 0  # the CEO has 48 hours of their own
     frozen(start + dt.timedelta(days=10))
     assert run_on_commit(escalation_deadlines_task) == 0  # acknowledged, not yet overdue
     frozen(start + dt.timedelta(days=31))
@@ -207,3 +223,34 @@ def test_notifications_are_sent_only_after_commit(escalation, officers, mailoutb
     # The escalation fixture ran outside run_on_commit: rows exist, nothing was sent.
     assert Notification.objects.filter(event_type="escalation.created").count() == 2
     assert mailoutbox == []
+
+
+def test_an_overdue_escalation_still_goes_to_the_ceo_first(warning, officers, frozen):
+    escalation_acknowledge(actor=officers["rso"], escalation=warning)
+    past_due = warning.due_at + dt.timedelta(minutes=1)
+    frozen(past_due)
+    assert escalations_enforce_deadlines() == 1
+    frozen(past_due + dt.timedelta(minutes=15))
+    assert escalations_enforce_deadlines() == 0
+    frozen(past_due + dt.timedelta(hours=49))
+    assert escalations_enforce_deadlines() == 1
+    warning.refresh_from_db()
+    assert warning.level == 2
+
+
+def test_reopening_starts_the_clock_again(warning, officers, frozen):
+    frozen(warning.created_at + dt.timedelta(days=40))
+    escalations_enforce_deadlines()
+    escalations_enforce_deadlines()
+    escalation_resolve(actor=officers["rso"], escalation=warning, note="Done.")
+    escalation_reopen(actor=officers["rso"], escalation=warning, reason="Again")
+    warning.refresh_from_db()
+    assert warning.level == 0 and warning.due_at > timezone.now() + dt.timedelta(days=29)
+    assert escalations_enforce_deadlines() == 0
+
+
+def test_month_arithmetic_keeps_month_ends():
+    from governance.services.escalations import _add_months
+
+    assert _add_months(dt.date(2026, 1, 31), 6) == dt.date(2026, 7, 31)
+    assert _add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)

@@ -1,0 +1,438 @@
+"""ASL determinations: one function per step, each checking the state and who may take it.
+
+draft -> in_review -> reviewed (or back to draft) -> decided (the RSO and the CEO, two people,
+neither an author) -> final (every board director and trustee has acknowledged). Nothing is
+edited after the decision; a new determination supersedes the last final one.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import evidence as evidence_registry
+from ..audit import SYSTEM as SYSTEM_ACTOR
+from ..audit import Actor, AuditActor, audit_record
+from ..choices import DeterminationState, FindingOutcome, Role, ThresholdOutcome
+from ..errors import TransitionNotAllowed
+from ..models import (
+    Acknowledgement,
+    AIModel,
+    Attachment,
+    CapabilityThreshold,
+    Determination,
+    Finding,
+    SafeguardStandard,
+    SafetyLevel,
+    Snapshot,
+)
+from ..permissions import has_role, is_read_only
+from ..selectors import framework_version_in_force
+from .notifications import notify, users_with_roles
+
+TEXT_FIELDS = ("title", "summary", "elicitation_statement", "forecast_note", "dissent_notes")
+FLAG_FIELDS = ("helpful_only_tested", "precautionary", "provisional")
+CONTRADICTED = (ThresholdOutcome.CROSSED, ThresholdOutcome.INCONCLUSIVE)
+
+
+def _person(actor: Actor, roles: Iterable[str], what: str) -> None:
+    roles = tuple(roles)
+    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(f"Only a person may {what}.")
+    if is_read_only(actor) or not has_role(actor, *roles):
+        labels = ", ".join(Role(role).label for role in roles)
+        raise PermissionDenied(f"Only {labels} may {what}.")
+
+
+def _locked(determination: Determination) -> Determination:
+    return (
+        Determination.objects.select_for_update().select_related("model").get(pk=determination.pk)
+    )
+
+
+def _require_state(determination: Determination, *states: str, doing: str) -> None:
+    if determination.state not in states:
+        raise TransitionNotAllowed(
+            f"A determination that is {determination.get_state_display().lower()} "
+            f"cannot be {doing}."
+        )
+
+
+def _is_author(determination: Determination, actor) -> bool:
+    return determination.authors.filter(pk=getattr(actor, "pk", None)).exists()
+
+
+def _require_author(determination: Determination, actor, doing: str) -> None:
+    if not _is_author(determination, actor):
+        raise PermissionDenied(f"Only the report's authors may {doing}.")
+
+
+@transaction.atomic
+def determination_create(
+    *,
+    actor: Actor,
+    model: AIModel,
+    title: str,
+    summary: str,
+    snapshots: Iterable[Snapshot] = (),
+    authors: Iterable = (),
+) -> Determination:
+    _person(actor, (Role.SAFETY_STAFF,), "write a capability report")
+    version = framework_version_in_force()
+    if version is None:
+        raise ValidationError("No framework version is in force; a determination needs one.")
+    snapshots = list(snapshots) or list(model.snapshots.all())
+    if any(snapshot.model_id != model.pk for snapshot in snapshots):
+        raise ValidationError({"snapshots": "Every snapshot must be of this model."})
+    if not title.strip() or not summary.strip():
+        raise ValidationError({"title": "Give a title and the report's summary."})
+    determination = Determination.objects.create(
+        model=model, framework_version=version, title=title.strip(), summary=summary.strip()
+    )
+    determination.snapshots.set(snapshots)
+    determination.authors.set({actor, *authors})
+    audit_record(
+        actor=actor,
+        action="determination.created",
+        target=determination,
+        after={
+            "model": model.name,
+            "framework_version": str(version),
+            "snapshots": [s.name for s in snapshots],
+        },
+    )
+    return determination
+
+
+@transaction.atomic
+def determination_update(
+    *,
+    actor: Actor,
+    determination: Determination,
+    findings: list[dict[str, Any]] | None = None,
+    required_level: SafetyLevel | None = None,
+    required_safeguards: Iterable[SafeguardStandard] | None = None,
+    **fields: Any,
+) -> Determination:
+    """Edit a draft: its texts and flags, its findings, the resulting level and safeguards."""
+    determination = _locked(determination)
+    _require_author(determination, actor, "edit the report")
+    _require_state(determination, DeterminationState.DRAFT, doing="edited")
+    unknown = set(fields) - set(TEXT_FIELDS) - set(FLAG_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(determination, name, value.strip() if name in TEXT_FIELDS else bool(value))
+    version = determination.framework_version
+    if required_level is not None:
+        if required_level.version_id != version.pk:
+            raise ValidationError({"required_level": f"Not a level of {version}."})
+        determination.required_level = required_level
+    determination.save()
+    if required_safeguards is not None:
+        standards = list(required_safeguards)
+        if any(s.version_id != version.pk for s in standards):
+            raise ValidationError({"required_safeguards": f"Not safeguards of {version}."})
+        determination.required_safeguards.set(standards)
+    if findings is not None:
+        _set_findings(determination, findings)
+    audit_record(
+        actor=actor,
+        action="determination.updated",
+        target=determination,
+        after={
+            "fields": sorted(fields),
+            "findings": len(findings) if findings is not None else None,
+        },
+    )
+    return determination
+
+
+def _set_findings(determination: Determination, findings: list[dict[str, Any]]) -> None:
+    seen = set()
+    determination.findings.all().delete()
+    for index, item in enumerate(findings):
+        threshold: CapabilityThreshold = item["threshold"]
+        if threshold.version_id != determination.framework_version_id:
+            raise ValidationError(
+                {"findings": f"[{index}] {threshold} is not of {determination.framework_version}."}
+            )
+        if threshold.pk in seen:
+            raise ValidationError({"findings": f"[{index}] {threshold.code} appears twice."})
+        seen.add(threshold.pk)
+        outcome = item.get("outcome")
+        if outcome not in FindingOutcome.values:
+            raise ValidationError(
+                {
+                    "findings": f"[{index}] outcome must be one of "
+                    f"{', '.join(FindingOutcome.values)}."
+                }
+            )
+        references = item.get("evidence") or []
+        for reference in references:
+            try:
+                evidence_registry.describe(reference)
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValidationError(
+                    {"findings": f"[{index}] evidence {reference!r}: {error}"}
+                ) from None
+        latest = evidence_registry.latest_outcome(determination.model, threshold)
+        Finding.objects.create(
+            determination=determination,
+            threshold=threshold,
+            outcome=outcome,
+            rationale=str(item.get("rationale", "")).strip(),
+            evidence=references,
+            contradicts_evidence=outcome == FindingOutcome.BELOW and latest in CONTRADICTED,
+        )
+
+
+def _notify(determination: Determination, event: str, title: str, users) -> None:
+    notify(
+        event_type=f"determination.{event}",
+        users=users,
+        title=title,
+        body=determination.title,
+        link=determination.get_absolute_url(),
+        payload={
+            "determination": determination.pk,
+            "model": determination.model.name,
+            "state": determination.state,
+        },
+    )
+
+
+@transaction.atomic
+def determination_submit(*, actor: Actor, determination: Determination) -> Determination:
+    determination = _locked(determination)
+    _require_author(determination, actor, "submit the report")
+    _require_state(determination, DeterminationState.DRAFT, doing="submitted")
+    if not determination.findings.exists() or determination.required_level_id is None:
+        raise ValidationError(
+            "Give a finding per threshold assessed and the resulting level first."
+        )
+    determination.state = DeterminationState.IN_REVIEW
+    determination.save(update_fields=["state", "updated_at"])
+    audit_record(actor=actor, action="determination.submitted", target=determination)
+    _notify(
+        determination,
+        "submitted",
+        f"Capability report to review: {determination}",
+        users_with_roles(Role.INTERNAL_REVIEWER),
+    )
+    return determination
+
+
+@transaction.atomic
+def determination_review(
+    *, actor: Actor, determination: Determination, critique: str, send_back: bool = False
+) -> Determination:
+    """The internal review: a reviewer who is not an author records a critique and passes the
+    report on for decision, or sends it back to its authors."""
+    _person(actor, (Role.INTERNAL_REVIEWER,), "review a capability report")
+    determination = _locked(determination)
+    _require_state(determination, DeterminationState.IN_REVIEW, doing="reviewed")
+    if _is_author(determination, actor):
+        raise PermissionDenied("An author does not review their own report.")
+    if not critique.strip():
+        raise ValidationError({"critique": "Record the critique."})
+    determination.reviewer, determination.review_critique = actor, critique.strip()
+    determination.reviewed_at = timezone.now()
+    determination.state = DeterminationState.DRAFT if send_back else DeterminationState.REVIEWED
+    determination.save()
+    audit_record(
+        actor=actor,
+        action="determination.sent_back" if send_back else "determination.reviewed",
+        target=determination,
+        after={"critique": determination.review_critique},
+    )
+    if send_back:
+        _notify(
+            determination, "sent_back", f"Sent back: {determination}", determination.authors.all()
+        )
+    else:
+        _notify(
+            determination,
+            "reviewed",
+            f"Decide: {determination}",
+            users_with_roles(Role.RSO, Role.CEO),
+        )
+    return determination
+
+
+@transaction.atomic
+def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Finding:
+    """A decider's justification for a "below" that an evaluation contradicts (the policy's
+    "evaluations were overly conservative" path). The finding stays flagged."""
+    _person(actor, (Role.RSO, Role.CEO), "justify a finding")
+    finding = Finding.objects.select_for_update().select_related("determination").get(pk=finding.pk)
+    determination = finding.determination
+    _require_state(determination, DeterminationState.REVIEWED, doing="justified now")
+    if _is_author(determination, actor):
+        raise PermissionDenied("An author does not justify their own report's findings.")
+    if not finding.contradicts_evidence:
+        raise ValidationError("This finding agrees with the evaluations; nothing to justify.")
+    if not justification.strip():
+        raise ValidationError(
+            {"justification": "Say why the evaluations were overly conservative."}
+        )
+    finding.justification, finding.justified_by = justification.strip(), actor
+    finding.save(update_fields=["justification", "justified_by"])
+    audit_record(
+        actor=actor,
+        action="finding.justified",
+        target=determination,
+        after={"threshold": finding.threshold.code, "justification": finding.justification},
+    )
+    return finding
+
+
+@transaction.atomic
+def determination_sign(*, actor: Actor, determination: Determination) -> Determination:
+    """The decision: signed by the RSO and the CEO, two different people, neither an author.
+    With both, it is shared with the board and the trustees."""
+    _person(actor, (Role.RSO, Role.CEO), "sign a determination")
+    determination = _locked(determination)
+    _require_state(determination, DeterminationState.REVIEWED, doing="signed")
+    if _is_author(determination, actor):
+        raise PermissionDenied("An author does not sign their own report's determination.")
+    if actor.pk in (determination.decision_rso_id, determination.decision_ceo_id):
+        raise TransitionNotAllowed(
+            "You have signed already; the other signature must come from someone else."
+        )
+    unjustified = determination.findings.filter(contradicts_evidence=True, justification="")
+    if unjustified.exists():
+        codes = ", ".join(f.threshold.code for f in unjustified.select_related("threshold"))
+        raise TransitionNotAllowed(
+            f"Justify the findings that contradict the evaluations first: {codes}."
+        )
+    now = timezone.now()
+    if has_role(actor, Role.RSO) and determination.decision_rso_id is None:
+        determination.decision_rso, determination.decision_rso_at = actor, now
+    elif has_role(actor, Role.CEO) and determination.decision_ceo_id is None:
+        determination.decision_ceo, determination.decision_ceo_at = actor, now
+    else:
+        raise TransitionNotAllowed("Your role has signed already; the other role must sign.")
+    complete = determination.decision_rso_id and determination.decision_ceo_id
+    if complete:
+        determination.state, determination.decided_at = DeterminationState.DECIDED, now
+    determination.save()
+    audit_record(
+        actor=actor,
+        action="determination.decided" if complete else "determination.signed",
+        target=determination,
+    )
+    if complete:
+        acknowledgers = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
+        determination.acknowledgers.set(acknowledgers)
+        _notify(determination, "shared", f"Please acknowledge: {determination}", acknowledgers)
+        if not acknowledgers:
+            _finalize(determination)
+    return determination
+
+
+@transaction.atomic
+def determination_acknowledge(
+    *, actor: Actor, determination: Determination, note: str = ""
+) -> Determination:
+    _person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "acknowledge a determination")
+    determination = _locked(determination)
+    _require_state(determination, DeterminationState.DECIDED, doing="acknowledged")
+    if not determination.acknowledgers.filter(pk=actor.pk).exists():
+        raise PermissionDenied("You were not among those it was shared with.")
+    _, created = Acknowledgement.objects.get_or_create(
+        determination=determination,
+        user=actor,
+        defaults={"at": timezone.now(), "note": note.strip()},
+    )
+    if not created:
+        raise TransitionNotAllowed("You have acknowledged it already.")
+    audit_record(actor=actor, action="determination.acknowledged", target=determination)
+    waiting = determination.acknowledgers.exclude(
+        pk__in=determination.acknowledgements.values("user_id")
+    )
+    if not waiting.exists():
+        _finalize(determination)
+    return determination
+
+
+def _finalize(determination: Determination) -> None:
+    previous = Determination.objects.filter(
+        model=determination.model, state=DeterminationState.FINAL
+    ).exclude(pk=determination.pk)
+    for old in list(previous):
+        old.state = DeterminationState.SUPERSEDED
+        old.save(update_fields=["state", "updated_at"])
+        audit_record(
+            actor=SYSTEM_ACTOR,
+            action="determination.superseded",
+            target=old,
+            after={"by": determination.pk},
+        )
+    determination.supersedes = (
+        Determination.objects.filter(model=determination.model, state=DeterminationState.SUPERSEDED)
+        .order_by("-finalized_at")
+        .first()
+    )
+    determination.state, determination.finalized_at = DeterminationState.FINAL, timezone.now()
+    determination.save(update_fields=["state", "finalized_at", "supersedes", "updated_at"])
+    model = determination.model
+    before = model.current_level.code if model.current_level_id else None
+    model.current_level = determination.required_level
+    model.save(update_fields=["current_level", "updated_at"])
+    audit_record(
+        actor=SYSTEM_ACTOR,
+        action="determination.final",
+        target=determination,
+        before={"model_level": before},
+        after={
+            "model_level": determination.required_level.code
+            if determination.required_level
+            else None
+        },
+    )
+    _notify(
+        determination,
+        "final",
+        f"Final: {determination}",
+        users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+    )
+
+
+@transaction.atomic
+def determination_attach(
+    *, actor: Actor, determination: Determination, name: str, chunks: Iterable[bytes]
+) -> Attachment:
+    determination = _locked(determination)
+    _require_author(determination, actor, "attach files")
+    _require_state(determination, DeterminationState.DRAFT, doing="given attachments")
+    relative = Path("determinations") / str(determination.pk) / uuid.uuid4().hex
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with target.open("wb") as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    attachment = Attachment.objects.create(
+        determination=determination,
+        name=Path(name).name[:300] or "attachment",
+        path=str(relative),
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="determination.attachment_added",
+        target=determination,
+        after={"name": attachment.name, "sha256": attachment.sha256},
+    )
+    return attachment
