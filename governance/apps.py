@@ -13,6 +13,8 @@ class GovernanceConfig(AppConfig):
         navigation.register(navigation.NavItem("Home", "home", order=0))
         navigation.register(navigation.NavItem("Models", "model-list", order=10))
         navigation.register(navigation.NavItem("Escalations", "escalation-list", order=5))
+        navigation.register(navigation.NavItem("Determinations", "determination-list", order=60))
+        navigation.register(navigation.NavItem("Safeguards", "safeguards-list", order=70))
         navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
         navigation.register(
             navigation.NavItem(

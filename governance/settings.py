@@ -291,6 +291,7 @@ CELERY_BEAT_SCHEDULE = {
     "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},
     "rso-report-due": {"task": "governance.tasks.rso_report_due", "schedule": 6 * 3600},
     "notifications-sweep": {"task": "governance.tasks.notifications_sweep", "schedule": 120},
+    "safeguards-expiry": {"task": "governance.tasks.safeguards_expiry", "schedule": 6 * 3600},
     "requeue-stuck-ingestions": {
         "task": "evals.tasks.ingestions_sweep",
         "schedule": env_int(

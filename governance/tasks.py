@@ -15,6 +15,7 @@ from .services.notifications import (
     pending_work_requeue,
     webhook_deliver,
 )
+from .services.safeguards import safeguards_expiry_remind
 
 
 @shared_task(name="governance.tasks.audit_log_verify")
@@ -61,3 +62,8 @@ def rso_report_due_task() -> bool:
 @shared_task(name="governance.tasks.notifications_sweep")
 def notifications_sweep_task() -> int:
     return sum(pending_work_requeue())
+
+
+@shared_task(name="governance.tasks.safeguards_expiry")
+def safeguards_expiry_task() -> int:
+    return safeguards_expiry_remind()

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
-from .views import escalations
+from .views import determinations, escalations
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -60,6 +60,43 @@ urlpatterns = [
         name="restriction-sign",
     ),
     path("inbox/", escalations.InboxView.as_view(), name="inbox"),
+    path(
+        "determinations/", determinations.DeterminationListView.as_view(), name="determination-list"
+    ),
+    path(
+        "determinations/new/",
+        determinations.DeterminationCreateView.as_view(),
+        name="determination-create",
+    ),
+    path(
+        "determinations/<int:pk>/",
+        determinations.DeterminationDetailView.as_view(),
+        name="determination-detail",
+    ),
+    path(
+        "determinations/<int:pk>/edit/",
+        determinations.DeterminationEditView.as_view(),
+        name="determination-edit",
+    ),
+    path(
+        "determinations/<int:pk>/<str:step>/",
+        determinations.DeterminationStepView.as_view(),
+        name="determination-step",
+    ),
+    path("safeguards/", determinations.SafeguardsListView.as_view(), name="safeguards-list"),
+    path(
+        "safeguards/new/", determinations.SafeguardsCreateView.as_view(), name="safeguards-create"
+    ),
+    path(
+        "safeguards/<int:pk>/",
+        determinations.SafeguardsDetailView.as_view(),
+        name="safeguards-detail",
+    ),
+    path(
+        "safeguards/<int:pk>/<str:step>/",
+        determinations.SafeguardsStepView.as_view(),
+        name="safeguards-step",
+    ),
     path("webhooks/", escalations.WebhookListView.as_view(), name="webhook-list"),
     path("webhooks/new/", escalations.WebhookSaveView.as_view(), name="webhook-create"),
     path("webhooks/<int:pk>/edit/", escalations.WebhookSaveView.as_view(), name="webhook-edit"),

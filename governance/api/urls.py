@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import escalations, views
+from . import determinations, escalations, views
 
 router = DefaultRouter()
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
@@ -16,6 +16,10 @@ router.register("escalations", escalations.EscalationViewSet, basename="escalati
 router.register("restrictions", escalations.RestrictionViewSet, basename="restriction")
 router.register("notifications", escalations.NotificationViewSet, basename="notification")
 router.register("webhooks", escalations.WebhookSubscriptionViewSet, basename="webhook")
+router.register("determinations", determinations.DeterminationViewSet, basename="determination")
+router.register(
+    "safeguards-reports", determinations.SafeguardsReportViewSet, basename="safeguardsreport"
+)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

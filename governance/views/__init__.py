@@ -25,6 +25,7 @@ from ..permissions import (
 from ..selectors import (
     ai_model_current_level_label,
     ai_models_list,
+    asl_history,
     audit_events_for_registry_model,
     audit_events_for_user,
     audit_events_list,
@@ -213,6 +214,7 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
             can_edit=can_write(self.request.user, [Role.SAFETY_STAFF]),
             panels=model_panels(model),
             restrictions=live_restrictions(model),
+            asl_history=asl_history(model),
             can_sign=can_write(self.request.user, [Role.RSO, Role.CEO]),
         )
         if can_view_audit_log(self.request.user):

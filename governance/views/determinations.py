@@ -1,0 +1,412 @@
+"""Pages for ASL determinations and safeguards reports: each step's form is shown only to
+those who may take it; the services check again."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from ..choices import DeterminationState, FindingOutcome, Role, SafeguardsReportState
+from ..errors import DomainError
+from ..models import (
+    AIModel,
+    Determination,
+    Finding,
+    SafeguardsReport,
+    SafeguardStandard,
+)
+from ..permissions import RoleRequiredMixin, can_write
+from ..selectors import audit_events_for_target, framework_version_in_force
+from ..services.determinations import (
+    determination_acknowledge,
+    determination_create,
+    determination_review,
+    determination_sign,
+    determination_submit,
+    determination_update,
+    finding_justify,
+)
+from ..services.safeguards import (
+    safeguards_report_approve,
+    safeguards_report_create,
+    safeguards_report_submit,
+)
+from . import ServiceFormView
+
+
+def _determinations():
+    return Determination.objects.select_related("model", "framework_version", "required_level")
+
+
+class DeterminationListView(RoleRequiredMixin, ListView):
+    template_name = "governance/determination_list.html"
+    context_object_name = "determinations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = _determinations().order_by("-created_at")
+        if self.request.GET.get("state") in DeterminationState.values:
+            queryset = queryset.filter(state=self.request.GET["state"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        awaiting = (
+            Determination.objects.filter(
+                state=DeterminationState.DECIDED, acknowledgers=user
+            ).exclude(acknowledgements__user=user)
+            if user.pk
+            else []
+        )
+        return super().get_context_data(
+            can_create=can_write(user, [Role.SAFETY_STAFF]),
+            awaiting=list(awaiting),
+            states=DeterminationState.choices,
+            **kwargs,
+        )
+
+
+class DeterminationDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/determination_detail.html"
+    context_object_name = "determination"
+
+    def get_queryset(self):
+        return _determinations().prefetch_related(
+            "snapshots",
+            "authors",
+            "required_safeguards",
+            "acknowledgers",
+            "acknowledgements__user",
+            "attachments",
+            Prefetch(
+                "findings", queryset=Finding.objects.select_related("threshold", "justified_by")
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        d, user = self.object, self.request.user
+        author = d.authors.filter(pk=user.pk).exists()
+        acknowledged = d.acknowledgements.filter(user=user).exists()
+        state = d.state
+        return super().get_context_data(
+            is_author=author,
+            can_edit=author and state == DeterminationState.DRAFT,
+            can_submit=author and state == DeterminationState.DRAFT,
+            can_review=state == DeterminationState.IN_REVIEW
+            and not author
+            and can_write(user, [Role.INTERNAL_REVIEWER]),
+            can_decide=state == DeterminationState.REVIEWED
+            and not author
+            and can_write(user, [Role.RSO, Role.CEO]),
+            can_acknowledge=state == DeterminationState.DECIDED
+            and not acknowledged
+            and d.acknowledgers.filter(pk=user.pk).exists(),
+            timeline=audit_events_for_target(d),
+            **kwargs,
+        )
+
+
+class DeterminationCreateForm(forms.Form):
+    model = forms.ModelChoiceField(queryset=AIModel.objects.order_by("name"))
+    title = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Capability report")
+
+
+class DeterminationCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = DeterminationCreateForm
+    title = "New capability report"
+    cancel_url = reverse_lazy("determination-list")
+    success_message = "Draft created; add the findings next."
+
+    def perform(self, form):
+        return determination_create(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, saved=None):
+        return reverse_lazy("determination-edit", args=[saved.pk])
+
+
+def _parse_evidence(text: str) -> list[dict]:
+    references = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, _, pk = item.partition(":")
+        if not pk.strip().isdigit():
+            raise forms.ValidationError(f"{item!r}: write evidence as evaluation:12 or run:3.")
+        references.append({"type": kind.strip(), "id": int(pk)})
+    return references
+
+
+class DeterminationEditForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Capability report")
+    elicitation_statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    helpful_only_tested = forms.BooleanField(
+        required=False, label="A helpful-only snapshot was tested"
+    )
+    forecast_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    required_level = forms.ModelChoiceField(
+        queryset=None, required=False, label="Resulting required level"
+    )
+    required_safeguards = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    precautionary = forms.BooleanField(required=False)
+    provisional = forms.BooleanField(required=False)
+    dissent_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, determination: Determination, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = determination.framework_version
+        self.fields["required_level"].queryset = version.levels.all()
+        self.fields["required_safeguards"].queryset = version.safeguards.all()
+        self.thresholds = list(version.thresholds.all())
+        existing = {f.threshold_id: f for f in determination.findings.all()}
+        for threshold in self.thresholds:
+            finding = existing.get(threshold.pk)
+            prefix = f"finding_{threshold.pk}"
+            self.fields[f"{prefix}_outcome"] = forms.ChoiceField(
+                choices=[("", "— no finding —"), *FindingOutcome.choices],
+                required=False,
+                label=f"{threshold.code}: finding",
+                initial=finding.outcome if finding else "",
+            )
+            self.fields[f"{prefix}_rationale"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                label=f"{threshold.code}: rationale",
+                initial=finding.rationale if finding else "",
+            )
+            self.fields[f"{prefix}_evidence"] = forms.CharField(
+                required=False,
+                label=f"{threshold.code}: evidence",
+                help_text="e.g. evaluation:12, run:3 (ids on the eval run pages)",
+                initial=", ".join(f"{e['type']}:{e['id']}" for e in finding.evidence)
+                if finding
+                else "",
+            )
+        if not self.is_bound:
+            for name in (
+                "title",
+                "summary",
+                "elicitation_statement",
+                "helpful_only_tested",
+                "forecast_note",
+                "precautionary",
+                "provisional",
+                "dissent_notes",
+            ):
+                self.initial[name] = getattr(determination, name)
+            self.initial["required_level"] = determination.required_level_id
+            self.initial["required_safeguards"] = list(determination.required_safeguards.all())
+
+    def clean(self):
+        data = super().clean()
+        findings = []
+        for threshold in self.thresholds:
+            prefix = f"finding_{threshold.pk}"
+            outcome = data.get(f"{prefix}_outcome")
+            if not outcome:
+                continue
+            try:
+                evidence = _parse_evidence(data.get(f"{prefix}_evidence", ""))
+            except forms.ValidationError as error:
+                self.add_error(f"{prefix}_evidence", error)
+                continue
+            findings.append(
+                {
+                    "threshold": threshold,
+                    "outcome": outcome,
+                    "rationale": data.get(f"{prefix}_rationale", ""),
+                    "evidence": evidence,
+                }
+            )
+        data["findings"] = findings
+        return data
+
+
+class DeterminationEditView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = DeterminationEditForm
+    success_message = "Draft saved."
+
+    @cached_property
+    def determination(self) -> Determination:
+        return get_object_or_404(Determination, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "determination": self.determination}
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"Edit: {self.determination}", cancel_url=self.determination.get_absolute_url()
+        )
+        return super().get_context_data(**kwargs)
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        findings = data.pop("findings")
+        for key in list(data):
+            if key.startswith("finding_"):
+                data.pop(key)
+        return determination_update(
+            actor=self.request.user,
+            determination=self.determination,
+            findings=findings,
+            required_level=data.pop("required_level"),
+            required_safeguards=data.pop("required_safeguards"),
+            **data,
+        )
+
+
+class DeterminationStepView(RoleRequiredMixin, View):
+    """POST only: one step; the service decides whether this person may take it."""
+
+    write_roles = [
+        Role.SAFETY_STAFF,
+        Role.INTERNAL_REVIEWER,
+        Role.RSO,
+        Role.CEO,
+        Role.BOARD_DIRECTOR,
+        Role.TRUSTEE,
+    ]
+
+    def post(self, request, pk, step):
+        determination = get_object_or_404(Determination, pk=pk)
+        post = request.POST
+        steps = {
+            "submit": lambda: determination_submit(actor=request.user, determination=determination),
+            "review": lambda: determination_review(
+                actor=request.user,
+                determination=determination,
+                critique=post.get("critique", ""),
+                send_back=post.get("send_back") == "1",
+            ),
+            "sign": lambda: determination_sign(actor=request.user, determination=determination),
+            "acknowledge": lambda: determination_acknowledge(
+                actor=request.user, determination=determination, note=post.get("note", "")
+            ),
+            "justify": lambda: finding_justify(
+                actor=request.user,
+                finding=get_object_or_404(
+                    Finding, pk=post.get("finding") or 0, determination=determination
+                ),
+                justification=post.get("justification", ""),
+            ),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        try:
+            steps[step]()
+        except (DomainError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "Recorded.")
+        return redirect(determination.get_absolute_url())
+
+
+# Safeguards reports
+
+
+class SafeguardsListView(RoleRequiredMixin, ListView):
+    template_name = "governance/safeguards_list.html"
+    context_object_name = "reports"
+    paginate_by = 50
+    queryset = SafeguardsReport.objects.select_related("model", "standard", "author").order_by(
+        "-created_at"
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_create=can_write(self.request.user, [Role.SAFETY_STAFF]), **kwargs
+        )
+
+
+class SafeguardsDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/safeguards_detail.html"
+    context_object_name = "report"
+    queryset = SafeguardsReport.objects.select_related(
+        "model", "standard", "author", "approval_rso", "approval_ceo"
+    ).prefetch_related("evidence__criterion")
+
+    def get_context_data(self, **kwargs):
+        report, user = self.object, self.request.user
+        return super().get_context_data(
+            can_submit=report.state == SafeguardsReportState.DRAFT and report.author_id == user.pk,
+            can_approve=report.state == SafeguardsReportState.SUBMITTED
+            and report.author_id != user.pk
+            and can_write(user, [Role.RSO, Role.CEO]),
+            **kwargs,
+        )
+
+
+class SafeguardsForm(forms.Form):
+    model = forms.ModelChoiceField(queryset=AIModel.objects.order_by("name"))
+    standard = forms.ModelChoiceField(queryset=SafeguardStandard.objects.none())
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = framework_version_in_force()
+        standards = (
+            version.safeguards.prefetch_related("criteria")
+            if version
+            else SafeguardStandard.objects.none()
+        )
+        self.fields["standard"].queryset = standards
+        self.criteria = [c for standard in standards for c in standard.criteria.all()]
+        for criterion in self.criteria:
+            self.fields[f"criterion_{criterion.pk}"] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                label=f"{criterion.standard.code} / {criterion.code}",
+                help_text=criterion.text,
+            )
+
+    def evidence(self) -> dict[str, str]:
+        standard = self.cleaned_data["standard"]
+        return {
+            c.code: self.cleaned_data[f"criterion_{c.pk}"]
+            for c in self.criteria
+            if c.standard_id == standard.pk and self.cleaned_data.get(f"criterion_{c.pk}")
+        }
+
+
+class SafeguardsCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = SafeguardsForm
+    title = "New safeguards report"
+    cancel_url = reverse_lazy("safeguards-list")
+    success_message = "Draft saved; submit it when every criterion has evidence."
+
+    def perform(self, form):
+        return safeguards_report_create(
+            actor=self.request.user,
+            model=form.cleaned_data["model"],
+            standard=form.cleaned_data["standard"],
+            summary=form.cleaned_data["summary"],
+            evidence=form.evidence(),
+        )
+
+
+class SafeguardsStepView(RoleRequiredMixin, View):
+    write_roles = [Role.SAFETY_STAFF, Role.RSO, Role.CEO]
+
+    def post(self, request, pk, step):
+        report = get_object_or_404(SafeguardsReport, pk=pk)
+        steps = {"submit": safeguards_report_submit, "approve": safeguards_report_approve}
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        try:
+            steps[step](actor=request.user, report=report)
+        except (DomainError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "Recorded.")
+        return redirect(report.get_absolute_url())

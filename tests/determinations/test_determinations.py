@@ -1,0 +1,339 @@
+"""ASL determinations and safeguards reports: who may take each step, separation of duties,
+immutability after the decision, audit events, and the whole story end to end."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from governance.choices import Role
+from governance.errors import TransitionNotAllowed
+from governance.models import AuditEvent, Restriction, SafeguardsReport
+from governance.selectors import model_clearance, safeguards_in_force
+from governance.services.determinations import (
+    determination_acknowledge,
+    determination_create,
+    determination_review,
+    determination_sign,
+    determination_submit,
+    determination_update,
+    finding_justify,
+)
+from governance.services.escalations import escalation_resolve, restriction_sign_lift
+from governance.services.safeguards import (
+    safeguards_expiry_remind,
+    safeguards_report_approve,
+    safeguards_report_create,
+    safeguards_report_submit,
+)
+from tests.evals.conftest import CROSSING_JSON, post_log
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def version(frameworks):
+    return frameworks["2.2"]
+
+
+def draft(officers, snapshot, version, outcome="crossed"):
+    determination = determination_create(
+        actor=officers["safety"],
+        model=snapshot.model,
+        title="Frontier X capability report",
+        summary="Findings.",
+    )
+    determination_update(
+        actor=officers["safety"],
+        determination=determination,
+        findings=[
+            {
+                "threshold": version.thresholds.get(code="Autonomy checkpoint"),
+                "outcome": outcome,
+                "rationale": "6 of 10 tasks passed at 1-of-10.",
+            }
+        ],
+        required_level=version.levels.get(code="ASL-3"),
+        required_safeguards=version.safeguards.filter(code="ASL-3-Security"),
+        precautionary=True,
+    )
+    return determination
+
+
+def decide(officers, determination):
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="Sound.")
+    determination_sign(actor=officers["rso"], determination=determination)
+    determination_sign(actor=officers["ceo"], determination=determination)
+    determination.refresh_from_db()
+    return determination
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("safety", True), ("rso", False), ("reviewer", False), ("auditor", False)]
+)
+def test_who_writes_a_capability_report(officers, snapshot, version, role, allowed):
+    if allowed:
+        determination_create(actor=officers[role], model=snapshot.model, title="t", summary="s")
+    else:
+        with pytest.raises(PermissionDenied):
+            determination_create(actor=officers[role], model=snapshot.model, title="t", summary="s")
+
+
+def test_the_workflow_with_each_step_audited(officers, snapshot, version):
+    determination = decide(officers, draft(officers, snapshot, version))
+    assert determination.state == "decided"
+    assert set(determination.acknowledgers.values_list("username", flat=True)) == {
+        "director",
+        "trustee",
+    }
+    determination_acknowledge(actor=officers["director"], determination=determination)
+    determination.refresh_from_db()
+    assert determination.state == "decided"  # the trustee has not acknowledged yet
+    determination_acknowledge(actor=officers["trustee"], determination=determination)
+    determination.refresh_from_db()
+    snapshot.model.refresh_from_db()
+    assert determination.state == "final"
+    assert snapshot.model.current_level.code == "ASL-3"
+    actions = list(
+        AuditEvent.objects.filter(target_type="governance.determination")
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "determination.created",
+        "determination.updated",
+        "determination.submitted",
+        "determination.reviewed",
+        "determination.signed",
+        "determination.decided",
+        "determination.acknowledged",
+        "determination.acknowledged",
+        "determination.final",
+    ]
+
+
+def test_separation_of_duties(officers, snapshot, version, make_user):
+    determination = draft(officers, snapshot, version)
+    with pytest.raises(PermissionDenied):
+        determination_submit(actor=officers["rso"], determination=determination)  # not an author
+    determination_submit(actor=officers["safety"], determination=determination)
+    reviewing_author = make_user(Role.INTERNAL_REVIEWER, Role.SAFETY_STAFF)
+    determination.authors.add(reviewing_author)
+    with pytest.raises(PermissionDenied, match="does not review their own"):
+        determination_review(actor=reviewing_author, determination=determination, critique="Fine")
+    with pytest.raises(PermissionDenied):
+        determination_review(actor=officers["rso"], determination=determination, critique="Fine")
+    determination_review(actor=officers["reviewer"], determination=determination, critique="Fine")
+    signing_author = make_user(Role.RSO)
+    determination.authors.add(signing_author)
+    with pytest.raises(PermissionDenied, match="An author does not sign"):
+        determination_sign(actor=signing_author, determination=determination)
+    both = make_user(Role.RSO, Role.CEO)
+    determination_sign(actor=both, determination=determination)
+    with pytest.raises(TransitionNotAllowed, match="signed already"):
+        determination_sign(actor=both, determination=determination)
+    with pytest.raises(PermissionDenied):
+        determination_sign(actor=officers["director"], determination=determination)
+    determination_sign(actor=officers["ceo"], determination=determination)
+    with pytest.raises(PermissionDenied):
+        determination_acknowledge(actor=officers["auditor"], determination=determination)
+    latecomer = make_user(Role.BOARD_DIRECTOR)  # joined after it was shared
+    with pytest.raises(PermissionDenied, match="not among those"):
+        determination_acknowledge(actor=latecomer, determination=determination)
+    determination_acknowledge(actor=officers["director"], determination=determination)
+    with pytest.raises(TransitionNotAllowed, match="acknowledged it already"):
+        determination_acknowledge(actor=officers["director"], determination=determination)
+
+
+def test_the_review_may_send_it_back(officers, snapshot, version):
+    determination = draft(officers, snapshot, version)
+    determination_submit(actor=officers["safety"], determination=determination)
+    with pytest.raises(ValidationError):
+        determination_review(actor=officers["reviewer"], determination=determination, critique="")
+    determination_review(
+        actor=officers["reviewer"],
+        determination=determination,
+        critique="Elicitation thin.",
+        send_back=True,
+    )
+    determination.refresh_from_db()
+    assert determination.state == "draft"
+    with pytest.raises(TransitionNotAllowed):
+        determination_review(actor=officers["reviewer"], determination=determination, critique="x")
+
+
+def test_nothing_is_edited_after_the_decision(officers, snapshot, version):
+    determination = decide(officers, draft(officers, snapshot, version))
+    with pytest.raises(TransitionNotAllowed):
+        determination_update(
+            actor=officers["safety"], determination=determination, summary="Changed."
+        )
+    with pytest.raises(TransitionNotAllowed):
+        determination_submit(actor=officers["safety"], determination=determination)
+
+
+def test_a_below_finding_against_a_crossing_needs_a_deciders_justification(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    post_log(machine, CROSSING_JSON)  # the latest evaluation crossed
+    determination = draft(officers, snapshot, version, outcome="below")
+    finding = determination.findings.get()
+    assert finding.contradicts_evidence is True
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(
+        actor=officers["reviewer"], determination=determination, critique="Flagged."
+    )
+    with pytest.raises(TransitionNotAllowed, match="Justify the findings"):
+        determination_sign(actor=officers["rso"], determination=determination)
+    with pytest.raises(PermissionDenied):
+        finding_justify(actor=officers["safety"], finding=finding, justification="x")
+    finding_justify(
+        actor=officers["ceo"], finding=finding, justification="The scaffold leaked answers."
+    )
+    determination_sign(actor=officers["rso"], determination=determination)
+    finding.refresh_from_db()
+    assert finding.contradicts_evidence is True  # stays flagged everywhere
+
+
+def test_a_new_final_determination_supersedes_the_last(officers, snapshot, version):
+    first = decide(officers, draft(officers, snapshot, version))
+    for who in ("director", "trustee"):
+        determination_acknowledge(actor=officers[who], determination=first)
+    second = decide(officers, draft(officers, snapshot, version))
+    for who in ("director", "trustee"):
+        determination_acknowledge(actor=officers[who], determination=second)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state, second.supersedes_id) == ("superseded", "final", first.pk)
+
+
+# Safeguards
+
+
+def approved_safeguards(officers, snapshot, standard):
+    evidence = {
+        criterion.code: f"Evidence for {criterion.code}." for criterion in standard.criteria.all()
+    }
+    report = safeguards_report_create(
+        actor=officers["safety"],
+        model=snapshot.model,
+        standard=standard,
+        summary="Met.",
+        evidence=evidence,
+    )
+    safeguards_report_submit(actor=officers["safety"], report=report)
+    safeguards_report_approve(actor=officers["rso"], report=report)
+    safeguards_report_approve(actor=officers["ceo"], report=report)
+    report.refresh_from_db()
+    return report
+
+
+def test_safeguards_need_evidence_for_every_criterion_and_two_approvers(
+    officers, snapshot, version, make_user
+):
+    standard = version.safeguards.get(code="ASL-3-Security")
+    report = safeguards_report_create(
+        actor=officers["safety"], model=snapshot.model, standard=standard, summary="Met."
+    )
+    with pytest.raises(ValidationError, match="missing"):
+        safeguards_report_submit(actor=officers["safety"], report=report)
+    with pytest.raises(ValidationError, match="Not criteria"):
+        safeguards_report_create(
+            actor=officers["safety"],
+            model=snapshot.model,
+            standard=standard,
+            summary="x",
+            evidence={"nope": "x"},
+        )
+    report = approved_safeguards(officers, snapshot, standard)
+    assert report.state == "approved"
+    assert (report.valid_until - report.approved_at).days in (365, 366)  # the policy's 12 months
+    assert safeguards_in_force(snapshot.model, [standard])
+
+
+def test_safeguards_approval_separation_of_duties(officers, snapshot, version, make_user):
+    standard = version.safeguards.get(code="ASL-3-Security")
+    author = make_user(Role.SAFETY_STAFF, Role.RSO)
+    evidence = {criterion.code: "ok" for criterion in standard.criteria.all()}
+    report = safeguards_report_create(
+        actor=author, model=snapshot.model, standard=standard, summary="s", evidence=evidence
+    )
+    safeguards_report_submit(actor=author, report=report)
+    with pytest.raises(TransitionNotAllowed, match="author"):
+        safeguards_report_approve(actor=author, report=report)
+    both = make_user(Role.RSO, Role.CEO)
+    safeguards_report_approve(actor=both, report=report)
+    with pytest.raises(TransitionNotAllowed, match="approved already"):
+        safeguards_report_approve(actor=both, report=report)
+    with pytest.raises(PermissionDenied):
+        safeguards_report_approve(actor=officers["safety"], report=report)
+
+
+def test_an_expired_approval_is_not_in_force_and_the_rso_is_reminded_once(
+    officers, snapshot, version, run_on_commit
+):
+    from governance.models import Notification
+
+    standard = version.safeguards.get(code="ASL-3-Security")
+    report = approved_safeguards(officers, snapshot, standard)
+    soon = report.valid_until - dt.timedelta(days=20)
+    assert run_on_commit(safeguards_expiry_remind, now=soon) == 1
+    assert run_on_commit(safeguards_expiry_remind, now=soon) == 0
+    assert (
+        Notification.objects.filter(
+            event_type="safeguards_report.expiring", user=officers["rso"]
+        ).count()
+        == 1
+    )
+    assert (
+        safeguards_in_force(
+            snapshot.model, [standard], at=report.valid_until + dt.timedelta(seconds=1)
+        )
+        is False
+    )
+    SafeguardsReport.objects.filter(pk=report.pk).update(
+        valid_until=timezone.now() - dt.timedelta(days=1)
+    )
+    assert not safeguards_in_force(snapshot.model, [standard])
+
+
+def test_the_whole_story(officers, snapshot, version, machine, autonomy_suite, run_on_commit):
+    """A crossing log -> escalation and restrictions -> report -> review -> two signatures ->
+    board and trustees acknowledge -> safeguards approved -> restrictions lifted -> clearance."""
+    from governance.models import Escalation
+    from governance.services.escalations import restriction_sign_activation
+
+    run_on_commit(post_log, machine, CROSSING_JSON)
+    escalation = Escalation.objects.get()
+    for restriction in Restriction.objects.all():
+        restriction_sign_activation(actor=officers["rso"], restriction=restriction)
+        restriction_sign_activation(actor=officers["ceo"], restriction=restriction)
+    assert model_clearance(snapshot.model, "train")["result"] == "blocked"
+
+    determination = decide(officers, draft(officers, snapshot, version))
+    for who in ("director", "trustee"):
+        determination_acknowledge(actor=officers[who], determination=determination)
+    escalation_resolve(
+        actor=officers["rso"],
+        escalation=escalation,
+        note="Determined ASL-3.",
+        determination=determination,
+    )
+    escalation.refresh_from_db()
+    assert (escalation.state, escalation.determination_id) == ("resolved", determination.pk)
+
+    gate = model_clearance(snapshot.model, "deploy")
+    assert gate["result"] == "blocked"
+    assert any("Required safeguards not all approved" in reason for reason in gate["reasons"])
+    approved_safeguards(officers, snapshot, version.safeguards.get(code="ASL-3-Security"))
+
+    for restriction in Restriction.objects.filter(state="active"):
+        restriction_sign_lift(actor=officers["ceo"], restriction=restriction)
+        restriction_sign_lift(actor=officers["rso"], restriction=restriction)
+    assert model_clearance(snapshot.model, "train")["result"] == "allowed"
+    gate = model_clearance(snapshot.model, "deploy")
+    assert gate == {**gate, "result": "allowed", "reasons": []}
+    snapshot.model.refresh_from_db()
+    assert snapshot.model.current_level.code == "ASL-3"
