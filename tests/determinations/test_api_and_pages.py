@@ -1,0 +1,161 @@
+import pytest
+from django.urls import reverse
+
+from governance.choices import Role
+from governance.models import Determination, SafeguardsReport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def version(frameworks):
+    return frameworks["2.2"]
+
+
+def test_determination_api_walks_the_workflow(client, officers, snapshot, version):
+    threshold = version.thresholds.get(code="Autonomy checkpoint")
+    level = version.levels.get(code="ASL-3")
+    client.force_login(officers["safety"])
+    created = client.post(
+        "/api/v1/determinations/",
+        {
+            "model": snapshot.model_id,
+            "title": "Report",
+            "summary": "Findings.",
+            "required_level": level.pk,
+            "findings": [{"threshold": threshold.pk, "outcome": "crossed", "rationale": "60%"}],
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert created.json()["findings"][0]["threshold_code"] == "Autonomy checkpoint"
+    bad = client.patch(
+        f"/api/v1/determinations/{pk}/",
+        {"findings": [{"threshold": threshold.pk, "outcome": "maybe"}]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert client.post(f"/api/v1/determinations/{pk}/submit/").json()["state"] == "in_review"
+    client.force_login(officers["reviewer"])
+    assert (
+        client.post(
+            f"/api/v1/determinations/{pk}/review/", [1], content_type="application/json"
+        ).status_code
+        == 400
+    )
+    reviewed = client.post(
+        f"/api/v1/determinations/{pk}/review/", {"critique": "ok"}, content_type="application/json"
+    )
+    assert reviewed.json()["state"] == "reviewed"
+    for who in ("rso", "ceo"):
+        client.force_login(officers[who])
+        client.post(f"/api/v1/determinations/{pk}/sign/")
+    client.force_login(officers["rso"])
+    assert client.post(f"/api/v1/determinations/{pk}/sign/").status_code == 400
+    for who in ("director", "trustee"):
+        client.force_login(officers[who])
+        client.post(
+            f"/api/v1/determinations/{pk}/acknowledge/", {}, content_type="application/json"
+        )
+    assert Determination.objects.get(pk=pk).state == "final"
+    client.force_login(officers["auditor"])
+    assert client.get(f"/api/v1/determinations/{pk}/").json()["acknowledged_by"]
+
+
+def test_safeguards_api(client, officers, snapshot, version):
+    standard = version.safeguards.get(code="ASL-3-Security")
+    evidence = {criterion.code: "Done." for criterion in standard.criteria.all()}
+    client.force_login(officers["safety"])
+    created = client.post(
+        "/api/v1/safeguards-reports/",
+        {
+            "model": snapshot.model_id,
+            "standard": standard.pk,
+            "summary": "Met.",
+            "evidence": evidence,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    client.post(f"/api/v1/safeguards-reports/{pk}/submit/")
+    for who in ("rso", "ceo"):
+        client.force_login(officers[who])
+        response = client.post(f"/api/v1/safeguards-reports/{pk}/approve/")
+    assert response.json()["in_force"] is True
+    assert response.json()["evidence"] == evidence
+
+
+def test_pages_show_each_step_only_to_those_who_may_take_it(client, officers, snapshot, version):
+    client.force_login(officers["safety"])
+    response = client.post(
+        reverse("determination-create"),
+        {"model": snapshot.model_id, "title": "Report", "summary": "Text"},
+    )
+    determination = Determination.objects.get()
+    assert response["Location"] == reverse("determination-edit", args=[determination.pk])
+    threshold = version.thresholds.get(code="Autonomy checkpoint")
+    form = {
+        "title": "Report",
+        "summary": "Text",
+        "required_level": version.levels.get(code="ASL-3").pk,
+        f"finding_{threshold.pk}_outcome": "cannot_rule_out",
+        f"finding_{threshold.pk}_rationale": "Could not rule out.",
+        f"finding_{threshold.pk}_evidence": "evaluation:abc",
+    }
+    bad = client.post(reverse("determination-edit", args=[determination.pk]), form)
+    assert "write evidence as evaluation:12" in bad.content.decode()
+    form[f"finding_{threshold.pk}_evidence"] = ""
+    assert (
+        client.post(reverse("determination-edit", args=[determination.pk]), form).status_code == 302
+    )
+    detail = client.get(determination.get_absolute_url()).content.decode()
+    assert "Submit for internal review" in detail and "Cannot rule out" in detail
+    client.post(reverse("determination-step", args=[determination.pk, "submit"]))
+    client.force_login(officers["reviewer"])
+    assert "Record the review" in client.get(determination.get_absolute_url()).content.decode()
+    client.force_login(officers["trustee"])
+    page = client.get(determination.get_absolute_url()).content.decode()
+    assert "Record the review" not in page and "Sign the determination" not in page
+
+
+def test_safeguards_pages(client, officers, snapshot, version):
+    standard = version.safeguards.get(code="ASL-3-Security")
+    client.force_login(officers["safety"])
+    data = {"model": snapshot.model_id, "standard": standard.pk, "summary": "Met."}
+    for criterion in standard.criteria.all():
+        data[f"criterion_{criterion.pk}"] = "Evidence."
+    response = client.post(reverse("safeguards-create"), data)
+    report = SafeguardsReport.objects.get()
+    assert response.status_code == 302
+    client.post(reverse("safeguards-step", args=[report.pk, "submit"]))
+    client.force_login(officers["rso"])
+    assert "Approve" in client.get(report.get_absolute_url()).content.decode()
+    client.force_login(officers["trustee"])
+    assert "Approve</button>" not in client.get(report.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/determinations/", "/determinations/", "/api/v1/safeguards-reports/"]
+)
+def test_lists_query_count_does_not_grow(client_for, officers, snapshot, version, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.services.determinations import determination_create
+
+    client = client_for(Role.AUDITOR)
+    determination_create(actor=officers["safety"], model=snapshot.model, title="a", summary="b")
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = count()
+    for n in range(3):
+        determination_create(
+            actor=officers["safety"], model=snapshot.model, title=f"t{n}", summary="s"
+        )
+    assert count() == few
