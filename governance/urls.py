@@ -79,6 +79,16 @@ urlpatterns = [
         name="determination-edit",
     ),
     path(
+        "determinations/<int:pk>/attach/",
+        determinations.AttachmentUploadView.as_view(),
+        name="determination-attach",
+    ),
+    path(
+        "attachments/<int:pk>/",
+        determinations.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
+    path(
         "determinations/<int:pk>/<str:step>/",
         determinations.DeterminationStepView.as_view(),
         name="determination-step",

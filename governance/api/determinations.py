@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from ..choices import Role
@@ -21,6 +22,7 @@ from ..models import (
 from ..permissions import api_roles
 from ..services.determinations import (
     determination_acknowledge,
+    determination_attach,
     determination_create,
     determination_review,
     determination_sign,
@@ -262,6 +264,37 @@ class DeterminationViewSet(
     def sign(self, request, pk=None):
         return self._respond(
             determination_sign(actor=request.user, determination=self.get_object())
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attach(self, request, pk=None):
+        """Attach a file to a draft report; its SHA-256 is kept with it."""
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": ["Send the file as a multipart `file`."]})
+        attachment = determination_attach(
+            actor=request.user,
+            determination=self.get_object(),
+            name=upload.name,
+            chunks=upload.chunks(),
+        )
+        return Response(
+            {
+                "id": attachment.pk,
+                "name": attachment.name,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+            },
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(request=_Note)

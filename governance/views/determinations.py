@@ -1,20 +1,26 @@
 """Pages for ASL determinations and safeguards reports: each step's form is shown only to
 those who may take it; the services check again."""
 
+from pathlib import Path
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from .. import evidence
 from ..choices import DeterminationState, FindingOutcome, Role, SafeguardsReportState
 from ..errors import DomainError
 from ..models import (
     AIModel,
+    Attachment,
     Determination,
     Finding,
     SafeguardsReport,
@@ -24,6 +30,7 @@ from ..permissions import RoleRequiredMixin, can_write
 from ..selectors import audit_events_for_target, framework_version_in_force
 from ..services.determinations import (
     determination_acknowledge,
+    determination_attach,
     determination_create,
     determination_review,
     determination_sign,
@@ -49,7 +56,8 @@ class DeterminationListView(RoleRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = _determinations().order_by("-created_at")
+        flagged = Count("findings", filter=Q(findings__contradicts_evidence=True))
+        queryset = _determinations().annotate(flagged=flagged).order_by("-created_at")
         if self.request.GET.get("state") in DeterminationState.values:
             queryset = queryset.filter(state=self.request.GET["state"])
         return queryset
@@ -107,8 +115,51 @@ class DeterminationDetailView(RoleRequiredMixin, DetailView):
             and not acknowledged
             and d.acknowledgers.filter(pk=user.pk).exists(),
             timeline=audit_events_for_target(d),
+            findings=[(finding, _evidence_links(finding)) for finding in d.findings.all()],
             **kwargs,
         )
+
+
+def _evidence_links(finding: Finding) -> list[tuple[str, str]]:
+    links = []
+    for reference in finding.evidence:
+        try:
+            links.append(evidence.describe(reference))
+        except (ValueError, KeyError, TypeError):
+            links.append((f"{reference.get('type')} {reference.get('id')} (no longer found)", ""))
+    return links
+
+
+class AttachmentUploadView(RoleRequiredMixin, View):
+    write_roles = [Role.SAFETY_STAFF]
+
+    def post(self, request, pk):
+        determination = get_object_or_404(Determination, pk=pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose a file to attach.")
+        else:
+            try:
+                determination_attach(
+                    actor=request.user,
+                    determination=determination,
+                    name=upload.name,
+                    chunks=upload.chunks(),
+                )
+            except (DomainError, PermissionDenied) as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Attached {upload.name}.")
+        return redirect(determination.get_absolute_url())
+
+
+class AttachmentDownloadView(RoleRequiredMixin, View):
+    def get(self, request, pk):
+        attachment = get_object_or_404(Attachment, pk=pk)
+        path = Path(settings.MEDIA_ROOT) / attachment.path
+        if not path.exists():
+            raise Http404("The attachment's file is missing.")
+        return FileResponse(path.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 class DeterminationCreateForm(forms.Form):

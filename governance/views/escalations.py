@@ -14,7 +14,14 @@ from django.views.generic import DetailView, ListView
 from ..choices import EscalationState, Role
 from ..errors import DomainError
 from ..filters import EscalationFilter
-from ..models import Escalation, Notification, Restriction, WebhookDelivery, WebhookSubscription
+from ..models import (
+    Determination,
+    Escalation,
+    Notification,
+    Restriction,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from ..permissions import RoleRequiredMixin, can_write
 from ..selectors import escalation_detail, escalations_list
 from ..services.escalations import (
@@ -62,13 +69,20 @@ class EscalationDetailView(RoleRequiredMixin, DetailView):
             can_dismiss=self.object.is_open and can_write(user, [Role.RSO]),
             can_reopen=not self.object.is_open and can_write(user, HANDLERS),
             can_sign=can_write(user, [Role.RSO, Role.CEO]),
+            resolving_determinations=Determination.objects.filter(
+                model_id=self.object.model_id, state__in=["decided", "final"]
+            ).order_by("-decided_at")
+            if self.object.kind == "threshold"
+            else [],
             **kwargs,
         )
 
 
 _ESCALATION_VERBS = {
     "acknowledge": lambda actor, e, note: escalation_acknowledge(actor=actor, escalation=e),
-    "resolve": lambda actor, e, note: escalation_resolve(actor=actor, escalation=e, note=note),
+    "resolve": lambda actor, e, note, determination=None: escalation_resolve(
+        actor=actor, escalation=e, note=note, determination=determination
+    ),
     "dismiss": lambda actor, e, note: escalation_dismiss(actor=actor, escalation=e, reason=note),
     "reopen": lambda actor, e, note: escalation_reopen(actor=actor, escalation=e, reason=note),
 }
@@ -84,7 +98,18 @@ class EscalationActionView(RoleRequiredMixin, View):
         if verb not in _ESCALATION_VERBS:
             raise PermissionDenied("Unknown action.")
         try:
-            _ESCALATION_VERBS[verb](request.user, escalation, request.POST.get("note", ""))
+            if verb == "resolve":
+                pk_text = request.POST.get("determination", "")
+                determination = (
+                    Determination.objects.filter(pk=int(pk_text)).first()
+                    if pk_text.isdigit()
+                    else None
+                )
+                _ESCALATION_VERBS[verb](
+                    request.user, escalation, request.POST.get("note", ""), determination
+                )
+            else:
+                _ESCALATION_VERBS[verb](request.user, escalation, request.POST.get("note", ""))
         except (DomainError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:

@@ -159,3 +159,107 @@ def test_lists_query_count_does_not_grow(client_for, officers, snapshot, version
             actor=officers["safety"], model=snapshot.model, title=f"t{n}", summary="s"
         )
     assert count() == few
+
+
+def test_attachments_keep_their_hash_and_only_drafts_take_them(
+    client, officers, snapshot, version, settings, tmp_path
+):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from governance.services.determinations import determination_create
+
+    settings.MEDIA_ROOT = tmp_path
+    determination = determination_create(
+        actor=officers["safety"], model=snapshot.model, title="t", summary="s"
+    )
+    client.force_login(officers["safety"])
+    content = b"red-team transcript summary"
+    response = client.post(
+        f"/api/v1/determinations/{determination.pk}/attach/",
+        {"file": SimpleUploadedFile("notes.txt", content)},
+    )
+    assert response.status_code == 201
+    assert response.json()["sha256"] == hashlib.sha256(content).hexdigest()
+    page = client.get(determination.get_absolute_url()).content.decode()
+    assert "notes.txt" in page and hashlib.sha256(content).hexdigest() in page
+    attachment = determination.attachments.get()
+    download = client.get(reverse("attachment-download", args=[attachment.pk]))
+    assert b"".join(download.streaming_content) == content
+    client.force_login(officers["rso"])
+    refused = client.post(
+        f"/api/v1/determinations/{determination.pk}/attach/",
+        {"file": SimpleUploadedFile("x.txt", b"x")},
+    )
+    assert refused.status_code == 403
+
+
+def test_detail_links_the_evidence_and_the_list_flags_contradictions(
+    client, officers, snapshot, version, machine, autonomy_suite
+):
+    from evals.models import ThresholdEvaluation
+    from governance.services.determinations import determination_create, determination_update
+    from tests.evals.conftest import CROSSING_JSON, post_log
+
+    post_log(machine, CROSSING_JSON)
+    evaluation = ThresholdEvaluation.objects.get()
+    determination = determination_create(
+        actor=officers["safety"], model=snapshot.model, title="t", summary="s"
+    )
+    determination_update(
+        actor=officers["safety"],
+        determination=determination,
+        findings=[
+            {
+                "threshold": evaluation.threshold,
+                "outcome": "below",
+                "rationale": "Overly conservative.",
+                "evidence": [{"type": "evaluation", "id": evaluation.pk}],
+            }
+        ],
+    )
+    client.force_login(officers["auditor"])
+    detail = client.get(determination.get_absolute_url()).content.decode()
+    assert evaluation.run.get_absolute_url() in detail
+    assert "contradicts the evaluations" in detail
+    assert (
+        "finding contradicts the evaluations"
+        in client.get(reverse("determination-list")).content.decode()
+    )
+    client.force_login(officers["safety"])
+    bad = client.patch(
+        f"/api/v1/determinations/{determination.pk}/",
+        {
+            "findings": [
+                {
+                    "threshold": evaluation.threshold_id,
+                    "outcome": "below",
+                    "evidence": [{"type": "run", "id": 999}],
+                }
+            ]
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "no eval run 999" in str(bad.json())
+
+
+def test_resolving_a_threshold_escalation_on_its_page_links_the_determination(
+    client, officers, snapshot, version, machine, autonomy_suite
+):
+    from governance.models import Escalation
+    from tests.determinations.test_determinations import decide, draft
+    from tests.evals.conftest import CROSSING_JSON, post_log
+
+    post_log(machine, CROSSING_JSON)
+    escalation = Escalation.objects.get()
+    determination = decide(officers, draft(officers, snapshot, version))
+    client.force_login(officers["rso"])
+    page = client.get(escalation.get_absolute_url()).content.decode()
+    assert f'<option value="{determination.pk}">' in page
+    client.post(
+        reverse("escalation-action", args=[escalation.pk, "resolve"]),
+        {"note": "Decided ASL-3.", "determination": str(determination.pk)},
+    )
+    escalation.refresh_from_db()
+    assert (escalation.state, escalation.determination_id) == ("resolved", determination.pk)
