@@ -34,7 +34,7 @@ class EvalsConfig(AppConfig):
         demo.register_seeder(evals_demo.seed, order=10)
         evidence.register(
             evidence.EvidenceSource(
-                latest_outcome=selectors.latest_threshold_outcome,
+                worst_outcome=selectors.worst_threshold_outcome,
                 describe=selectors.describe_evidence,
             )
         )

@@ -79,35 +79,45 @@ def latest_run_at_by_model() -> dict[int, object]:
     )
 
 
-def latest_threshold_outcome(model, threshold) -> str | None:
-    """The outcome of the latest evaluation of this threshold on any of the model's snapshots."""
-    latest = (
-        ThresholdEvaluation.objects.filter(snapshot__model=model, threshold=threshold)
-        .order_by("-created_at", "-id")
-        .values_list("outcome", flat=True)
-        .first()
-    )
-    return latest
+def worst_threshold_outcome(model, threshold, snapshots=None) -> str | None:
+    """The worst outcome of this threshold's evaluations on the model's snapshots (or the given
+    ones): a failed elicitation is no evidence of absence, so one crossing is enough.
+    Inconclusive counts as crossed until shown otherwise."""
+    evaluations = ThresholdEvaluation.objects.filter(snapshot__model=model, threshold=threshold)
+    if snapshots is not None:
+        evaluations = evaluations.filter(snapshot__in=list(snapshots))
+    outcomes = set(evaluations.values_list("outcome", flat=True))
+    for outcome in (
+        ThresholdOutcome.CROSSED,
+        ThresholdOutcome.INCONCLUSIVE,
+        ThresholdOutcome.WARNING,
+    ):
+        if outcome in outcomes:
+            return outcome
+    return ThresholdOutcome.BELOW if outcomes else None
 
 
-def describe_evidence(reference: dict) -> tuple[str, str]:
-    """A finding's evidence reference: {"type": "evaluation" | "run", "id": <id>}."""
+def describe_evidence(reference: dict, model=None) -> tuple[str, str]:
+    """A finding's evidence reference: {"type": "evaluation" | "run", "id": <id>}, which must
+    be about the model the finding is about."""
+    if not isinstance(reference, dict):
+        raise ValueError('give {"type": ..., "id": ...}')
     kind, pk = reference.get("type"), reference.get("id")
     if not isinstance(pk, int):
         raise ValueError("give an integer id")
     if kind == "evaluation":
         evaluation = (
-            ThresholdEvaluation.objects.select_related("threshold", "run").filter(pk=pk).first()
+            ThresholdEvaluation.objects.select_related("threshold", "run", "snapshot")
+            .filter(pk=pk)
+            .first()
         )
-        if evaluation is None:
-            raise ValueError(f"no threshold evaluation {pk}")
-        return (
-            f"{evaluation.threshold.code} {evaluation.outcome} (run {evaluation.run_id})",
-            evaluation.run.get_absolute_url(),
-        )
+        if evaluation is None or (model is not None and evaluation.snapshot.model_id != model.pk):
+            raise ValueError(f"no threshold evaluation {pk} of this model")
+        label = f"{evaluation.threshold.code} {evaluation.outcome} (run {evaluation.run_id})"
+        return label, evaluation.run.get_absolute_url()
     if kind == "run":
-        run = EvalRun.objects.filter(pk=pk).first()
-        if run is None:
-            raise ValueError(f"no eval run {pk}")
+        run = EvalRun.objects.select_related("snapshot").filter(pk=pk).first()
+        if run is None or (model is not None and run.snapshot.model_id != model.pk):
+            raise ValueError(f"no eval run {pk} of this model")
         return str(run), run.get_absolute_url()
     raise ValueError('type must be "evaluation" or "run"')

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EvidenceSource:
-    # (model, threshold) -> the outcome of the latest evaluation, or None
-    latest_outcome: Callable[[object, object], str | None]
-    # a reference like {"type": "evaluation", "id": 12} -> (label, url); ValueError if unknown
-    describe: Callable[[dict], tuple[str, str]]
+    # (model, threshold, snapshots) -> the worst outcome over those snapshots' evaluations
+    worst_outcome: Callable[..., str | None]
+    # ({"type": "evaluation", "id": 12}, model) -> (label, url); ValueError if not of the model
+    describe: Callable[..., tuple[str, str]]
 
 
 _source: EvidenceSource | None = None
@@ -21,11 +21,11 @@ def register(source: EvidenceSource) -> None:
     _source = source
 
 
-def latest_outcome(model, threshold) -> str | None:
-    return _source.latest_outcome(model, threshold) if _source else None
+def worst_outcome(model, threshold, snapshots=None) -> str | None:
+    return _source.worst_outcome(model, threshold, snapshots) if _source else None
 
 
-def describe(reference: dict) -> tuple[str, str]:
+def describe(reference: dict, model=None) -> tuple[str, str]:
     if _source is None:
         raise ValueError("no evidence source is installed")
-    return _source.describe(reference)
+    return _source.describe(reference, model)

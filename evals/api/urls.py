@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from governance.api.routers import NumericIdSimpleRouter
 
 from . import views
 
-router = SimpleRouter()
+router = NumericIdSimpleRouter()
 router.register("ingestions", views.IngestionViewSet, basename="ingestion")
 router.register("eval-runs", views.EvalRunViewSet, basename="evalrun")
 router.register("eval-suites", views.EvalSuiteViewSet, basename="evalsuite")

@@ -59,6 +59,7 @@ class IngestionViewSet(
 
     serializer_class = serializers.IngestionSerializer
     permission_classes = [CanSubmitResults]
+    lookup_value_regex = r"[0-9a-fA-F-]{36}"
     parser_classes = [MultiPartParser, JSONParser]
     filterset_class = IngestionFilter
 

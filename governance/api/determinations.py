@@ -1,6 +1,7 @@
 """API for ASL determinations and safeguards reports. Each action is one step of the workflow;
 the services check who may take it."""
 
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -24,6 +25,7 @@ from ..services.determinations import (
     determination_acknowledge,
     determination_attach,
     determination_create,
+    determination_return,
     determination_review,
     determination_sign,
     determination_submit,
@@ -193,6 +195,7 @@ class DeterminationViewSet(
             for item in data
         ]
 
+    @transaction.atomic  # a draft whose findings are refused is not left behind
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -207,6 +210,7 @@ class DeterminationViewSet(
         self._update(determination, data)
         return self._respond(determination, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -252,12 +256,23 @@ class DeterminationViewSet(
     def justify(self, request, pk=None):
         data = _input(request)
         finding = data.get("finding")
-        if finding is None or finding.determination_id != int(pk):
+        if finding is None or str(finding.determination_id) != str(pk):
             raise serializers.ValidationError(
                 {"finding": ["Give a finding of this determination."]}
             )
         finding_justify(actor=request.user, finding=finding, justification=data["justification"])
         return self._respond(self.get_object())
+
+    @extend_schema(request=_Note)
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, pk=None):
+        """The deciders return a reviewed report to its authors (`note`: why)."""
+        data = _input(request)
+        return self._respond(
+            determination_return(
+                actor=request.user, determination=self.get_object(), reason=data["note"]
+            )
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -367,8 +382,10 @@ class SafeguardsReportViewSet(
     serializer_class = SafeguardsReportSerializer
     permission_classes = [api_roles(write=[Role.SAFETY_STAFF, Role.RSO, Role.CEO])]
     filterset_fields = ["model", "standard", "state"]
-    queryset = SafeguardsReport.objects.select_related("model", "standard", "author").order_by(
-        "-created_at"
+    queryset = (
+        SafeguardsReport.objects.select_related("model", "standard", "author")
+        .prefetch_related("evidence__criterion")
+        .order_by("-created_at")
     )
 
     def create(self, request, *args, **kwargs):

@@ -1,11 +1,11 @@
 """The core app's endpoints, mounted at /api/v1/ in the project's `api` namespace."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from . import determinations, escalations, views
+from .routers import NumericIdRouter
 
-router = DefaultRouter()
+router = NumericIdRouter()
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("framework-versions", views.FrameworkVersionViewSet, basename="frameworkversion")

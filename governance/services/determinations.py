@@ -177,20 +177,59 @@ def _set_findings(determination: Determination, findings: list[dict[str, Any]]) 
         references = item.get("evidence") or []
         for reference in references:
             try:
-                evidence_registry.describe(reference)
+                evidence_registry.describe(reference, determination.model)
             except (ValueError, KeyError, TypeError) as error:
                 raise ValidationError(
                     {"findings": f"[{index}] evidence {reference!r}: {error}"}
                 ) from None
-        latest = evidence_registry.latest_outcome(determination.model, threshold)
         Finding.objects.create(
             determination=determination,
             threshold=threshold,
             outcome=outcome,
             rationale=str(item.get("rationale", "")).strip(),
             evidence=references,
-            contradicts_evidence=outcome == FindingOutcome.BELOW and latest in CONTRADICTED,
         )
+    _flag_contradictions(determination)
+
+
+def _flag_contradictions(determination: Determination) -> list[Finding]:
+    """Flag every "below" that an evaluation of the covered snapshots contradicts (crossed, or
+    inconclusive, anywhere). Run again at submit and at signing: evidence keeps arriving."""
+    snapshots = list(determination.snapshots.all())
+    flagged = []
+    for finding in determination.findings.select_related("threshold"):
+        worst = evidence_registry.worst_outcome(determination.model, finding.threshold, snapshots)
+        contradicts = finding.outcome == FindingOutcome.BELOW and worst in CONTRADICTED
+        if contradicts != finding.contradicts_evidence:
+            finding.contradicts_evidence = contradicts
+            finding.save(update_fields=["contradicts_evidence"])
+        if contradicts:
+            flagged.append(finding)
+    return flagged
+
+
+def _check_requirements(determination: Determination) -> None:
+    """The resulting level and safeguards may not fall short of what the findings require."""
+    serious = [
+        f
+        for f in determination.findings.select_related("threshold__required_level")
+        if f.outcome in (FindingOutcome.CROSSED, FindingOutcome.CANNOT_RULE_OUT)
+    ]
+    needed = set()
+    for finding in serious:
+        needed |= set(finding.threshold.required_safeguards.values_list("pk", flat=True))
+        level = finding.threshold.required_level
+        chosen = determination.required_level
+        if level is not None and (chosen is None or chosen.rank < level.rank):
+            raise ValidationError(
+                {"required_level": f"{finding.threshold.code} requires at least {level.name}."}
+            )
+    missing = needed - set(determination.required_safeguards.values_list("pk", flat=True))
+    if missing:
+        names = ", ".join(
+            SafeguardStandard.objects.filter(pk__in=missing).values_list("name", flat=True)
+        )
+        raise ValidationError({"required_safeguards": f"The findings require: {names}."})
 
 
 def _notify(determination: Determination, event: str, title: str, users) -> None:
@@ -217,6 +256,8 @@ def determination_submit(*, actor: Actor, determination: Determination) -> Deter
         raise ValidationError(
             "Give a finding per threshold assessed and the resulting level first."
         )
+    _check_requirements(determination)
+    _flag_contradictions(determination)
     determination.state = DeterminationState.IN_REVIEW
     determination.save(update_fields=["state", "updated_at"])
     audit_record(actor=actor, action="determination.submitted", target=determination)
@@ -272,8 +313,12 @@ def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Fi
     "evaluations were overly conservative" path). The finding stays flagged."""
     _person(actor, (Role.RSO, Role.CEO), "justify a finding")
     finding = Finding.objects.select_for_update().select_related("determination").get(pk=finding.pk)
+    if finding.justification:
+        raise TransitionNotAllowed("This finding is justified already.")
     determination = finding.determination
     _require_state(determination, DeterminationState.REVIEWED, doing="justified now")
+    if determination.decision_rso_id or determination.decision_ceo_id:
+        raise TransitionNotAllowed("Signing has begun: the justification may no longer change.")
     if _is_author(determination, actor):
         raise PermissionDenied("An author does not justify their own report's findings.")
     if not finding.contradicts_evidence:
@@ -306,11 +351,17 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
         raise TransitionNotAllowed(
             "You have signed already; the other signature must come from someone else."
         )
-    unjustified = determination.findings.filter(contradicts_evidence=True, justification="")
-    if unjustified.exists():
-        codes = ", ".join(f.threshold.code for f in unjustified.select_related("threshold"))
+    _check_requirements(determination)
+    unjustified = [f for f in _flag_contradictions(determination) if not f.justification]
+    if unjustified:
+        codes = ", ".join(f.threshold.code for f in unjustified)
         raise TransitionNotAllowed(
             f"Justify the findings that contradict the evaluations first: {codes}."
+        )
+    acknowledgers = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
+    if not acknowledgers:
+        raise TransitionNotAllowed(
+            "There is no board director or trustee to share it with; it cannot be decided."
         )
     now = timezone.now()
     if has_role(actor, Role.RSO) and determination.decision_rso_id is None:
@@ -329,11 +380,37 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
         target=determination,
     )
     if complete:
-        acknowledgers = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
         determination.acknowledgers.set(acknowledgers)
         _notify(determination, "shared", f"Please acknowledge: {determination}", acknowledgers)
-        if not acknowledgers:
-            _finalize(determination)
+    return determination
+
+
+@transaction.atomic
+def determination_return(
+    *, actor: Actor, determination: Determination, reason: str
+) -> Determination:
+    """The deciders send a reviewed report back to its authors; any signature given lapses."""
+    _person(actor, (Role.RSO, Role.CEO), "send a report back")
+    determination = _locked(determination)
+    _require_state(determination, DeterminationState.REVIEWED, doing="sent back now")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what the authors should change."})
+    determination.state = DeterminationState.DRAFT
+    determination.decision_rso = determination.decision_ceo = None
+    determination.decision_rso_at = determination.decision_ceo_at = None
+    determination.save()
+    audit_record(
+        actor=actor,
+        action="determination.returned",
+        target=determination,
+        after={"reason": reason.strip()},
+    )
+    _notify(
+        determination,
+        "returned",
+        f"Sent back by the deciders: {determination}",
+        determination.authors.all(),
+    )
     return determination
 
 
@@ -341,7 +418,8 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
 def determination_acknowledge(
     *, actor: Actor, determination: Determination, note: str = ""
 ) -> Determination:
-    _person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "acknowledge a determination")
+    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("Only a person may acknowledge a determination.")
     determination = _locked(determination)
     _require_state(determination, DeterminationState.DECIDED, doing="acknowledged")
     if not determination.acknowledgers.filter(pk=actor.pk).exists():
@@ -363,6 +441,20 @@ def determination_acknowledge(
 
 
 def _finalize(determination: Determination) -> None:
+    newer = Determination.objects.filter(
+        model=determination.model,
+        state=DeterminationState.FINAL,
+        decided_at__gt=determination.decided_at,
+    ).exists()
+    if newer:
+        # Decided before the determination now in force: it arrives already superseded.
+        determination.state, determination.finalized_at = (
+            DeterminationState.SUPERSEDED,
+            timezone.now(),
+        )
+        determination.save(update_fields=["state", "finalized_at", "updated_at"])
+        audit_record(actor=SYSTEM_ACTOR, action="determination.superseded", target=determination)
+        return
     previous = Determination.objects.filter(
         model=determination.model, state=DeterminationState.FINAL
     ).exclude(pk=determination.pk)

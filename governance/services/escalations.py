@@ -230,7 +230,14 @@ def _update_open(escalation, kind, severity, snapshot, outcome, summary, trigger
 
 
 def _transition(
-    *, actor: Actor, escalation: Escalation, to: EscalationState, roles, what: str, note: str = ""
+    *,
+    actor: Actor,
+    escalation: Escalation,
+    to: EscalationState,
+    roles,
+    what: str,
+    note: str = "",
+    determination=None,
 ) -> Escalation:
     _require(actor, roles, what)
     with transaction.atomic():
@@ -248,6 +255,7 @@ def _transition(
             escalation.acknowledged_at = now
         elif to in (EscalationState.RESOLVED, EscalationState.DISMISSED):
             escalation.closed_at, escalation.resolution_note = now, note
+            escalation.determination = determination
         else:  # reopened: the clock starts again, with the assignee
             escalation.closed_at, escalation.acknowledged_at = None, None
             escalation.opened_at, escalation.raised_at = now, None
@@ -269,7 +277,11 @@ def _transition(
             action=f"escalation.{to}",
             target=escalation,
             before=before,
-            after={**fields_snapshot(escalation, ESCALATION_FIELDS), "note": note},
+            after={
+                **fields_snapshot(escalation, ESCALATION_FIELDS),
+                "note": note,
+                "determination": escalation.determination_id,
+            },
         )
         watchers = [escalation.assignee, *users_with_roles(Role.RSO, Role.SAFETY_STAFF)]
         _notify_escalation(
@@ -320,8 +332,8 @@ def escalation_resolve(
             raise ValidationError(
                 {"determination": "Link a decided determination on the same model."}
             )
-        Escalation.objects.filter(pk=escalation.pk).update(determination=determination)
     return _transition(
+        determination=determination,
         actor=actor,
         escalation=escalation,
         to=EscalationState.RESOLVED,
@@ -514,6 +526,8 @@ def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
         complete = getattr(restriction, f"{rso_field}_id") and getattr(
             restriction, f"{ceo_field}_id"
         )
+        if complete and stage == "lift":
+            _require_grounds_to_lift(restriction)
         if complete:
             restriction.state = done
             if stage == "activate":
@@ -554,6 +568,30 @@ def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
                 },
             )
     return restriction
+
+
+def _require_grounds_to_lift(restriction: Restriction) -> None:
+    """A pause ends when the safeguards it waits for are in force, or when a final
+    determination finds the threshold not crossed."""
+    from ..choices import DeterminationState, FindingOutcome
+    from ..models import Finding
+
+    threshold = restriction.escalation.threshold if restriction.escalation_id else None
+    if threshold is None:
+        return
+    if safeguards_in_force(restriction.model, list(threshold.required_safeguards.all())):
+        return
+    cleared = Finding.objects.filter(
+        determination__model=restriction.model,
+        determination__state=DeterminationState.FINAL,
+        threshold__code=threshold.code,
+        outcome=FindingOutcome.BELOW,
+    ).exists()
+    if not cleared:
+        raise TransitionNotAllowed(
+            f"{threshold.code}'s required safeguards are not approved and in force, and no final "
+            "determination finds it not crossed: the restriction stays."
+        )
 
 
 def restriction_sign_activation(*, actor: Actor, restriction: Restriction) -> Restriction:

@@ -53,6 +53,9 @@ def safeguards_report_create(
     _person(actor, (Role.SAFETY_STAFF,), "write a safeguards report")
     if not summary.strip():
         raise ValidationError({"summary": "Say how the standard is met."})
+    version = framework_version_in_force()
+    if version is None or standard.version_id != version.pk:
+        raise ValidationError({"standard": "Choose a safeguard standard of the policy in force."})
     report = SafeguardsReport.objects.create(
         model=model, standard=standard, summary=summary.strip(), author=actor
     )
@@ -215,4 +218,4 @@ def safeguards_expiry_remind(*, now: dt.datetime | None = None) -> int:
 
 
 def evidence_dict(report: SafeguardsReport) -> dict[str, Any]:
-    return {e.criterion.code: e.evidence for e in report.evidence.select_related("criterion")}
+    return {e.criterion.code: e.evidence for e in report.evidence.all()}

@@ -156,7 +156,7 @@ class ServiceFormView(RoleRequiredMixin, FormView):
         try:
             saved = self.perform(form)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return redirect(self.get_success_url(saved))
@@ -363,6 +363,15 @@ class FrameworkAdoptionCreateView(ServiceFormView):
 
     def get_success_url(self, saved=None):
         return reverse("framework-list")
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """A service's errors on the form: on their field where the form has it, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def querystring_without_page(request) -> str:

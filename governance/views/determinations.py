@@ -32,6 +32,7 @@ from ..services.determinations import (
     determination_acknowledge,
     determination_attach,
     determination_create,
+    determination_return,
     determination_review,
     determination_sign,
     determination_submit,
@@ -124,7 +125,7 @@ def _evidence_links(finding: Finding) -> list[tuple[str, str]]:
     links = []
     for reference in finding.evidence:
         try:
-            links.append(evidence.describe(reference))
+            links.append(evidence.describe(reference, finding.determination.model))
         except (ValueError, KeyError, TypeError):
             links.append((f"{reference.get('type')} {reference.get('id')} (no longer found)", ""))
     return links
@@ -346,9 +347,14 @@ class DeterminationStepView(RoleRequiredMixin, View):
             "justify": lambda: finding_justify(
                 actor=request.user,
                 finding=get_object_or_404(
-                    Finding, pk=post.get("finding") or 0, determination=determination
+                    Finding,
+                    pk=int(post["finding"]) if post.get("finding", "").isdigit() else 0,
+                    determination=determination,
                 ),
                 justification=post.get("justification", ""),
+            ),
+            "return": lambda: determination_return(
+                actor=request.user, determination=determination, reason=post.get("reason", "")
             ),
         }
         if step not in steps:
@@ -384,7 +390,7 @@ class SafeguardsDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "report"
     queryset = SafeguardsReport.objects.select_related(
         "model", "standard", "author", "approval_rso", "approval_ceo"
-    ).prefetch_related("evidence__criterion")
+    ).prefetch_related("evidence__criterion", "standard__criteria")
 
     def get_context_data(self, **kwargs):
         report, user = self.object, self.request.user

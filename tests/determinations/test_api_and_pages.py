@@ -24,6 +24,7 @@ def test_determination_api_walks_the_workflow(client, officers, snapshot, versio
             "summary": "Findings.",
             "required_level": level.pk,
             "findings": [{"threshold": threshold.pk, "outcome": "crossed", "rationale": "60%"}],
+            "required_safeguards": [],
         },
         content_type="application/json",
     )
@@ -36,6 +37,14 @@ def test_determination_api_walks_the_workflow(client, officers, snapshot, versio
         content_type="application/json",
     )
     assert bad.status_code == 400
+    short = client.post(f"/api/v1/determinations/{pk}/submit/")
+    assert short.status_code == 400 and "ASL-3 Security Standard" in str(short.json())
+    security = version.safeguards.get(code="ASL-3-Security")
+    client.patch(
+        f"/api/v1/determinations/{pk}/",
+        {"required_safeguards": [security.pk]},
+        content_type="application/json",
+    )
     assert client.post(f"/api/v1/determinations/{pk}/submit/").json()["state"] == "in_review"
     client.force_login(officers["reviewer"])
     assert (
@@ -100,6 +109,7 @@ def test_pages_show_each_step_only_to_those_who_may_take_it(client, officers, sn
         "title": "Report",
         "summary": "Text",
         "required_level": version.levels.get(code="ASL-3").pk,
+        "required_safeguards": [version.safeguards.get(code="ASL-3-Security").pk],
         f"finding_{threshold.pk}_outcome": "cannot_rule_out",
         f"finding_{threshold.pk}_rationale": "Could not rule out.",
         f"finding_{threshold.pk}_evidence": "evaluation:abc",
@@ -263,3 +273,92 @@ def test_resolving_a_threshold_escalation_on_its_page_links_the_determination(
     )
     escalation.refresh_from_db()
     assert (escalation.state, escalation.determination_id) == ("resolved", determination.pk)
+
+
+def test_odd_input_on_pages_and_api_is_4xx(client, officers, snapshot, version):
+    from governance.services.determinations import determination_create
+
+    determination = determination_create(
+        actor=officers["safety"], model=snapshot.model, title="t", summary="s"
+    )
+    threshold = version.thresholds.get(code="Autonomy checkpoint")
+    client.force_login(officers["safety"])
+    form = {
+        "title": "t",
+        "summary": "s",
+        f"finding_{threshold.pk}_outcome": "crossed",
+        f"finding_{threshold.pk}_evidence": "bogus:5",
+    }
+    response = client.post(reverse("determination-edit", args=[determination.pk]), form)
+    assert response.status_code == 200
+    assert "type must be" in response.content.decode()
+    client.force_login(officers["rso"])
+    assert (
+        client.post(
+            reverse("determination-step", args=[determination.pk, "justify"]), {"finding": "abc"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/v1/determinations/x1/justify/", {}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+def test_rejected_api_creation_leaves_no_draft(client, officers, snapshot, version):
+    threshold = version.thresholds.get(code="Autonomy checkpoint")
+    client.force_login(officers["safety"])
+    response = client.post(
+        "/api/v1/determinations/",
+        {
+            "model": snapshot.model_id,
+            "title": "t",
+            "summary": "s",
+            "findings": [
+                {
+                    "threshold": threshold.pk,
+                    "outcome": "crossed",
+                    "evidence": [{"type": "run", "id": 1}],
+                }
+            ],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert Determination.objects.count() == 0
+
+
+def test_safeguards_api_list_query_count_with_evidence(client_for, officers, snapshot, version):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.services.safeguards import safeguards_report_create
+
+    standard = version.safeguards.get(code="ASL-3-Security")
+    evidence = {c.code: "x" for c in standard.criteria.all()}
+    client = client_for(Role.AUDITOR)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/safeguards-reports/").status_code == 200
+        return len(captured)
+
+    safeguards_report_create(
+        actor=officers["safety"],
+        model=snapshot.model,
+        standard=standard,
+        summary="s",
+        evidence=evidence,
+    )
+    few = count()
+    for _ in range(4):
+        safeguards_report_create(
+            actor=officers["safety"],
+            model=snapshot.model,
+            standard=standard,
+            summary="s",
+            evidence=evidence,
+        )
+    assert count() == few

@@ -337,3 +337,147 @@ def test_the_whole_story(officers, snapshot, version, machine, autonomy_suite, r
     assert gate == {**gate, "result": "allowed", "reasons": []}
     snapshot.model.refresh_from_db()
     assert snapshot.model.current_level.code == "ASL-3"
+
+
+def test_a_crossing_on_record_flags_a_below_even_after_a_later_below(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    from tests.evals.conftest import BELOW_JSON
+
+    post_log(machine, CROSSING_JSON)
+    post_log(machine, BELOW_JSON)  # a weaker elicitation later: no evidence of absence
+    determination = draft(officers, snapshot, version, outcome="below")
+    assert determination.findings.get().contradicts_evidence is True
+
+
+def test_evidence_arriving_after_review_is_caught_at_signing(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    determination = draft(officers, snapshot, version, outcome="below")
+    determination_update(
+        actor=officers["safety"], determination=determination, required_safeguards=[]
+    )
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
+    post_log(machine, CROSSING_JSON)
+    with pytest.raises(TransitionNotAllowed, match="Justify the findings"):
+        determination_sign(actor=officers["rso"], determination=determination)
+
+
+def test_an_older_determination_finalised_late_does_not_replace_a_newer_one(
+    officers, snapshot, version
+):
+    older = decide(officers, draft(officers, snapshot, version))
+    newer = decide(officers, draft(officers, snapshot, version))
+    for who in ("director", "trustee"):
+        determination_acknowledge(actor=officers[who], determination=newer)
+    for who in ("director", "trustee"):
+        determination_acknowledge(actor=officers[who], determination=older)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.state, newer.state) == ("superseded", "final")
+
+
+def test_someone_shown_it_may_acknowledge_after_leaving_their_role(officers, snapshot, version):
+    determination = decide(officers, draft(officers, snapshot, version))
+    officers["trustee"].groups.clear()
+    determination_acknowledge(actor=officers["director"], determination=determination)
+    determination_acknowledge(actor=officers["trustee"], determination=determination)
+    determination.refresh_from_db()
+    assert determination.state == "final"
+
+
+def test_nothing_is_decided_without_a_board_or_trust_to_tell(officers, snapshot, version):
+    from django.contrib.auth.models import Group
+
+    determination = draft(officers, snapshot, version)
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
+    Group.objects.filter(name__in=["board_director", "trustee"]).delete()
+    with pytest.raises(TransitionNotAllowed, match="no board director or trustee"):
+        determination_sign(actor=officers["rso"], determination=determination)
+
+
+def test_the_deciders_may_send_it_back_and_signatures_lapse(officers, snapshot, version):
+    from governance.services.determinations import determination_return
+
+    determination = draft(officers, snapshot, version)
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
+    determination_sign(actor=officers["rso"], determination=determination)
+    with pytest.raises(PermissionDenied):
+        determination_return(actor=officers["safety"], determination=determination, reason="x")
+    determination_return(
+        actor=officers["ceo"], determination=determination, reason="Elicitation too weak."
+    )
+    determination.refresh_from_db()
+    assert (determination.state, determination.decision_rso_id) == ("draft", None)
+
+
+def test_a_justification_is_fixed_once_signing_begins(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    post_log(machine, CROSSING_JSON)
+    determination = draft(officers, snapshot, version, outcome="below")
+    determination_update(
+        actor=officers["safety"], determination=determination, required_safeguards=[]
+    )
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
+    finding = determination.findings.get()
+    finding_justify(actor=officers["rso"], finding=finding, justification="A")
+    with pytest.raises(TransitionNotAllowed):
+        finding_justify(actor=officers["ceo"], finding=finding, justification="B")
+    determination_sign(actor=officers["rso"], determination=determination)
+    with pytest.raises(TransitionNotAllowed):
+        finding_justify(actor=officers["ceo"], finding=finding, justification="B")
+
+
+def test_a_refused_resolution_links_nothing(officers, snapshot, version, machine, autonomy_suite):
+    from governance.models import Escalation
+
+    post_log(machine, CROSSING_JSON)
+    escalation = Escalation.objects.get()
+    determination = decide(officers, draft(officers, snapshot, version))
+    with pytest.raises(PermissionDenied):
+        escalation_resolve(
+            actor=officers["safety"], escalation=escalation, note="x", determination=determination
+        )
+    escalation.refresh_from_db()
+    assert escalation.determination_id is None
+
+
+def test_evidence_must_be_about_the_same_model(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    from evals.models import ThresholdEvaluation
+    from tests.factories import SnapshotFactory
+
+    post_log(machine, CROSSING_JSON)
+    evaluation = ThresholdEvaluation.objects.get()
+    other = SnapshotFactory(external_ids=["acme/other"])
+    determination = determination_create(
+        actor=officers["safety"], model=other.model, title="t", summary="s"
+    )
+    with pytest.raises(ValidationError, match="of this model"):
+        determination_update(
+            actor=officers["safety"],
+            determination=determination,
+            findings=[
+                {
+                    "threshold": evaluation.threshold,
+                    "outcome": "crossed",
+                    "evidence": [{"type": "evaluation", "id": evaluation.pk}],
+                }
+            ],
+        )
+
+
+def test_a_safeguards_report_is_for_a_standard_of_the_policy_in_force(
+    officers, snapshot, frameworks
+):
+    old_standard = frameworks["1.0"].safeguards.first()
+    with pytest.raises(ValidationError, match="policy in force"):
+        safeguards_report_create(
+            actor=officers["safety"], model=snapshot.model, standard=old_standard, summary="s"
+        )

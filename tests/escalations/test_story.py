@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from governance.choices import Role
+from governance.errors import TransitionNotAllowed
 from governance.models import Escalation, Notification, Restriction
 from governance.services.escalations import restriction_sign_activation, restriction_sign_lift
 from tests.evals.conftest import (
@@ -78,9 +79,12 @@ def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
     assert any("Hold deployment active" in reason for reason in gate["reasons"])
     assert "No final ASL determination for this model." in gate["reasons"]
 
-    # Lifting takes both signatures again.
+    # Lifting takes both signatures again, and grounds: the safeguards in force.
     pause = Restriction.objects.get(kind="pause_training")
     restriction_sign_lift(actor=officers["ceo"], restriction=pause)
+    with pytest.raises(TransitionNotAllowed, match="required safeguards are not approved"):
+        restriction_sign_lift(actor=officers["rso"], restriction=pause)
+    approve_security(officers, snapshot, frameworks_in_force())
     assert clearance(machine, snapshot.model, "train").json()["result"] == "blocked"
     restriction_sign_lift(actor=officers["rso"], restriction=pause)
     assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
@@ -122,12 +126,20 @@ def test_lifted_restrictions_are_proposed_again_on_new_evidence(
     machine, snapshot, autonomy_suite, officers
 ):
     post_log(machine, CROSSING_JSON)
+    approve_security(officers, snapshot, frameworks_in_force())
     for restriction in Restriction.objects.all():
         for officer in ("rso", "ceo"):
             restriction_sign_activation(actor=officers[officer], restriction=restriction)
         for officer in ("rso", "ceo"):
             restriction_sign_lift(actor=officers[officer], restriction=restriction)
-    post_log(machine, CROSSING_EVAL)
+    from django.utils import timezone
+
+    from governance.models import SafeguardsReport
+
+    post_log(machine, CROSSING_EVAL)  # safeguards in force: nothing to pause
+    assert Restriction.objects.filter(state="proposed").count() == 0
+    SafeguardsReport.objects.update(valid_until=timezone.now())  # the approval lapses
+    post_log(machine, WARNING_EVAL)
     assert Restriction.objects.filter(state="proposed").count() == 2
 
 
@@ -173,3 +185,15 @@ def test_clearance_needs_a_valid_action_and_a_reader(client_for, snapshot):
     assert bad.status_code == 400 and "action" in bad.json()
     assert clearance(APIClient(), snapshot.model, "train").status_code == 401
     assert client.get("/api/v1/models/999/clearance/", {"action": "train"}).status_code == 404
+
+
+def frameworks_in_force():
+    from governance.selectors import framework_version_in_force
+
+    return framework_version_in_force()
+
+
+def approve_security(officers, snapshot, version):
+    from tests.determinations.test_determinations import approved_safeguards
+
+    return approved_safeguards(officers, snapshot, version.safeguards.get(code="ASL-3-Security"))

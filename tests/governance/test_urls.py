@@ -26,7 +26,12 @@ def _concrete(route: str) -> str:
     """A URL for a route: fill regex groups and path converters with plausible values."""
     import re
 
-    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: "json" if m[1] == "format" else "1", route)
+    uuid = "00000000-0000-0000-0000-000000000001"
+    route = re.sub(
+        r"\(\?P<(\w+)>[^)]*\)",
+        lambda m: "json" if m[1] == "format" else uuid if "{36}" in m[0] else "1",
+        route,
+    )
     route = re.sub(
         r"<(?:(\w+):)?(\w+)>",
         lambda m: (
