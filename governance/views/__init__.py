@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from ..choices import Role
+from ..errors import DomainError
 from ..filters import AIModelFilter, AuditEventFilter
 from ..forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
 from ..models import AIModel, AuditEvent, Snapshot
@@ -363,6 +364,18 @@ class FrameworkAdoptionCreateView(ServiceFormView):
 
     def get_success_url(self, saved=None):
         return reverse("framework-list")
+
+
+def run_step(request, step, success: str) -> bool:
+    """Take one workflow step from a posted button: a refusal by the service becomes a message
+    on the page (a missing role still answers 403)."""
+    try:
+        step()
+    except (DomainError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return False
+    messages.success(request, success)
+    return True
 
 
 def add_service_errors(form, error: ValidationError) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -44,7 +44,7 @@ from ..services.safeguards import (
     safeguards_report_create,
     safeguards_report_submit,
 )
-from . import ServiceFormView
+from . import ServiceFormView, run_step
 
 
 def _determinations():
@@ -359,12 +359,7 @@ class DeterminationStepView(RoleRequiredMixin, View):
         }
         if step not in steps:
             raise PermissionDenied("Unknown step.")
-        try:
-            steps[step]()
-        except (DomainError, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        else:
-            messages.success(request, "Recorded.")
+        run_step(request, steps[step], "Recorded.")
         return redirect(determination.get_absolute_url())
 
 
@@ -460,10 +455,5 @@ class SafeguardsStepView(RoleRequiredMixin, View):
         steps = {"submit": safeguards_report_submit, "approve": safeguards_report_approve}
         if step not in steps:
             raise PermissionDenied("Unknown step.")
-        try:
-            steps[step](actor=request.user, report=report)
-        except (DomainError, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        else:
-            messages.success(request, "Recorded.")
+        run_step(request, lambda: steps[step](actor=request.user, report=report), "Recorded.")
         return redirect(report.get_absolute_url())

@@ -35,7 +35,7 @@ from ..services.escalations import (
     restriction_sign_lift,
 )
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
-from . import ServiceFormView, querystring_without_page
+from . import ServiceFormView, querystring_without_page, run_step
 
 
 class EscalationListView(RoleRequiredMixin, ListView):
@@ -97,7 +97,8 @@ class EscalationActionView(RoleRequiredMixin, View):
         escalation = get_object_or_404(Escalation, pk=pk)
         if verb not in _ESCALATION_VERBS:
             raise PermissionDenied("Unknown action.")
-        try:
+
+        def step():
             if verb == "resolve":
                 pk_text = request.POST.get("determination", "")
                 determination = (
@@ -110,10 +111,8 @@ class EscalationActionView(RoleRequiredMixin, View):
                 )
             else:
                 _ESCALATION_VERBS[verb](request.user, escalation, request.POST.get("note", ""))
-        except (DomainError, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        else:
-            messages.success(request, f"Escalation {verb}d." if verb != "reopen" else "Reopened.")
+
+        run_step(request, step, f"Escalation {verb}d." if verb != "reopen" else "Reopened.")
         return redirect(escalation.get_absolute_url())
 
 
