@@ -76,3 +76,43 @@ def test_safety_staff_registers_a_snapshot_and_sees_errors_first(http_server, ch
     assert "6 × 10²⁵ FLOP" in page.content()
     assert "6×" in page.content()  # over the assessed checkpoint of 1e25
     page.screenshot(path=str(ARTIFACTS / "model-detail.png"), full_page=True)
+
+
+def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(
+    http_server, chromium, monkeypatch
+):
+    """The demo's crossing log opened an escalation with proposed restrictions."""
+    import json
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+    # synchronous test code, not async handlers.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    import urllib.request
+
+    from governance.models import AIModel
+
+    model = AIModel.objects.get(name="Frontier X")
+    for officer in ("rso", "ceo"):
+        context = chromium.new_context()
+        page = context.new_page()
+        _sign_in(page, http_server, officer)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
+        page.get_by_role("link", name="Autonomy checkpoint crossed: Frontier X").click()
+        page.get_by_role("button", name="Sign to activate").last.click()
+        assert "Signed." in page.content()
+        if officer == "ceo":
+            assert "Pause training: Active" in page.content()
+            page.screenshot(path=str(ARTIFACTS / "escalation-signed.png"), full_page=True)
+        context.close()
+
+    from evals.models import EvalSystem
+    from evals.services import eval_system_rotate_token
+    from governance.audit import SYSTEM
+
+    token = eval_system_rotate_token(actor=SYSTEM, system=EvalSystem.objects.get(name="inspect-ci"))
+    request = urllib.request.Request(
+        f"{http_server}/api/v1/models/{model.pk}/clearance/?action=train",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["result"] == "blocked"
