@@ -132,6 +132,11 @@ def phase_end_to_end(database_url: str, media: str, log: str) -> dict:
         thresholds=CapabilityThreshold.objects.filter(code="Autonomy checkpoint"),
     )
     SnapshotFactory(external_ids=["mockllm/model"])
+    # One-time process warm-up a running worker has long done: Django's URL resolver is built
+    # on the first reverse() (links in escalations and notifications).
+    from django.urls import reverse
+
+    reverse("home")
     baseline = _peak_mb()
     started = time.perf_counter()
     with open(log, "rb") as file:
