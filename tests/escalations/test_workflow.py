@@ -254,3 +254,15 @@ def test_month_arithmetic_keeps_month_ends():
 
     assert _add_months(dt.date(2026, 1, 31), 6) == dt.date(2026, 7, 31)
     assert _add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+
+
+def test_scheduled_tasks_can_run_without_a_broker(officers, frameworks, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("run_scheduled_tasks")
+    out = capsys.readouterr().out
+    assert "escalation-deadlines: 0" in out and "rso-report-due: True" in out
+    call_command("run_scheduled_tasks", only=["rso-report-due"])
+    assert capsys.readouterr().out.strip() == "rso-report-due: False"
+    with pytest.raises(CommandError, match="Unknown beat entries"):
+        call_command("run_scheduled_tasks", only=["nope"])
