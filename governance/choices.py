@@ -169,3 +169,42 @@ class DeterminationState(models.TextChoices):
 
 
 DETERMINATION_EDITABLE = (DeterminationState.DRAFT,)
+
+
+class SeatType(models.TextChoices):
+    STOCKHOLDERS = "stockholders", "Elected by stockholders"
+    TRUST = "trust", "Elected by the Long-Term Benefit Trust"
+
+
+class ConflictKind(models.TextChoices):
+    FINANCIAL = "financial", "Financial"
+    PERSONAL = "personal", "Personal"
+
+
+class VoteChoice(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class MotionState(models.TextChoices):
+    OPEN = "open", "Open for votes"
+    CLOSED = "closed", "Closed"
+
+
+class MotionResult(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    NO_QUORUM = "no_quorum", "No quorum"
+
+
+class PolicyChangeState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed by the CEO and the RSO"
+    CONSULTATION = "consultation", "In Trust consultation"
+    BOARD_VOTE = "board_vote", "Board vote"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    EFFECTIVE = "effective", "In effect"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"

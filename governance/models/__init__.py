@@ -1,6 +1,7 @@
 """The core app's models, by subdomain."""
 
 from .audit import AuditEvent, AuditVerification
+from .board import ConflictDeclaration, Director, Motion, PolicyChange, Vote
 from .determinations import Acknowledgement, Attachment, Determination, Finding
 from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
@@ -28,6 +29,11 @@ __all__ = [
     "AuditVerification",
     "CadenceRule",
     "CapabilityThreshold",
+    "ConflictDeclaration",
+    "Director",
+    "Motion",
+    "PolicyChange",
+    "Vote",
     "Escalation",
     "EscalationEvent",
     "Notification",

@@ -1,0 +1,152 @@
+"""The board: directors, their declared conflicts of interest, motions and votes; and policy
+changes, which the board approves after the Trust is consulted."""
+
+from django.conf import settings
+from django.db import models
+
+from ..choices import (
+    ConflictKind,
+    MotionResult,
+    MotionState,
+    PolicyChangeState,
+    SeatType,
+    VoteChoice,
+)
+from .frameworks import FrameworkVersion
+
+
+class Director(models.Model):
+    """A seat on the board, held by a person for a term."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="directorships"
+    )
+    seat_type = models.CharField(max_length=20, choices=SeatType.choices)
+    term_start = models.DateField()
+    term_end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["term_start", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_seat_type_display()})"
+
+
+class ConflictDeclaration(models.Model):
+    """A director's or trustee's declared interest in an organisation, reviewed yearly. A vote
+    or consultation on a matter naming that organisation needs their recusal."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflicts"
+    )
+    organisation = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=ConflictKind.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    reviewed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user_id", "organisation"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.organisation} ({self.get_kind_display().lower()})"
+
+
+class PolicyChange(models.Model):
+    """A proposal to put a new framework version in force: proposed by the CEO and the RSO,
+    put to the Trust, approved by the board, published, then in effect."""
+
+    title = models.CharField(max_length=300)
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, related_name="policy_changes"
+    )
+    rationale = models.TextField()
+    changelog_entry = models.TextField()
+    effective_from = models.DateTimeField()
+    organisations = models.JSONField(
+        default=list, blank=True, help_text="Organisations the change concerns (for recusals)."
+    )
+    state = models.CharField(
+        max_length=20,
+        choices=PolicyChangeState.choices,
+        default=PolicyChangeState.DRAFT,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposal_rso = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposal_ceo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    consultation_closed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Motion(models.Model):
+    """A question put to the board. Quorum: more than `quorum_fraction` of the directors
+    sitting when it opened take part (abstaining counts; recused do not). Passing: yes votes
+    are more than `pass_fraction` of the yes and no votes (abstentions are not votes cast)."""
+
+    title = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    policy_change = models.OneToOneField(
+        PolicyChange, null=True, blank=True, on_delete=models.PROTECT, related_name="motion"
+    )
+    organisations = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=MotionState.choices, default=MotionState.OPEN)
+    quorum_fraction = models.FloatField(default=0.5)
+    pass_fraction = models.FloatField(default=0.5)
+    sitting = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        help_text="Directors sitting when the motion opened.",
+    )
+    recused = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        blank=True,
+        help_text="Sitting directors with a declared conflict on the motion's organisations.",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=20, choices=MotionResult.choices, blank=True)
+    tally = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vote(models.Model):
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="votes")
+    director = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.CharField(max_length=10, choices=VoteChoice.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["motion_id", "at"]
+        constraints = [models.UniqueConstraint(fields=["motion", "director"], name="one_vote_each")]
+
+    def __str__(self) -> str:
+        return f"{self.director}: {self.choice}"

@@ -1,0 +1,313 @@
+"""The board: director seats, declared conflicts of interest, and motions with their votes.
+
+Quorum and majority are computed by `motion_tally`, a pure function, so the rules at the edges
+(ties, abstentions, recusals) are tested without a database. Recusal is decided on the server:
+a director with a conflict declared on an organisation the motion names cannot vote on it."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..audit import Actor, AuditActor, audit_record
+from ..choices import ConflictKind, MotionResult, MotionState, Role, SeatType, VoteChoice
+from ..errors import DomainError, TransitionNotAllowed
+from ..models import ConflictDeclaration, Director, Motion, Vote
+from ..permissions import has_role, is_read_only
+
+User = get_user_model()
+
+
+def _person(actor: Actor, roles: tuple[str, ...], what: str) -> None:
+    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(f"Only a person may {what}.")
+    if is_read_only(actor) or not has_role(actor, *roles):
+        labels = ", ".join(Role(role).label for role in roles)
+        raise PermissionDenied(f"Only {labels} may {what}.")
+
+
+def _administrator(actor: Actor, what: str) -> None:
+    if isinstance(actor, AuditActor):
+        return
+    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
+        raise PermissionDenied(f"Only an administrator may {what}.")
+
+
+def _organisation_key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def _organisations(names: Iterable[str]) -> list[str]:
+    cleaned, seen = [], set()
+    for name in names or ():
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError({"organisations": "Each organisation must be a non-empty name."})
+        key = _organisation_key(name)
+        if key not in seen:
+            seen.add(key)
+            cleaned.append(" ".join(name.split()))
+    return cleaned
+
+
+# --- Seats and conflicts -------------------------------------------------------------------
+
+
+def directors_sitting(on: dt.date | None = None) -> list:
+    """The people holding a board seat on `on` (today by default) who still hold the role."""
+    on = on or timezone.localdate()
+    seats = Director.objects.filter(term_start__lte=on).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=on)
+    )
+    people = User.objects.filter(pk__in=seats.values("user_id"), is_active=True).order_by("pk")
+    return [person for person in people if has_role(person, Role.BOARD_DIRECTOR)]
+
+
+@transaction.atomic
+def director_seat(
+    *,
+    actor: Actor,
+    user,
+    seat_type: str,
+    term_start: dt.date,
+    term_end: dt.date | None = None,
+) -> Director:
+    """Record that `user` holds a board seat for a term (administrators, or the system)."""
+    _administrator(actor, "record a board seat")
+    if seat_type not in SeatType.values:
+        raise ValidationError({"seat_type": f"Choose one of: {', '.join(SeatType.values)}."})
+    if term_end is not None and term_end < term_start:
+        raise ValidationError({"term_end": "A term cannot end before it starts."})
+    if not has_role(user, Role.BOARD_DIRECTOR):
+        raise ValidationError({"user": f"{user} does not hold the board director role."})
+    director = Director.objects.create(
+        user=user, seat_type=seat_type, term_start=term_start, term_end=term_end
+    )
+    audit_record(
+        actor=actor,
+        action="director.seated",
+        target=director,
+        after={
+            "user": user.get_username(),
+            "seat_type": seat_type,
+            "term_start": term_start.isoformat(),
+            "term_end": term_end.isoformat() if term_end else None,
+        },
+    )
+    return director
+
+
+@transaction.atomic
+def conflict_declare(
+    *,
+    actor: Actor,
+    organisation: str,
+    relationship: str,
+    kind: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+) -> ConflictDeclaration:
+    """A director or trustee declares their own interest in an organisation."""
+    _person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "declare a conflict of interest")
+    names = _organisations([organisation])
+    if not names:
+        raise ValidationError({"organisation": "Name the organisation."})
+    if not relationship.strip():
+        raise ValidationError({"relationship": "Say what the relationship is."})
+    if kind not in ConflictKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(ConflictKind.values)}."})
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": "A declaration cannot end before it starts."})
+    declaration = ConflictDeclaration.objects.create(
+        user=actor,
+        organisation=names[0],
+        relationship=relationship.strip(),
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reviewed_on=timezone.localdate(),
+    )
+    audit_record(
+        actor=actor,
+        action="conflict.declared",
+        target=declaration,
+        after={"organisation": names[0], "kind": kind, "starts_on": starts_on.isoformat()},
+    )
+    return declaration
+
+
+def conflicted(people: Iterable, organisations: Iterable[str], on: dt.date | None = None) -> set:
+    """The ids of `people` with a declaration in force on `on` naming one of `organisations`."""
+    wanted = {_organisation_key(name) for name in organisations}
+    if not wanted:
+        return set()
+    on = on or timezone.localdate()
+    declarations = (
+        ConflictDeclaration.objects.filter(user__in=list(people), starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .values_list("user_id", "organisation")
+    )
+    return {user_id for user_id, name in declarations if _organisation_key(name) in wanted}
+
+
+# --- Motions and votes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    eligible: int
+    yes: int
+    no: int
+    abstain: int
+
+    @property
+    def participants(self) -> int:
+        return self.yes + self.no + self.abstain
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "eligible": self.eligible,
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+        }
+
+
+def motion_result(tally: Tally, *, quorum_fraction: float, pass_fraction: float) -> str:
+    """Quorum: strictly more than `quorum_fraction` of the eligible directors took part
+    (abstaining is taking part). Passing: yes votes are strictly more than `pass_fraction` of the
+    votes cast (yes + no), so a tie fails and a motion nobody voted yes or no on fails."""
+    if tally.eligible == 0 or tally.participants <= quorum_fraction * tally.eligible:
+        return MotionResult.NO_QUORUM
+    if tally.yes > pass_fraction * (tally.yes + tally.no):
+        return MotionResult.PASSED
+    return MotionResult.FAILED
+
+
+def _fraction(value, field: str) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: "Give a number between 0 and 1."}) from None
+    if not 0 <= value < 1:
+        raise ValidationError({field: "Give a number from 0 up to (not including) 1."})
+    return value
+
+
+@transaction.atomic
+def motion_open(
+    *,
+    actor: Actor,
+    title: str,
+    text: str = "",
+    organisations: Iterable[str] = (),
+    quorum_fraction: float = 0.5,
+    pass_fraction: float = 0.5,
+    policy_change=None,
+) -> Motion:
+    """Put a question to the board. The sitting directors and those recused are fixed now."""
+    _person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
+    if not title.strip():
+        raise ValidationError({"title": "Give the motion a title."})
+    names = _organisations(organisations)
+    sitting = directors_sitting()
+    if not sitting:
+        raise DomainError("No director holds a seat today; record the board's seats first.")
+    recused = conflicted(sitting, names)
+    motion = Motion.objects.create(
+        title=title.strip(),
+        text=text.strip(),
+        organisations=names,
+        quorum_fraction=_fraction(quorum_fraction, "quorum_fraction"),
+        pass_fraction=_fraction(pass_fraction, "pass_fraction"),
+        policy_change=policy_change,
+        opened_by=actor,
+        opened_at=timezone.now(),
+    )
+    motion.sitting.set(sitting)
+    motion.recused.set([person for person in sitting if person.pk in recused])
+    audit_record(
+        actor=actor,
+        action="motion.opened",
+        target=motion,
+        after={
+            "title": motion.title,
+            "organisations": names,
+            "quorum_fraction": motion.quorum_fraction,
+            "pass_fraction": motion.pass_fraction,
+            "sitting": [person.get_username() for person in sitting],
+            "recused": sorted(p.get_username() for p in sitting if p.pk in recused),
+        },
+    )
+    return motion
+
+
+def _locked_open(motion: Motion) -> Motion:
+    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    if motion.state != MotionState.OPEN:
+        raise TransitionNotAllowed(f"The motion “{motion}” is closed.")
+    return motion
+
+
+@transaction.atomic
+def vote_cast(*, actor: Actor, motion: Motion, choice: str) -> Vote:
+    """One vote per sitting director who is not recused; a vote once cast stands."""
+    _person(actor, (Role.BOARD_DIRECTOR,), "vote on a motion")
+    if choice not in VoteChoice.values:
+        raise ValidationError({"choice": f"Choose one of: {', '.join(VoteChoice.values)}."})
+    motion = _locked_open(motion)
+    if not motion.sitting.filter(pk=actor.pk).exists():
+        raise PermissionDenied("Only directors sitting when the motion opened may vote on it.")
+    # A conflict declared after the motion opened recuses the director too.
+    if motion.recused.filter(pk=actor.pk).exists() or conflicted([actor], motion.organisations):
+        raise PermissionDenied(
+            "You have declared a conflict of interest with an organisation this motion names "
+            f"({', '.join(motion.organisations)}), so you are recused from voting on it."
+        )
+    if motion.votes.filter(director=actor).exists():
+        raise DomainError("You have already voted on this motion.")
+    vote = Vote.objects.create(motion=motion, director=actor, choice=choice, at=timezone.now())
+    audit_record(actor=actor, action="motion.vote_cast", target=motion, after={"choice": choice})
+    return vote
+
+
+def motion_count(motion: Motion) -> Tally:
+    """The tally so far. Directors recused at opening, or since by a new declaration without
+    having voted, are not eligible and so do not count towards the quorum."""
+    sitting = list(motion.sitting.all())
+    voted = set(motion.votes.values_list("director_id", flat=True))
+    recused = set(motion.recused.values_list("pk", flat=True))
+    recused |= conflicted([p for p in sitting if p.pk not in voted], motion.organisations)
+    choices = list(motion.votes.values_list("choice", flat=True))
+    return Tally(
+        eligible=len([p for p in sitting if p.pk not in recused]),
+        yes=choices.count(VoteChoice.YES),
+        no=choices.count(VoteChoice.NO),
+        abstain=choices.count(VoteChoice.ABSTAIN),
+    )
+
+
+@transaction.atomic
+def motion_close(*, actor: Actor, motion: Motion) -> Motion:
+    """Close the vote and record the result with its tally."""
+    _person(actor, (Role.BOARD_DIRECTOR,), "close a vote")
+    motion = _locked_open(motion)
+    tally = motion_count(motion)
+    motion.result = motion_result(
+        tally, quorum_fraction=motion.quorum_fraction, pass_fraction=motion.pass_fraction
+    )
+    motion.tally = tally.as_dict()
+    motion.state = MotionState.CLOSED
+    motion.closed_at = timezone.now()
+    motion.save(update_fields=["result", "tally", "state", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="motion.closed",
+        target=motion,
+        after={"result": motion.result, **motion.tally},
+    )
+    return motion
