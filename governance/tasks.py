@@ -15,6 +15,7 @@ from .services.notifications import (
     pending_work_requeue,
     webhook_deliver,
 )
+from .services.policy_changes import policy_changes_take_effect_due
 from .services.safeguards import safeguards_expiry_remind
 
 
@@ -67,3 +68,9 @@ def notifications_sweep_task() -> int:
 @shared_task(name="governance.tasks.safeguards_expiry")
 def safeguards_expiry_task() -> int:
     return safeguards_expiry_remind()
+
+
+@shared_task(name="governance.tasks.policy_changes_take_effect")
+def policy_changes_take_effect_task() -> int:
+    """Published policy changes whose effective time has come put their version in force."""
+    return policy_changes_take_effect_due()

@@ -84,6 +84,7 @@ class PolicyChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
+    consultation_opened_at = models.DateTimeField(null=True, blank=True)
     consultation_closed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -103,8 +104,9 @@ class Motion(models.Model):
 
     title = models.CharField(max_length=300)
     text = models.TextField(blank=True)
-    policy_change = models.OneToOneField(
-        PolicyChange, null=True, blank=True, on_delete=models.PROTECT, related_name="motion"
+    # A motion without a quorum can be put again, so a change may have several motions.
+    policy_change = models.ForeignKey(
+        PolicyChange, null=True, blank=True, on_delete=models.PROTECT, related_name="motions"
     )
     organisations = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=MotionState.choices, default=MotionState.OPEN)

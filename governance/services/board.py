@@ -42,7 +42,7 @@ def _organisation_key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
-def _organisations(names: Iterable[str]) -> list[str]:
+def organisation_names(names: Iterable[str]) -> list[str]:
     cleaned, seen = [], set()
     for name in names or ():
         if not isinstance(name, str) or not name.strip():
@@ -113,7 +113,7 @@ def conflict_declare(
 ) -> ConflictDeclaration:
     """A director or trustee declares their own interest in an organisation."""
     _person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "declare a conflict of interest")
-    names = _organisations([organisation])
+    names = organisation_names([organisation])
     if not names:
         raise ValidationError({"organisation": "Name the organisation."})
     if not relationship.strip():
@@ -213,7 +213,7 @@ def motion_open(
     _person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
     if not title.strip():
         raise ValidationError({"title": "Give the motion a title."})
-    names = _organisations(organisations)
+    names = organisation_names(organisations)
     sitting = directors_sitting()
     if not sitting:
         raise DomainError("No director holds a seat today; record the board's seats first.")
@@ -310,4 +310,9 @@ def motion_close(*, actor: Actor, motion: Motion) -> Motion:
         target=motion,
         after={"result": motion.result, **motion.tally},
     )
+    if motion.policy_change_id:
+        # Imported here: policy changes open their motions through this module.
+        from .policy_changes import policy_change_vote_counted
+
+        policy_change_vote_counted(actor=actor, motion=motion)
     return motion
