@@ -16,6 +16,13 @@ class GovernanceConfig(AppConfig):
         navigation.register(navigation.NavItem("Determinations", "determination-list", order=60))
         navigation.register(navigation.NavItem("Safeguards", "safeguards-list", order=70))
         navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
+        navigation.register(navigation.NavItem("Policy changes", "policy-change-list", order=82))
+        board_readers = [Role.BOARD_DIRECTOR, Role.TRUSTEE, Role.AUDITOR, Role.RSO, Role.CEO]
+        navigation.register(
+            navigation.NavItem(
+                "Board", "board", order=84, visible_to=lambda user: can_read(user, board_readers)
+            )
+        )
         navigation.register(
             navigation.NavItem(
                 "Webhooks",

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
-from .views import determinations, escalations
+from .views import board, determinations, escalations
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -110,6 +110,27 @@ urlpatterns = [
     path("webhooks/", escalations.WebhookListView.as_view(), name="webhook-list"),
     path("webhooks/new/", escalations.WebhookSaveView.as_view(), name="webhook-create"),
     path("webhooks/<int:pk>/edit/", escalations.WebhookSaveView.as_view(), name="webhook-edit"),
+    path("board/", board.BoardView.as_view(), name="board"),
+    path("board/motions/new/", board.MotionCreateView.as_view(), name="motion-create"),
+    path("board/motions/<int:pk>/", board.MotionDetailView.as_view(), name="motion-detail"),
+    path("board/motions/<int:pk>/<str:step>/", board.MotionStepView.as_view(), name="motion-step"),
+    path("conflicts/", board.ConflictListView.as_view(), name="conflict-list"),
+    path("conflicts/new/", board.ConflictCreateView.as_view(), name="conflict-create"),
+    path("policy-changes/", board.PolicyChangeListView.as_view(), name="policy-change-list"),
+    path(
+        "policy-changes/new/", board.PolicyChangeCreateView.as_view(), name="policy-change-create"
+    ),
+    path(
+        "policy-changes/<int:pk>/",
+        board.PolicyChangeDetailView.as_view(),
+        name="policy-change-detail",
+    ),
+    path(
+        "policy-changes/<int:pk>/<str:step>/",
+        board.PolicyChangeStepView.as_view(),
+        name="policy-change-step",
+    ),
+    path("trust/", include("trust.urls")),
     path("evals/", include("evals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ and the lab has recorded its response."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from governance.models import PolicyChange
 
@@ -39,6 +40,9 @@ class TrustConsultation(models.Model):
 
     def __str__(self) -> str:
         return f"Consultation on {self.policy_change}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trust:consultation-detail", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:

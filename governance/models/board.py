@@ -3,6 +3,7 @@ changes, which the board approves after the Trust is consulted."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from ..choices import (
     ConflictKind,
@@ -96,6 +97,9 @@ class PolicyChange(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("policy-change-detail", args=[self.pk])
+
 
 class Motion(models.Model):
     """A question put to the board. Quorum: more than `quorum_fraction` of the directors
@@ -136,6 +140,9 @@ class Motion(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("motion-detail", args=[self.pk])
 
 
 class Vote(models.Model):

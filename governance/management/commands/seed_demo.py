@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from governance.audit import SYSTEM
-from governance.choices import DeploymentStatus, Role, SnapshotStage
+from governance.choices import DeploymentStatus, Role, SeatType, SnapshotStage
 from governance.demo import run_seeders
 from governance.framework_files import shipped_framework_files
-from governance.models import AIModel, FrameworkAdoption, FrameworkVersion
+from governance.models import AIModel, Director, FrameworkAdoption, FrameworkVersion
 from governance.services import (
     ai_model_create,
     audit_log_check,
@@ -20,6 +20,7 @@ from governance.services import (
     user_record_access_change,
     user_set_roles,
 )
+from governance.services.board import director_seat
 
 DEMO_PASSWORD = "governance-demo"  # noqa: S105 - printed for the demo; DEBUG only
 # (username, full name, roles, is_staff)
@@ -106,6 +107,7 @@ class Command(BaseCommand):
                 self._ensure_user(username, full_name, roles, is_staff)
             framework_files_load(actor=SYSTEM, paths=shipped_framework_files())
             self._ensure_adoptions()
+            self._ensure_board_seat()
             for sample in SAMPLE_MODELS:
                 self._ensure_model(sample)
             notes = run_seeders()
@@ -145,6 +147,16 @@ class Command(BaseCommand):
                 ),
                 note="Demo data",
             )
+
+    def _ensure_board_seat(self):
+        if Director.objects.exists():
+            return
+        director_seat(
+            actor=SYSTEM,
+            user=get_user_model().objects.get(username="director"),
+            seat_type=SeatType.TRUST,
+            term_start=dt.date(2025, 1, 1),
+        )
 
     def _ensure_model(self, sample):
         if AIModel.objects.filter(name=sample["name"]).exists():

@@ -1,0 +1,293 @@
+"""Pages of the board and of policy changes: motions awaiting my vote, the conflicts register,
+and each policy change with its diff, signatures, consultation and votes. Each step's button is
+shown only to those who may take it; the services check again."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from ..choices import ConflictKind, MotionState, PolicyChangeState, Role, VoteChoice
+from ..models import ConflictDeclaration, Director, FrameworkVersion, Motion, PolicyChange, Vote
+from ..permissions import RoleRequiredMixin, can_write, has_role
+from ..selectors import audit_events_for_target
+from ..services.board import (
+    conflict_declare,
+    conflicted,
+    motion_close,
+    motion_count,
+    motion_open,
+    vote_cast,
+)
+from ..services.policy_changes import (
+    WITHDRAWABLE,
+    policy_change_create,
+    policy_change_diff,
+    policy_change_publish,
+    policy_change_sign,
+    policy_change_vote_open,
+    policy_change_withdraw,
+)
+from . import ServiceFormView, run_step
+
+# Who reads the board's records and the conflicts register.
+BOARD_READERS = [Role.BOARD_DIRECTOR, Role.TRUSTEE, Role.AUDITOR, Role.RSO, Role.CEO]
+
+
+def _organisations_field(**kwargs):
+    return forms.CharField(
+        required=False,
+        help_text="Organisations it concerns, one per line; those with a declared conflict "
+        "are recused.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **kwargs,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def motions_awaiting_vote(user) -> list[Motion]:
+    """Open motions on which `user` sits, is not recused and has not voted."""
+    if not has_role(user, Role.BOARD_DIRECTOR):
+        return []
+    motions = (
+        Motion.objects.filter(state=MotionState.OPEN, sitting=user)
+        .exclude(recused=user)
+        .exclude(votes__director=user)
+    )
+    return [m for m in motions if not conflicted([user], m.organisations)]
+
+
+class BoardView(RoleRequiredMixin, TemplateView):
+    template_name = "governance/board.html"
+    read_roles = BOARD_READERS
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
+        return super().get_context_data(
+            awaiting=motions_awaiting_vote(user),
+            open_motions=motions.filter(state=MotionState.OPEN),
+            closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
+            seats=Director.objects.select_related("user").order_by("-term_start"),
+            can_open=can_write(user, [Role.BOARD_DIRECTOR]),
+            **kwargs,
+        )
+
+
+class MotionForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    organisations = _organisations_field()
+    quorum_fraction = forms.FloatField(
+        initial=0.5, help_text="Quorum: more than this share of eligible directors take part."
+    )
+    pass_fraction = forms.FloatField(
+        initial=0.5, help_text="Passing: yes votes are more than this share of yes and no votes."
+    )
+
+
+class MotionCreateView(ServiceFormView):
+    write_roles = [Role.BOARD_DIRECTOR]
+    form_class = MotionForm
+    title = "New motion"
+    cancel_url = reverse_lazy("board")
+    success_message = "Motion opened for votes."
+
+    def perform(self, form):
+        data = dict(form.cleaned_data, organisations=_lines(form.cleaned_data["organisations"]))
+        return motion_open(actor=self.request.user, **data)
+
+
+class MotionDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/motion_detail.html"
+    context_object_name = "motion"
+    read_roles = BOARD_READERS
+    queryset = Motion.objects.select_related("policy_change", "opened_by").prefetch_related(
+        "sitting", "recused", Prefetch("votes", queryset=Vote.objects.select_related("director"))
+    )
+
+    def get_context_data(self, **kwargs):
+        motion, user = self.object, self.request.user
+        is_open = motion.state == MotionState.OPEN
+        return super().get_context_data(
+            tally=motion_count(motion) if is_open else None,
+            can_vote=is_open and motion in motions_awaiting_vote(user),
+            can_close=is_open and can_write(user, [Role.BOARD_DIRECTOR]),
+            choices=VoteChoice.choices,
+            **kwargs,
+        )
+
+
+class MotionStepView(RoleRequiredMixin, View):
+    write_roles = [Role.BOARD_DIRECTOR]
+
+    def post(self, request, pk, step):
+        motion = get_object_or_404(Motion, pk=pk)
+        steps = {
+            "vote": lambda: vote_cast(
+                actor=request.user, motion=motion, choice=request.POST.get("choice", "")
+            ),
+            "close": lambda: motion_close(actor=request.user, motion=motion),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect("motion-detail", pk=motion.pk)
+
+
+class ConflictListView(RoleRequiredMixin, ListView):
+    template_name = "governance/conflict_list.html"
+    context_object_name = "declarations"
+    read_roles = BOARD_READERS
+    paginate_by = 100
+    queryset = ConflictDeclaration.objects.select_related("user").order_by(
+        "user__username", "organisation"
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_declare=can_write(self.request.user, [Role.BOARD_DIRECTOR, Role.TRUSTEE]),
+            **kwargs,
+        )
+
+
+class ConflictForm(forms.Form):
+    organisation = forms.CharField(max_length=200)
+    relationship = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=ConflictKind.choices)
+    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ConflictCreateView(ServiceFormView):
+    write_roles = [Role.BOARD_DIRECTOR, Role.TRUSTEE]
+    form_class = ConflictForm
+    title = "Declare a conflict of interest"
+    cancel_url = reverse_lazy("conflict-list")
+    success_message = "Declaration recorded."
+
+    def perform(self, form):
+        return conflict_declare(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, saved=None):
+        return reverse_lazy("conflict-list")
+
+
+def _policy_changes():
+    return PolicyChange.objects.select_related(
+        "version__framework", "created_by", "proposal_rso", "proposal_ceo"
+    )
+
+
+class PolicyChangeListView(RoleRequiredMixin, ListView):
+    template_name = "governance/policy_change_list.html"
+    context_object_name = "changes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = _policy_changes().order_by("-created_at")
+        if self.request.GET.get("state") in PolicyChangeState.values:
+            queryset = queryset.filter(state=self.request.GET["state"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_create=can_write(self.request.user, [Role.RSO, Role.CEO]),
+            states=PolicyChangeState.choices,
+            **kwargs,
+        )
+
+
+class PolicyChangeForm(forms.Form):
+    version = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.select_related("framework"),
+        help_text="The framework version (loaded from its data file) to put in force.",
+    )
+    title = forms.CharField(max_length=300)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    changelog_entry = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    effective_from = forms.DateTimeField(
+        help_text="When it takes effect (UTC), e.g. 2027-01-01 00:00.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    organisations = _organisations_field()
+
+
+class PolicyChangeCreateView(ServiceFormView):
+    write_roles = [Role.RSO, Role.CEO]
+    form_class = PolicyChangeForm
+    title = "New policy change"
+    cancel_url = reverse_lazy("policy-change-list")
+    success_message = "Draft saved; the RSO and the CEO sign it to propose it."
+
+    def perform(self, form):
+        data = dict(form.cleaned_data, organisations=_lines(form.cleaned_data["organisations"]))
+        return policy_change_create(actor=self.request.user, **data)
+
+
+class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/policy_change_detail.html"
+    context_object_name = "change"
+
+    def get_queryset(self):
+        return _policy_changes().prefetch_related("motions")
+
+    def get_context_data(self, **kwargs):
+        change, user = self.object, self.request.user
+        state = change.state
+        signed = user.pk in (change.proposal_rso_id, change.proposal_ceo_id)
+        consultation = getattr(change, "consultation", None)
+        open_vote = any(m.state == MotionState.OPEN for m in change.motions.all())
+        return super().get_context_data(
+            diff_lines=_diff_lines(policy_change_diff(change)),
+            timeline=audit_events_for_target(change),
+            consultation=consultation,
+            can_sign=state == PolicyChangeState.DRAFT
+            and not signed
+            and can_write(user, [Role.RSO, Role.CEO]),
+            can_consult=state == PolicyChangeState.PROPOSED
+            and can_write(user, [Role.RSO, Role.CEO]),
+            can_open_vote=state in (PolicyChangeState.CONSULTATION, PolicyChangeState.BOARD_VOTE)
+            and change.consultation_closed_at is not None
+            and not open_vote
+            and can_write(user, [Role.BOARD_DIRECTOR]),
+            can_publish=state == PolicyChangeState.APPROVED and can_write(user, [Role.RSO]),
+            can_withdraw=state in WITHDRAWABLE and can_write(user, [Role.RSO, Role.CEO]),
+            **kwargs,
+        )
+
+
+def _diff_lines(diff: str) -> list[tuple[str, str]]:
+    def kind(line: str) -> str:
+        if line.startswith("+") and not line.startswith("+++"):
+            return "add"
+        if line.startswith("-") and not line.startswith("---"):
+            return "del"
+        return ""
+
+    return [(kind(line), line) for line in diff.splitlines(keepends=True)]
+
+
+class PolicyChangeStepView(RoleRequiredMixin, View):
+    write_roles = [Role.RSO, Role.CEO, Role.BOARD_DIRECTOR]
+
+    def post(self, request, pk, step):
+        change = get_object_or_404(PolicyChange, pk=pk)
+        steps = {
+            "sign": lambda: policy_change_sign(actor=request.user, change=change),
+            "open-vote": lambda: policy_change_vote_open(actor=request.user, change=change),
+            "publish": lambda: policy_change_publish(actor=request.user, change=change),
+            "withdraw": lambda: policy_change_withdraw(
+                actor=request.user, change=change, reason=request.POST.get("reason", "")
+            ),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect(change.get_absolute_url())

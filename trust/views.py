@@ -1,0 +1,132 @@
+"""Pages of the Trust: consultations awaiting my advice, and each consultation with its
+documents, each trustee's advice, the Trust's collective advice and the lab's response."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from governance.choices import PolicyChangeState, Role
+from governance.models import PolicyChange
+from governance.permissions import RoleRequiredMixin, can_write, has_role
+from governance.services.board import conflicted
+from governance.views import ServiceFormView, run_step
+
+from .models import TrustConsultation
+from .services import (
+    consultation_close,
+    consultation_open,
+    trust_advice_record,
+    trustee_advice_give,
+)
+
+TRUST_READERS = [Role.TRUSTEE, Role.BOARD_DIRECTOR, Role.AUDITOR, Role.RSO, Role.CEO]
+
+
+def _consultations():
+    return TrustConsultation.objects.select_related("policy_change", "opened_by", "advised_by")
+
+
+def may_advise(user, consultation: TrustConsultation) -> bool:
+    return (
+        not consultation.is_closed
+        and can_write(user, [Role.TRUSTEE])
+        and not consultation.advice.filter(trustee=user).exists()
+        and not conflicted([user], consultation.policy_change.organisations)
+    )
+
+
+class TrustHomeView(RoleRequiredMixin, TemplateView):
+    template_name = "trust/home.html"
+    read_roles = TRUST_READERS
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        open_ones = list(_consultations().filter(closed_at__isnull=True).order_by("respond_by"))
+        return super().get_context_data(
+            awaiting=[c for c in open_ones if has_role(user, Role.TRUSTEE) and may_advise(user, c)],
+            open_consultations=open_ones,
+            closed_consultations=_consultations().filter(closed_at__isnull=False)[:20],
+            **kwargs,
+        )
+
+
+class ConsultationForm(forms.Form):
+    policy_change = forms.ModelChoiceField(
+        queryset=PolicyChange.objects.filter(state=PolicyChangeState.PROPOSED)
+    )
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    documents = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Documents put to the Trust, one title or link per line.",
+    )
+    respond_by = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ConsultationCreateView(ServiceFormView):
+    write_roles = [Role.RSO, Role.CEO]
+    form_class = ConsultationForm
+    title = "Consult the Trust"
+    cancel_url = reverse_lazy("trust:home")
+    success_message = "The question is with the Trust."
+
+    def get_initial(self):
+        return {"policy_change": self.request.GET.get("change")}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return consultation_open(
+            actor=self.request.user,
+            policy_change=data["policy_change"],
+            question=data["question"],
+            respond_by=data["respond_by"],
+            documents=data["documents"].splitlines(),
+        )
+
+
+class ConsultationDetailView(RoleRequiredMixin, DetailView):
+    template_name = "trust/consultation_detail.html"
+    context_object_name = "consultation"
+    read_roles = TRUST_READERS
+
+    def get_queryset(self):
+        return _consultations().prefetch_related("advice__trustee")
+
+    def get_context_data(self, **kwargs):
+        consultation, user = self.object, self.request.user
+        is_open = not consultation.is_closed
+        return super().get_context_data(
+            can_advise=may_advise(user, consultation),
+            can_record_trust_advice=is_open
+            and not consultation.advised_at
+            and can_write(user, [Role.TRUSTEE])
+            and not conflicted([user], consultation.policy_change.organisations),
+            can_close=is_open and can_write(user, [Role.RSO, Role.CEO]),
+            **kwargs,
+        )
+
+
+class ConsultationStepView(RoleRequiredMixin, View):
+    write_roles = [Role.TRUSTEE, Role.RSO, Role.CEO]
+
+    def post(self, request, pk, step):
+        consultation = get_object_or_404(TrustConsultation, pk=pk)
+        text = request.POST.get("text", "")
+        steps = {
+            "advice": lambda: trustee_advice_give(
+                actor=request.user, consultation=consultation, advice=text
+            ),
+            "trust-advice": lambda: trust_advice_record(
+                actor=request.user, consultation=consultation, collective_advice=text
+            ),
+            "close": lambda: consultation_close(
+                actor=request.user, consultation=consultation, lab_response=text
+            ),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect(consultation.get_absolute_url())
