@@ -8,7 +8,7 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from . import navigation
         from .choices import Role
-        from .permissions import can_read, can_view_audit_log
+        from .permissions import BOARD_READERS, can_read, can_view_audit_log
 
         navigation.register(navigation.NavItem("Home", "home", order=0))
         navigation.register(navigation.NavItem("Models", "model-list", order=10))
@@ -17,10 +17,9 @@ class GovernanceConfig(AppConfig):
         navigation.register(navigation.NavItem("Safeguards", "safeguards-list", order=70))
         navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
         navigation.register(navigation.NavItem("Policy changes", "policy-change-list", order=82))
-        board_readers = [Role.BOARD_DIRECTOR, Role.TRUSTEE, Role.AUDITOR, Role.RSO, Role.CEO]
         navigation.register(
             navigation.NavItem(
-                "Board", "board", order=84, visible_to=lambda user: can_read(user, board_readers)
+                "Board", "board", order=84, visible_to=lambda user: can_read(user, BOARD_READERS)
             )
         )
         navigation.register(

@@ -7,11 +7,13 @@ from .choices import (
     ESCALATION_OPEN_STATES,
     EscalationKind,
     EscalationState,
+    MotionState,
     Severity,
     SnapshotStage,
 )
-from .models import AIModel, AuditEvent, Escalation, SafetyLevel, Snapshot
+from .models import AIModel, AuditEvent, Escalation, Motion, SafetyLevel, Snapshot
 from .selectors import ai_model_search
+from .services.board import motions_awaiting_vote
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -112,3 +114,19 @@ class EscalationFilter(django_filters.FilterSet):
 
         late = {"state__in": ESCALATION_OPEN_STATES, "due_at__lt": timezone.now()}
         return queryset.filter(**late) if value else queryset.exclude(**late)
+
+
+class MotionFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=MotionState.choices)
+    awaiting = django_filters.ChoiceFilter(
+        choices=[("me", "me")],
+        method="awaiting_vote",
+        label="awaiting=me: open motions you may vote on and have not",
+    )
+
+    class Meta:
+        model = Motion
+        fields = ["state", "policy_change", "awaiting"]
+
+    def awaiting_vote(self, queryset, name, value):
+        return motions_awaiting_vote(getattr(self.request, "user", None), queryset)

@@ -17,6 +17,8 @@ READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 ALL_ROLES = frozenset(Role)
 # Who may read the audit log besides administrators.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.RSO, Role.CEO})
+# Who may read the board's and the Trust's records: motions, votes, consultations, conflicts.
+BOARD_READERS = frozenset({Role.BOARD_DIRECTOR, Role.TRUSTEE, Role.AUDITOR, Role.RSO, Role.CEO})
 
 
 def user_roles(user) -> frozenset[str]:
@@ -61,6 +63,17 @@ def require_role(user, *roles: str, message: str = "") -> None:
     if not can_write(user, roles):
         labels = ", ".join(Role(role).label for role in roles)
         raise PermissionDenied(message or f"This action needs one of these roles: {labels}.")
+
+
+def require_person(actor, roles: Iterable[str], what: str) -> None:
+    """For services: refuse unless a signed-in person (not the system) holding one of the roles
+    takes the step; the message says who may."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(f"Only a person may {what}.")
+    roles = tuple(roles)
+    if is_read_only(actor) or not has_role(actor, *roles):
+        labels = " or ".join(Role(role).label for role in roles)
+        raise PermissionDenied(f"Only {labels} may {what}.")
 
 
 class RoleRequiredMixin(AccessMixin):

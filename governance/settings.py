@@ -252,6 +252,9 @@ SPECTACULAR_SETTINGS = {
         "RestrictionStateEnum": "governance.choices.RestrictionState",
         "SafeguardKindEnum": "governance.choices.SafeguardKind",
         "ThresholdKindEnum": "governance.choices.ThresholdKind",
+        "MotionStateEnum": "governance.choices.MotionState",
+        "MotionResultEnum": "governance.choices.MotionResult",
+        "PolicyChangeStateEnum": "governance.choices.PolicyChangeState",
     },
 }
 

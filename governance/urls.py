@@ -11,6 +11,7 @@ from .views import board, determinations, escalations
 API_V1 = [
     path("", include("governance.api.urls")),
     path("", include("evals.api.urls")),
+    path("", include("trust.api.urls")),
 ]
 
 urlpatterns = [

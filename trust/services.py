@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import Actor, AuditActor, audit_record
+from governance.audit import Actor, audit_record
 from governance.choices import Role
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import PolicyChange
-from governance.permissions import has_role, is_read_only
+from governance.permissions import require_person
 from governance.services.board import conflicted
 from governance.services.policy_changes import (
     policy_change_consultation_closed,
@@ -27,15 +27,6 @@ from governance.services.policy_changes import (
 from .models import TrustConsultation, TrusteeAdvice
 
 LAB = (Role.RSO, Role.CEO)
-
-
-def _person(actor: Actor, roles: Iterable[str], what: str) -> None:
-    roles = tuple(roles)
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(f"Only a person may {what}.")
-    if is_read_only(actor) or not has_role(actor, *roles):
-        labels = " or ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only a {labels} may {what}.")
 
 
 def _locked_open(consultation: TrustConsultation) -> TrustConsultation:
@@ -63,7 +54,7 @@ def consultation_open(
     respond_by: dt.date,
     documents: Iterable[str] = (),
 ) -> TrustConsultation:
-    _person(actor, LAB, "consult the Trust")
+    require_person(actor, LAB, "consult the Trust")
     errors = {}
     if not question.strip():
         errors["question"] = "Say what the Trust is asked."
@@ -98,7 +89,7 @@ def consultation_open(
 def trustee_advice_give(
     *, actor: Actor, consultation: TrustConsultation, advice: str
 ) -> TrusteeAdvice:
-    _person(actor, (Role.TRUSTEE,), "advise on a consultation")
+    require_person(actor, (Role.TRUSTEE,), "advise on a consultation")
     if not advice.strip():
         raise ValidationError({"advice": "Write your advice."})
     consultation = _locked_open(consultation)
@@ -117,7 +108,7 @@ def trust_advice_record(
     *, actor: Actor, consultation: TrustConsultation, collective_advice: str
 ) -> TrustConsultation:
     """A trustee records the Trust's collective advice (once)."""
-    _person(actor, (Role.TRUSTEE,), "record the Trust's advice")
+    require_person(actor, (Role.TRUSTEE,), "record the Trust's advice")
     if not collective_advice.strip():
         raise ValidationError({"collective_advice": "Write the Trust's advice."})
     consultation = _locked_open(consultation)
@@ -137,7 +128,7 @@ def consultation_close(
     *, actor: Actor, consultation: TrustConsultation, lab_response: str
 ) -> TrustConsultation:
     """The lab records its response to the Trust's advice; the board may then vote."""
-    _person(actor, LAB, "close a Trust consultation")
+    require_person(actor, LAB, "close a Trust consultation")
     if not lab_response.strip():
         raise ValidationError({"lab_response": "Record the lab's response to the Trust."})
     consultation = _locked_open(consultation)

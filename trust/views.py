@@ -10,7 +10,7 @@ from django.views.generic import DetailView, TemplateView
 
 from governance.choices import PolicyChangeState, Role
 from governance.models import PolicyChange
-from governance.permissions import RoleRequiredMixin, can_write, has_role
+from governance.permissions import BOARD_READERS, RoleRequiredMixin, can_write, has_role
 from governance.services.board import conflicted
 from governance.views import ServiceFormView, run_step
 
@@ -22,7 +22,7 @@ from .services import (
     trustee_advice_give,
 )
 
-TRUST_READERS = [Role.TRUSTEE, Role.BOARD_DIRECTOR, Role.AUDITOR, Role.RSO, Role.CEO]
+TRUST_READERS = BOARD_READERS
 
 
 def _consultations():

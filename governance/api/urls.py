@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import determinations, escalations, views
+from . import board, determinations, escalations, views
 from .routers import NumericIdRouter
 
 router = NumericIdRouter()
@@ -20,6 +20,10 @@ router.register("determinations", determinations.DeterminationViewSet, basename=
 router.register(
     "safeguards-reports", determinations.SafeguardsReportViewSet, basename="safeguardsreport"
 )
+router.register("directors", board.DirectorViewSet, basename="director")
+router.register("conflicts", board.ConflictDeclarationViewSet, basename="conflict")
+router.register("motions", board.MotionViewSet, basename="motion")
+router.register("policy-changes", board.PolicyChangeViewSet, basename="policychange")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -11,24 +11,16 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..audit import Actor, AuditActor, audit_record
 from ..choices import ConflictKind, MotionResult, MotionState, Role, SeatType, VoteChoice
 from ..errors import DomainError, TransitionNotAllowed
 from ..models import ConflictDeclaration, Director, Motion, Vote
-from ..permissions import has_role, is_read_only
+from ..permissions import has_role, is_read_only, require_person
 
 User = get_user_model()
-
-
-def _person(actor: Actor, roles: tuple[str, ...], what: str) -> None:
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(f"Only a person may {what}.")
-    if is_read_only(actor) or not has_role(actor, *roles):
-        labels = ", ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only {labels} may {what}.")
 
 
 def _administrator(actor: Actor, what: str) -> None:
@@ -112,7 +104,7 @@ def conflict_declare(
     ends_on: dt.date | None = None,
 ) -> ConflictDeclaration:
     """A director or trustee declares their own interest in an organisation."""
-    _person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "declare a conflict of interest")
+    require_person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "declare a conflict of interest")
     names = organisation_names([organisation])
     if not names:
         raise ValidationError({"organisation": "Name the organisation."})
@@ -210,7 +202,7 @@ def motion_open(
     policy_change=None,
 ) -> Motion:
     """Put a question to the board. The sitting directors and those recused are fixed now."""
-    _person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
+    require_person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
     if not title.strip():
         raise ValidationError({"title": "Give the motion a title."})
     names = organisation_names(organisations)
@@ -256,7 +248,7 @@ def _locked_open(motion: Motion) -> Motion:
 @transaction.atomic
 def vote_cast(*, actor: Actor, motion: Motion, choice: str) -> Vote:
     """One vote per sitting director who is not recused; a vote once cast stands."""
-    _person(actor, (Role.BOARD_DIRECTOR,), "vote on a motion")
+    require_person(actor, (Role.BOARD_DIRECTOR,), "vote on a motion")
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": f"Choose one of: {', '.join(VoteChoice.values)}."})
     motion = _locked_open(motion)
@@ -291,10 +283,38 @@ def motion_count(motion: Motion) -> Tally:
     )
 
 
+def motions_awaiting_vote(user, motions: QuerySet[Motion] | None = None) -> QuerySet[Motion]:
+    """The open motions among `motions` that `user` may still vote on: the test `vote_cast`
+    makes (sitting when it opened, not recused then or since), less those already voted on."""
+    motions = Motion.objects.all() if motions is None else motions
+    if is_read_only(user) or not has_role(user, Role.BOARD_DIRECTOR):
+        return motions.none()
+    candidates = (
+        motions.filter(state=MotionState.OPEN, sitting=user)
+        .exclude(recused=user)
+        .exclude(votes__director=user)
+    )
+    today = timezone.localdate()
+    declared = {
+        _organisation_key(name)
+        for name in ConflictDeclaration.objects.filter(user=user, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .values_list("organisation", flat=True)
+    }
+    if not declared:
+        return candidates
+    recused_since = [
+        pk
+        for pk, names in candidates.values_list("pk", "organisations")
+        if declared & {_organisation_key(name) for name in names}
+    ]
+    return candidates.exclude(pk__in=recused_since)
+
+
 @transaction.atomic
 def motion_close(*, actor: Actor, motion: Motion) -> Motion:
     """Close the vote and record the result with its tally."""
-    _person(actor, (Role.BOARD_DIRECTOR,), "close a vote")
+    require_person(actor, (Role.BOARD_DIRECTOR,), "close a vote")
     motion = _locked_open(motion)
     tally = motion_count(motion)
     motion.result = motion_result(

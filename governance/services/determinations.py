@@ -32,22 +32,13 @@ from ..models import (
     SafetyLevel,
     Snapshot,
 )
-from ..permissions import has_role, is_read_only
+from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
 from .notifications import notify, users_with_roles
 
 TEXT_FIELDS = ("title", "summary", "elicitation_statement", "forecast_note", "dissent_notes")
 FLAG_FIELDS = ("helpful_only_tested", "precautionary", "provisional")
 CONTRADICTED = (ThresholdOutcome.CROSSED, ThresholdOutcome.INCONCLUSIVE)
-
-
-def _person(actor: Actor, roles: Iterable[str], what: str) -> None:
-    roles = tuple(roles)
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(f"Only a person may {what}.")
-    if is_read_only(actor) or not has_role(actor, *roles):
-        labels = ", ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only {labels} may {what}.")
 
 
 def _locked(determination: Determination) -> Determination:
@@ -83,7 +74,7 @@ def determination_create(
     snapshots: Iterable[Snapshot] = (),
     authors: Iterable = (),
 ) -> Determination:
-    _person(actor, (Role.SAFETY_STAFF,), "write a capability report")
+    require_person(actor, (Role.SAFETY_STAFF,), "write a capability report")
     version = framework_version_in_force()
     if version is None:
         raise ValidationError("No framework version is in force; a determination needs one.")
@@ -276,7 +267,7 @@ def determination_review(
 ) -> Determination:
     """The internal review: a reviewer who is not an author records a critique and passes the
     report on for decision, or sends it back to its authors."""
-    _person(actor, (Role.INTERNAL_REVIEWER,), "review a capability report")
+    require_person(actor, (Role.INTERNAL_REVIEWER,), "review a capability report")
     determination = _locked(determination)
     _require_state(determination, DeterminationState.IN_REVIEW, doing="reviewed")
     if _is_author(determination, actor):
@@ -311,7 +302,7 @@ def determination_review(
 def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Finding:
     """A decider's justification for a "below" that an evaluation contradicts (the policy's
     "evaluations were overly conservative" path). The finding stays flagged."""
-    _person(actor, (Role.RSO, Role.CEO), "justify a finding")
+    require_person(actor, (Role.RSO, Role.CEO), "justify a finding")
     finding = Finding.objects.select_for_update().select_related("determination").get(pk=finding.pk)
     if finding.justification:
         raise TransitionNotAllowed("This finding is justified already.")
@@ -342,7 +333,7 @@ def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Fi
 def determination_sign(*, actor: Actor, determination: Determination) -> Determination:
     """The decision: signed by the RSO and the CEO, two different people, neither an author.
     With both, it is shared with the board and the trustees."""
-    _person(actor, (Role.RSO, Role.CEO), "sign a determination")
+    require_person(actor, (Role.RSO, Role.CEO), "sign a determination")
     determination = _locked(determination)
     _require_state(determination, DeterminationState.REVIEWED, doing="signed")
     if _is_author(determination, actor):
@@ -390,7 +381,7 @@ def determination_return(
     *, actor: Actor, determination: Determination, reason: str
 ) -> Determination:
     """The deciders send a reviewed report back to its authors; any signature given lapses."""
-    _person(actor, (Role.RSO, Role.CEO), "send a report back")
+    require_person(actor, (Role.RSO, Role.CEO), "send a report back")
     determination = _locked(determination)
     _require_state(determination, DeterminationState.REVIEWED, doing="sent back now")
     if not reason.strip():

@@ -11,15 +11,15 @@ import difflib
 from collections.abc import Iterable
 
 import yaml
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import SYSTEM, Actor, AuditActor, audit_record
+from ..audit import SYSTEM, Actor, audit_record
 from ..choices import MotionResult, MotionState, PolicyChangeState, Role
 from ..errors import TransitionNotAllowed
 from ..models import FrameworkVersion, Motion, PolicyChange
-from ..permissions import has_role, is_read_only
+from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
 from .board import motion_open, organisation_names
 from .frameworks import framework_version_adopt
@@ -30,15 +30,6 @@ WITHDRAWABLE = (
     PolicyChangeState.PROPOSED,
     PolicyChangeState.CONSULTATION,
 )
-
-
-def _person(actor: Actor, roles: Iterable[str], what: str) -> None:
-    roles = tuple(roles)
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(f"Only a person may {what}.")
-    if is_read_only(actor) or not has_role(actor, *roles):
-        labels = " or ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only the {labels} may {what}.")
 
 
 def _locked(change: PolicyChange, *states: str, what: str) -> PolicyChange:
@@ -111,7 +102,7 @@ def policy_change_create(
     effective_from: dt.datetime,
     organisations: Iterable[str] = (),
 ) -> PolicyChange:
-    _person(actor, PROPOSERS, "draft a policy change")
+    require_person(actor, PROPOSERS, "draft a policy change")
     errors = {}
     if not title.strip():
         errors["title"] = "Give the change a title."
@@ -155,7 +146,7 @@ def policy_change_create(
 @transaction.atomic
 def policy_change_sign(*, actor: Actor, change: PolicyChange) -> PolicyChange:
     """The RSO and the CEO each sign the proposal; with both (two people) it is proposed."""
-    _person(actor, PROPOSERS, "sign a policy change proposal")
+    require_person(actor, PROPOSERS, "sign a policy change proposal")
     change = _locked(change, PolicyChangeState.DRAFT, what="sign the proposal")
     as_rso = has_role(actor, Role.RSO) and change.proposal_rso_id is None
     as_ceo = has_role(actor, Role.CEO) and change.proposal_ceo_id is None and not as_rso
@@ -207,7 +198,7 @@ def policy_change_vote_open(
     pass_fraction: float = 0.5,
 ) -> Motion:
     """Put the change to the board — only once the Trust consultation is closed."""
-    _person(actor, (Role.BOARD_DIRECTOR,), "put a policy change to the board")
+    require_person(actor, (Role.BOARD_DIRECTOR,), "put a policy change to the board")
     change = _locked(
         change,
         PolicyChangeState.CONSULTATION,
@@ -252,7 +243,7 @@ def policy_change_vote_counted(*, actor: Actor, motion: Motion) -> PolicyChange:
 @transaction.atomic
 def policy_change_publish(*, actor: Actor, change: PolicyChange) -> PolicyChange:
     """Publish the approved change; it must be public on or before the day it takes effect."""
-    _person(actor, (Role.RSO,), "publish a policy change")
+    require_person(actor, (Role.RSO,), "publish a policy change")
     change = _locked(change, PolicyChangeState.APPROVED, what="publish")
     now = timezone.now()
     if now > change.effective_from:
@@ -302,7 +293,7 @@ def policy_changes_take_effect_due(now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def policy_change_withdraw(*, actor: Actor, change: PolicyChange, reason: str) -> PolicyChange:
-    _person(actor, PROPOSERS, "withdraw a policy change")
+    require_person(actor, PROPOSERS, "withdraw a policy change")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the change is withdrawn."})
     change = _locked(change, *WITHDRAWABLE, what="withdraw")

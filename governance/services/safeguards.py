@@ -8,24 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import SYSTEM, Actor, AuditActor, audit_record
+from ..audit import SYSTEM, Actor, audit_record
 from ..choices import Role, SafeguardsReportState
 from ..errors import TransitionNotAllowed
 from ..models import AIModel, SafeguardEvidence, SafeguardsReport, SafeguardStandard
-from ..permissions import has_role, is_read_only
+from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
 from .notifications import notify, users_with_roles
 
 DEFAULT_RENEWAL_MONTHS = 12
 REMIND_BEFORE = dt.timedelta(days=30)
-
-
-def _person(actor: Actor, roles: tuple[str, ...], what: str) -> None:
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(f"Only a person may {what}.")
-    if is_read_only(actor) or not has_role(actor, *roles):
-        labels = ", ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only {labels} may {what}.")
 
 
 def _set_evidence(report: SafeguardsReport, evidence: dict[str, str]) -> None:
@@ -50,7 +42,7 @@ def safeguards_report_create(
     summary: str,
     evidence: dict[str, str] | None = None,
 ) -> SafeguardsReport:
-    _person(actor, (Role.SAFETY_STAFF,), "write a safeguards report")
+    require_person(actor, (Role.SAFETY_STAFF,), "write a safeguards report")
     if not summary.strip():
         raise ValidationError({"summary": "Say how the standard is met."})
     version = framework_version_in_force()
@@ -130,7 +122,7 @@ def _renewal_months() -> int:
 @transaction.atomic
 def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> SafeguardsReport:
     """One of the two approvals, the RSO's or the CEO's; with both, it is in force."""
-    _person(actor, (Role.RSO, Role.CEO), "approve a safeguards report")
+    require_person(actor, (Role.RSO, Role.CEO), "approve a safeguards report")
     report = (
         SafeguardsReport.objects.select_for_update()
         .select_related("model", "standard")

@@ -12,14 +12,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from ..choices import ConflictKind, MotionState, PolicyChangeState, Role, VoteChoice
 from ..models import ConflictDeclaration, Director, FrameworkVersion, Motion, PolicyChange, Vote
-from ..permissions import RoleRequiredMixin, can_write, has_role
+from ..permissions import BOARD_READERS, RoleRequiredMixin, can_write
 from ..selectors import audit_events_for_target
 from ..services.board import (
     conflict_declare,
-    conflicted,
     motion_close,
     motion_count,
     motion_open,
+    motions_awaiting_vote,
     vote_cast,
 )
 from ..services.policy_changes import (
@@ -34,7 +34,6 @@ from ..services.policy_changes import (
 from . import ServiceFormView, run_step
 
 # Who reads the board's records and the conflicts register.
-BOARD_READERS = [Role.BOARD_DIRECTOR, Role.TRUSTEE, Role.AUDITOR, Role.RSO, Role.CEO]
 
 
 def _organisations_field(**kwargs):
@@ -51,18 +50,6 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def motions_awaiting_vote(user) -> list[Motion]:
-    """Open motions on which `user` sits, is not recused and has not voted."""
-    if not has_role(user, Role.BOARD_DIRECTOR):
-        return []
-    motions = (
-        Motion.objects.filter(state=MotionState.OPEN, sitting=user)
-        .exclude(recused=user)
-        .exclude(votes__director=user)
-    )
-    return [m for m in motions if not conflicted([user], m.organisations)]
-
-
 class BoardView(RoleRequiredMixin, TemplateView):
     template_name = "governance/board.html"
     read_roles = BOARD_READERS
@@ -71,7 +58,7 @@ class BoardView(RoleRequiredMixin, TemplateView):
         user = self.request.user
         motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
         return super().get_context_data(
-            awaiting=motions_awaiting_vote(user),
+            awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
             open_motions=motions.filter(state=MotionState.OPEN),
             closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
             seats=Director.objects.select_related("user").order_by("-term_start"),
@@ -117,7 +104,7 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
         is_open = motion.state == MotionState.OPEN
         return super().get_context_data(
             tally=motion_count(motion) if is_open else None,
-            can_vote=is_open and motion in motions_awaiting_vote(user),
+            can_vote=motions_awaiting_vote(user).filter(pk=motion.pk).exists(),
             can_close=is_open and can_write(user, [Role.BOARD_DIRECTOR]),
             choices=VoteChoice.choices,
             **kwargs,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from governance.audit import SYSTEM
 from governance.choices import MotionResult, PolicyChangeState, Role, SeatType, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent, FrameworkVersion
+from governance.models import AuditEvent
 from governance.selectors import framework_version_in_force
 from governance.services.board import (
     conflict_declare,
@@ -39,29 +39,6 @@ from trust.services import (
 pytestmark = pytest.mark.django_db
 
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
-
-
-@pytest.fixture
-def people(make_user, frameworks):
-    directors = [make_user(Role.BOARD_DIRECTOR, username=f"director{i}") for i in range(3)]
-    for director in directors:
-        director_seat(
-            actor=SYSTEM,
-            user=director,
-            seat_type=SeatType.TRUST,
-            term_start=timezone.localdate() - dt.timedelta(days=30),
-        )
-    return {
-        "rso": make_user(Role.RSO, username="rso"),
-        "ceo": make_user(Role.CEO, username="ceo"),
-        "trustees": [make_user(Role.TRUSTEE, username=f"trustee{i}") for i in range(2)],
-        "directors": directors,
-    }
-
-
-@pytest.fixture
-def new_version(frameworks):
-    return FrameworkVersion.objects.get(framework__slug="google-deepmind-fsf")
 
 
 def _draft(people, version, **overrides):
