@@ -116,3 +116,31 @@ def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["result"] == "blocked"
+
+
+def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromium):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = chromium.new_page()
+    _sign_in(page, http_server, "rso")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Policy changes").click()
+    page.get_by_role("link", name="New policy change").click()
+    option = page.locator("#id_version option", has_text="Preparedness").first
+    page.get_by_label("Version").select_option(option.get_attribute("value"))
+    page.get_by_label("Title").fill("Adopt Preparedness v2 (browser)")
+    page.get_by_label("Rationale").fill("Broader coverage of tracked categories.")
+    page.get_by_label("Changelog entry").fill("Now Preparedness v2.")
+    page.get_by_label("Effective from").fill("2030-01-01T00:00")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Adopt Preparedness v2 (browser)"
+    assert page.locator("pre.diff .add").count() > 0
+    page.get_by_role("button", name="Sign the proposal").click()
+    assert "RSO: Robin Officer" in page.content()
+    change_url = page.url
+    page.screenshot(path=str(ARTIFACTS / "policy-change.png"), full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+
+    _sign_in(page, http_server, "ceo")
+    page.goto(change_url)
+    page.get_by_role("button", name="Sign the proposal").click()
+    assert "Proposed by the CEO and the RSO" in page.content()
+    assert page.get_by_role("link", name="Consult the Trust").count() == 1
