@@ -289,6 +289,12 @@ INGESTION_REQUEUE_AFTER = env_int(
     "INGESTION_REQUEUE_AFTER", 120, doc="Seconds an ingestion may wait queued before re-queueing."
 )
 CELERY_TIMEZONE = "UTC"
+# The board's rules (its bylaws): quorum is more than this share of the eligible directors
+# taking part; a motion passes when yes votes are more than this share of yes and no votes.
+# A motion may set a stricter rule, never a laxer one.
+BOARD_QUORUM_FRACTION = 0.5
+BOARD_PASS_FRACTION = 0.5
+
 CELERY_BEAT_SCHEDULE = {
     "escalation-deadlines": {"task": "governance.tasks.escalation_deadlines", "schedule": 900},
     "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},

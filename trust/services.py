@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance.audit import Actor, audit_record
-from governance.choices import Role
+from governance.choices import PolicyChangeState, Role
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import PolicyChange
 from governance.permissions import require_person
@@ -33,6 +33,11 @@ def _locked_open(consultation: TrustConsultation) -> TrustConsultation:
     consultation = TrustConsultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.is_closed:
         raise TransitionNotAllowed("The consultation is closed.")
+    change = consultation.policy_change
+    if change.state != PolicyChangeState.CONSULTATION:
+        raise TransitionNotAllowed(
+            f"The policy change is {change.get_state_display().lower()}; the consultation is over."
+        )
     return consultation
 
 

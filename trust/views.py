@@ -32,6 +32,7 @@ def _consultations():
 def may_advise(user, consultation: TrustConsultation) -> bool:
     return (
         not consultation.is_closed
+        and consultation.policy_change.state == PolicyChangeState.CONSULTATION
         and can_write(user, [Role.TRUSTEE])
         and not consultation.advice.filter(trustee=user).exists()
         and not conflicted([user], consultation.policy_change.organisations)
@@ -44,7 +45,11 @@ class TrustHomeView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        open_ones = list(_consultations().filter(closed_at__isnull=True).order_by("respond_by"))
+        open_ones = list(
+            _consultations()
+            .filter(closed_at__isnull=True, policy_change__state=PolicyChangeState.CONSULTATION)
+            .order_by("respond_by")
+        )
         return super().get_context_data(
             awaiting=[c for c in open_ones if has_role(user, Role.TRUSTEE) and may_advise(user, c)],
             open_consultations=open_ones,
@@ -97,7 +102,10 @@ class ConsultationDetailView(RoleRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         consultation, user = self.object, self.request.user
-        is_open = not consultation.is_closed
+        is_open = (
+            not consultation.is_closed
+            and consultation.policy_change.state == PolicyChangeState.CONSULTATION
+        )
         return super().get_context_data(
             can_advise=may_advise(user, consultation),
             can_record_trust_advice=is_open

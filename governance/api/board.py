@@ -49,6 +49,7 @@ class DirectorSerializer(serializers.ModelSerializer):
 class DirectorViewSet(viewsets.ReadOnlyModelViewSet):
     """Board seats and their terms. Seats are recorded by administrators, not through the API."""
 
+    permission_classes = [api_roles(read=BOARD_READERS)]
     serializer_class = DirectorSerializer
     filterset_fields = ["user", "seat_type"]
     queryset = Director.objects.select_related("user").order_by("term_start", "id")
@@ -113,8 +114,8 @@ class MotionSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=200), required=False
     )
     opened_by = serializers.StringRelatedField()
-    sitting = serializers.StringRelatedField(many=True, read_only=True)
-    recused = serializers.StringRelatedField(many=True, read_only=True)
+    sitting = serializers.SerializerMethodField()
+    recused = serializers.SerializerMethodField()
 
     class Meta:
         model = Motion
@@ -136,6 +137,13 @@ class MotionSerializer(serializers.ModelSerializer):
             "tally",
         ]
         read_only_fields = ["policy_change", "state", "opened_at", "closed_at", "result", "tally"]
+
+    # Sorted here, so every database lists the directors in the same order.
+    def get_sitting(self, motion) -> list[str]:
+        return sorted(str(person) for person in motion.sitting.all())
+
+    def get_recused(self, motion) -> list[str]:
+        return sorted(str(person) for person in motion.recused.all())
 
 
 class MotionDetailSerializer(MotionSerializer):
@@ -172,7 +180,7 @@ class MotionViewSet(
     """Questions put to the board, newest first. `?awaiting=me` lists the open motions the
     caller may vote on and has not. A policy change's motion is opened from the change."""
 
-    permission_classes = [api_roles(write=[Role.BOARD_DIRECTOR])]
+    permission_classes = [api_roles(read=BOARD_READERS, write=[Role.BOARD_DIRECTOR])]
     filterset_class = MotionFilter
 
     def get_queryset(self):

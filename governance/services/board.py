@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -180,13 +181,16 @@ def motion_result(tally: Tally, *, quorum_fraction: float, pass_fraction: float)
     return MotionResult.FAILED
 
 
-def _fraction(value, field: str) -> float:
+def _fraction(value, field: str, floor: float) -> float:
+    """A motion may set a stricter rule than the board's (e.g. two thirds), never a laxer one."""
     try:
         value = float(value)
     except (TypeError, ValueError):
         raise ValidationError({field: "Give a number between 0 and 1."}) from None
-    if not 0 <= value < 1:
-        raise ValidationError({field: "Give a number from 0 up to (not including) 1."})
+    if not floor <= value < 1:
+        raise ValidationError(
+            {field: f"Give a number from the board's rule, {floor:g}, up to (not including) 1."}
+        )
     return value
 
 
@@ -197,8 +201,8 @@ def motion_open(
     title: str,
     text: str = "",
     organisations: Iterable[str] = (),
-    quorum_fraction: float = 0.5,
-    pass_fraction: float = 0.5,
+    quorum_fraction: float | None = None,
+    pass_fraction: float | None = None,
     policy_change=None,
 ) -> Motion:
     """Put a question to the board. The sitting directors and those recused are fixed now."""
@@ -214,8 +218,16 @@ def motion_open(
         title=title.strip(),
         text=text.strip(),
         organisations=names,
-        quorum_fraction=_fraction(quorum_fraction, "quorum_fraction"),
-        pass_fraction=_fraction(pass_fraction, "pass_fraction"),
+        quorum_fraction=_fraction(
+            settings.BOARD_QUORUM_FRACTION if quorum_fraction is None else quorum_fraction,
+            "quorum_fraction",
+            settings.BOARD_QUORUM_FRACTION,
+        ),
+        pass_fraction=_fraction(
+            settings.BOARD_PASS_FRACTION if pass_fraction is None else pass_fraction,
+            "pass_fraction",
+            settings.BOARD_PASS_FRACTION,
+        ),
         policy_change=policy_change,
         opened_by=actor,
         opened_at=timezone.now(),
@@ -316,6 +328,10 @@ def motion_close(*, actor: Actor, motion: Motion) -> Motion:
     """Close the vote and record the result with its tally."""
     require_person(actor, (Role.BOARD_DIRECTOR,), "close a vote")
     motion = _locked_open(motion)
+    if not motion.sitting.filter(pk=actor.pk).exists():
+        raise PermissionDenied("Only directors sitting when the motion opened may close it.")
+    if motion.recused.filter(pk=actor.pk).exists() or conflicted([actor], motion.organisations):
+        raise PermissionDenied("You are recused from this motion, so you cannot close its vote.")
     tally = motion_count(motion)
     motion.result = motion_result(
         tally, quorum_fraction=motion.quorum_fraction, pass_fraction=motion.pass_fraction

@@ -8,6 +8,7 @@ one in force, adopted by the system."""
 
 import datetime as dt
 import difflib
+import logging
 from collections.abc import Iterable
 
 import yaml
@@ -17,18 +18,23 @@ from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
 from ..choices import MotionResult, MotionState, PolicyChangeState, Role
-from ..errors import TransitionNotAllowed
-from ..models import FrameworkVersion, Motion, PolicyChange
+from ..errors import DomainError, TransitionNotAllowed
+from ..models import FrameworkAdoption, FrameworkVersion, Motion, PolicyChange
 from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
 from .board import motion_open, organisation_names
 from .frameworks import framework_version_adopt
 
+logger = logging.getLogger(__name__)
+
 PROPOSERS = (Role.RSO, Role.CEO)
+# Withdrawable until it takes effect, except while the board is voting on it.
 WITHDRAWABLE = (
     PolicyChangeState.DRAFT,
     PolicyChangeState.PROPOSED,
     PolicyChangeState.CONSULTATION,
+    PolicyChangeState.BOARD_VOTE,
+    PolicyChangeState.APPROVED,
 )
 
 
@@ -194,8 +200,8 @@ def policy_change_vote_open(
     *,
     actor: Actor,
     change: PolicyChange,
-    quorum_fraction: float = 0.5,
-    pass_fraction: float = 0.5,
+    quorum_fraction: float | None = None,
+    pass_fraction: float | None = None,
 ) -> Motion:
     """Put the change to the board — only once the Trust consultation is closed."""
     require_person(actor, (Role.BOARD_DIRECTOR,), "put a policy change to the board")
@@ -245,6 +251,20 @@ def policy_change_publish(*, actor: Actor, change: PolicyChange) -> PolicyChange
     """Publish the approved change; it must be public on or before the day it takes effect."""
     require_person(actor, (Role.RSO,), "publish a policy change")
     change = _locked(change, PolicyChangeState.APPROVED, what="publish")
+    clash = PolicyChange.objects.filter(
+        state=PolicyChangeState.PUBLISHED, effective_from=change.effective_from
+    ).first()
+    if clash or FrameworkAdoption.objects.filter(effective_from=change.effective_from).exists():
+        raise ValidationError(
+            {
+                "effective_from": (
+                    f"Another version is already set to take effect at "
+                    f"{change.effective_from:%Y-%m-%d %H:%M}"
+                    + (f" (policy change #{clash.pk})" if clash else "")
+                    + "; withdraw one and propose it again with another time."
+                )
+            }
+        )
     now = timezone.now()
     if now > change.effective_from:
         raise ValidationError(
@@ -286,8 +306,14 @@ def policy_changes_take_effect_due(now: dt.datetime | None = None) -> int:
     ).order_by("effective_from")
     count = 0
     for change in due:
-        policy_change_take_effect(change=change, now=now)
-        count += 1
+        # One change that cannot take effect must not hold back the others; it stays
+        # published, and the error is logged for the RSO to act on.
+        try:
+            policy_change_take_effect(change=change, now=now)
+        except (ValidationError, DomainError):
+            logger.exception("Policy change #%s could not take effect", change.pk)
+        else:
+            count += 1
     return count
 
 
@@ -297,4 +323,6 @@ def policy_change_withdraw(*, actor: Actor, change: PolicyChange, reason: str) -
     if not reason.strip():
         raise ValidationError({"reason": "Say why the change is withdrawn."})
     change = _locked(change, *WITHDRAWABLE, what="withdraw")
+    if change.motions.filter(state=MotionState.OPEN).exists():
+        raise TransitionNotAllowed("Cannot withdraw the change while the board is voting on it.")
     return _move(change, actor, PolicyChangeState.WITHDRAWN, "withdrawn", note=reason.strip())

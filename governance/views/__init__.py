@@ -159,6 +159,9 @@ class ServiceFormView(RoleRequiredMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
+        except DomainError as error:  # a workflow rule, not a field: shown above the form
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return redirect(self.get_success_url(saved))
 

@@ -3,6 +3,7 @@ and each policy change with its diff, signatures, consultation and votes. Each s
 shown only to those who may take it; the services check again."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
@@ -72,10 +73,12 @@ class MotionForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     organisations = _organisations_field()
     quorum_fraction = forms.FloatField(
-        initial=0.5, help_text="Quorum: more than this share of eligible directors take part."
+        initial=lambda: settings.BOARD_QUORUM_FRACTION,
+        help_text="Quorum: more than this share of eligible directors take part.",
     )
     pass_fraction = forms.FloatField(
-        initial=0.5, help_text="Passing: yes votes are more than this share of yes and no votes."
+        initial=lambda: settings.BOARD_PASS_FRACTION,
+        help_text="Passing: yes votes are more than this share of yes and no votes.",
     )
 
 

@@ -260,3 +260,29 @@ def test_recusal_fixed_at_opening_outlives_the_declaration(board):
     motion = motion_close(actor=board[0], motion=motion)
     assert motion.tally["eligible"] == 3
     assert motion.result == MotionResult.PASSED
+
+
+def test_a_motion_may_be_stricter_than_the_board_rules_never_laxer(board):
+    for field in ("quorum_fraction", "pass_fraction"):
+        with pytest.raises(ValidationError, match="board's rule, 0.5"):
+            motion_open(actor=board[0], title="Lax", **{field: 0})
+    strict = motion_open(actor=board[0], title="Strict", pass_fraction=2 / 3)
+    assert (strict.quorum_fraction, strict.pass_fraction) == (0.5, 2 / 3)
+
+
+def test_only_sitting_directors_not_recused_close_a_vote(board, make_user):
+    conflict_declare(
+        actor=board[3],
+        organisation="Acme",
+        relationship="Holds shares",
+        kind="financial",
+        starts_on=YEAR_AGO,
+    )
+    motion = motion_open(actor=board[0], title="Contract", organisations=["Acme"])
+    with pytest.raises(PermissionDenied, match="recused"):
+        motion_close(actor=board[3], motion=motion)
+    newcomer = make_user(Role.BOARD_DIRECTOR)
+    director_seat(actor=SYSTEM, user=newcomer, seat_type=SeatType.TRUST, term_start=TODAY)
+    with pytest.raises(PermissionDenied, match="sitting"):
+        motion_close(actor=newcomer, motion=motion)
+    assert motion_close(actor=board[1], motion=motion).state == MotionState.CLOSED

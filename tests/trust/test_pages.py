@@ -180,3 +180,14 @@ def test_declaring_a_conflict_recuses_from_the_motion(clients):
     )
     assert "recused" in response.content.decode()
     assert not motion.votes.exists()
+
+
+def test_a_workflow_refusal_on_a_form_is_a_message_not_an_error(make_user, client):
+    unseated = make_user(Role.BOARD_DIRECTOR)
+    client.force_login(unseated)
+    response = client.post(
+        reverse("motion-create"), {"title": "X", "quorum_fraction": 0.5, "pass_fraction": 0.5}
+    )
+    assert response.status_code == 200
+    assert "No director holds a seat" in response.content.decode()
+    assert not Motion.objects.exists()

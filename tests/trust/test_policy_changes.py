@@ -10,8 +10,9 @@ from django.utils import timezone
 from governance.audit import SYSTEM
 from governance.choices import MotionResult, PolicyChangeState, Role, SeatType, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent
+from governance.models import AuditEvent, FrameworkVersion
 from governance.selectors import framework_version_in_force
+from governance.services import framework_version_adopt
 from governance.services.board import (
     conflict_declare,
     director_seat,
@@ -333,7 +334,7 @@ def test_publish_before_the_effective_time_only(people, new_version):
         policy_change_publish(actor=people["rso"], change=change)
 
 
-def test_withdraw_until_the_board_votes(people, new_version):
+def test_withdraw_except_while_the_board_votes(people, new_version):
     change = _proposed(people, new_version)
     with pytest.raises(ValidationError, match="why"):
         policy_change_withdraw(actor=people["ceo"], change=change, reason=" ")
@@ -343,5 +344,63 @@ def test_withdraw_until_the_board_votes(people, new_version):
     assert event.after["note"] == "Superseded"
     voted = _consulted(people, new_version)
     policy_change_vote_open(actor=people["directors"][0], change=voted)
-    with pytest.raises(TransitionNotAllowed, match="board vote"):
+    with pytest.raises(TransitionNotAllowed, match="board is voting"):
         policy_change_withdraw(actor=people["rso"], change=voted, reason="Changed our minds")
+
+
+def _approved(people, version, **overrides):
+    change = _consulted(people, version, **overrides)
+    _vote(people, change, [VoteChoice.YES, VoteChoice.YES])
+    return change
+
+
+def test_two_changes_cannot_take_effect_at_the_same_moment(people, new_version):
+    moment = timezone.now() + dt.timedelta(days=3)
+    first = policy_change_publish(
+        actor=people["rso"], change=_approved(people, new_version, effective_from=moment)
+    )
+    other = FrameworkVersion.objects.get(framework__slug="openai-preparedness")
+    second = _approved(people, other, effective_from=moment)
+    with pytest.raises(ValidationError, match=f"policy change #{first.pk}"):
+        policy_change_publish(actor=people["rso"], change=second)
+
+
+def test_one_change_that_cannot_take_effect_does_not_hold_back_the_others(
+    people, new_version, caplog
+):
+    moment = timezone.now() + dt.timedelta(days=3)
+    stuck = policy_change_publish(
+        actor=people["rso"], change=_approved(people, new_version, effective_from=moment)
+    )
+    other = FrameworkVersion.objects.get(framework__slug="openai-preparedness")
+    later = policy_change_publish(
+        actor=people["rso"],
+        change=_approved(people, other, effective_from=moment + dt.timedelta(hours=1)),
+    )
+    # Someone adopts another version at the stuck change's exact moment, behind its back.
+    framework_version_adopt(
+        actor=SYSTEM,
+        version=FrameworkVersion.objects.get(framework__slug="anthropic-rsp", version="1.0"),
+        effective_from=moment,
+    )
+    assert policy_changes_take_effect_due(now=moment + dt.timedelta(hours=2)) == 1
+    stuck.refresh_from_db()
+    later.refresh_from_db()
+    assert (stuck.state, later.state) == (PolicyChangeState.PUBLISHED, PolicyChangeState.EFFECTIVE)
+    assert f"Policy change #{stuck.pk} could not take effect" in caplog.text
+
+
+def test_withdrawing_ends_the_consultation(people, new_version):
+    change = _proposed(people, new_version)
+    consultation = consultation_open(
+        actor=people["rso"], policy_change=change, question="Q", respond_by=TOMORROW
+    )
+    policy_change_withdraw(actor=people["rso"], change=change, reason="Superseded")
+    with pytest.raises(TransitionNotAllowed, match="withdrawn; the consultation is over"):
+        trustee_advice_give(actor=people["trustees"][0], consultation=consultation, advice="Yes")
+
+
+def test_an_approved_change_can_still_be_withdrawn(people, new_version):
+    change = _approved(people, new_version)
+    change = policy_change_withdraw(actor=people["ceo"], change=change, reason="Overtaken")
+    assert change.state == PolicyChangeState.WITHDRAWN

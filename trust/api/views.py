@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from governance.choices import Role
-from governance.permissions import api_roles
+from governance.permissions import BOARD_READERS, api_roles
 
 from ..models import TrustConsultation, TrusteeAdvice
 from ..services import (
@@ -38,7 +38,7 @@ class TrustConsultationViewSet(
     """Consultations of the Trust on proposed policy changes, newest first. The board vote on a
     change waits until its consultation is closed."""
 
-    permission_classes = [api_roles(write=[Role.RSO, Role.CEO, Role.TRUSTEE])]
+    permission_classes = [api_roles(read=BOARD_READERS, write=[Role.RSO, Role.CEO, Role.TRUSTEE])]
     filterset_fields = ["policy_change"]
 
     def get_queryset(self):
