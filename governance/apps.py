@@ -17,6 +17,7 @@ class GovernanceConfig(AppConfig):
         navigation.register(navigation.NavItem("Safeguards", "safeguards-list", order=70))
         navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
         navigation.register(navigation.NavItem("Policy changes", "policy-change-list", order=82))
+        navigation.register(navigation.NavItem("Noncompliance", "noncompliance-list", order=88))
         navigation.register(
             navigation.NavItem(
                 "Board", "board", order=84, visible_to=lambda user: can_read(user, BOARD_READERS)

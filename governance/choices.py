@@ -19,6 +19,7 @@ class ActorType(models.TextChoices):
     USER = "user", "User"
     MACHINE = "machine", "Machine client"
     SYSTEM = "system", "System"
+    ANONYMOUS = "anonymous", "Anonymous reporter"
 
 
 class ThresholdKind(models.TextChoices):
@@ -208,3 +209,10 @@ class PolicyChangeState(models.TextChoices):
     EFFECTIVE = "effective", "In effect"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class NoncomplianceState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    INVESTIGATING = "investigating", "Under investigation"
+    SUBSTANTIATED = "substantiated", "Substantiated"
+    UNSUBSTANTIATED = "unsubstantiated", "Not substantiated"

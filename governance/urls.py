@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
-from .views import board, determinations, escalations
+from .views import board, determinations, escalations, noncompliance
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -130,6 +130,24 @@ urlpatterns = [
         "policy-changes/<int:pk>/<str:step>/",
         board.PolicyChangeStepView.as_view(),
         name="policy-change-step",
+    ),
+    path(
+        "noncompliance/", noncompliance.NoncomplianceListView.as_view(), name="noncompliance-list"
+    ),
+    path(
+        "noncompliance/report/",
+        noncompliance.NoncomplianceCreateView.as_view(),
+        name="noncompliance-create",
+    ),
+    path(
+        "noncompliance/<int:pk>/",
+        noncompliance.NoncomplianceDetailView.as_view(),
+        name="noncompliance-detail",
+    ),
+    path(
+        "noncompliance/<int:pk>/<str:step>/",
+        noncompliance.NoncomplianceStepView.as_view(),
+        name="noncompliance-step",
     ),
     path("trust/", include("trust.urls")),
     path("evals/", include("evals.urls")),

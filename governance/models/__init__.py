@@ -15,6 +15,7 @@ from .frameworks import (
     SafeguardStandard,
     SafetyLevel,
 )
+from .noncompliance import NoncomplianceReport
 from .notifications import Notification, WebhookDelivery, WebhookSubscription
 from .registry import AIModel, Snapshot, SnapshotIdentifier
 from .safeguards import SafeguardEvidence, SafeguardsReport
@@ -36,6 +37,7 @@ __all__ = [
     "Vote",
     "Escalation",
     "EscalationEvent",
+    "NoncomplianceReport",
     "Notification",
     "Restriction",
     "WebhookDelivery",

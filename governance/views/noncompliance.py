@@ -1,0 +1,122 @@
+"""Noncompliance intake (any staff member, anonymously if they choose) and the case pages of
+those who handle the reports."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from ..choices import NoncomplianceState, Role
+from ..models import NoncomplianceReport
+from ..permissions import ALL_ROLES, RoleRequiredMixin, has_role
+from ..selectors import audit_events_for_target
+from ..services.noncompliance import (
+    handler_roles,
+    may_read_report,
+    noncompliance_conclude,
+    noncompliance_investigate,
+    noncompliance_report_file,
+)
+from . import ServiceFormView, run_step
+
+
+def reports_visible_to(user):
+    if has_role(user, Role.AUDITOR) or (
+        has_role(user, Role.RSO) and has_role(user, Role.BOARD_DIRECTOR)
+    ):
+        return NoncomplianceReport.objects.all()
+    visible = Q(reporter=user)
+    if has_role(user, Role.RSO):
+        visible |= Q(concerns_rso=False)
+    if has_role(user, Role.BOARD_DIRECTOR):
+        visible |= Q(concerns_rso=True)
+    return NoncomplianceReport.objects.filter(visible)
+
+
+class NoncomplianceListView(RoleRequiredMixin, ListView):
+    template_name = "governance/noncompliance_list.html"
+    context_object_name = "reports"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return reports_visible_to(self.request.user).order_by("-filed_at")
+
+
+class NoncomplianceForm(forms.Form):
+    summary = forms.CharField(max_length=300)
+    details = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    concerns_rso = forms.BooleanField(
+        required=False,
+        label="It concerns the Responsible Scaling Officer",
+        help_text="The report then goes to the board instead of the RSO.",
+    )
+    anonymous = forms.BooleanField(
+        required=False,
+        label="File anonymously",
+        help_text="Your identity is then not stored anywhere: not on the report, not in the "
+        "audit log. You will not be able to follow the report.",
+    )
+
+
+class NoncomplianceCreateView(ServiceFormView):
+    write_roles = ALL_ROLES
+    form_class = NoncomplianceForm
+    title = "Report noncompliance"
+    cancel_url = reverse_lazy("noncompliance-list")
+    success_message = "Report filed. Thank you."
+
+    def perform(self, form):
+        return noncompliance_report_file(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, saved=None):
+        if saved.anonymous:
+            return reverse_lazy("noncompliance-list")
+        return saved.get_absolute_url()
+
+
+class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/noncompliance_detail.html"
+    context_object_name = "report"
+    queryset = NoncomplianceReport.objects.select_related("reporter", "handler")
+
+    def get_object(self, queryset=None):
+        report = super().get_object(queryset)
+        if not may_read_report(self.request.user, report):
+            raise PermissionDenied("This report is for its handlers, auditors and its reporter.")
+        return report
+
+    def get_context_data(self, **kwargs):
+        report, user = self.object, self.request.user
+        handles = has_role(user, *handler_roles(report)) and report.reporter_id != user.pk
+        return super().get_context_data(
+            can_investigate=handles and report.state == NoncomplianceState.RECEIVED,
+            can_conclude=handles and report.state == NoncomplianceState.INVESTIGATING,
+            timeline=audit_events_for_target(report),
+            **kwargs,
+        )
+
+
+class NoncomplianceStepView(RoleRequiredMixin, View):
+    write_roles = [Role.RSO, Role.BOARD_DIRECTOR]
+
+    def post(self, request, pk, step):
+        report = get_object_or_404(NoncomplianceReport, pk=pk)
+        post = request.POST
+        steps = {
+            "investigate": lambda: noncompliance_investigate(actor=request.user, report=report),
+            "conclude": lambda: noncompliance_conclude(
+                actor=request.user,
+                report=report,
+                substantiated=post.get("substantiated") == "1",
+                findings=post.get("findings", ""),
+                corrective_action=post.get("corrective_action", ""),
+                material=post.get("material") == "1",
+            ),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect(report.get_absolute_url())
