@@ -301,6 +301,7 @@ CELERY_BEAT_SCHEDULE = {
     "rso-report-due": {"task": "governance.tasks.rso_report_due", "schedule": 6 * 3600},
     "notifications-sweep": {"task": "governance.tasks.notifications_sweep", "schedule": 120},
     "safeguards-expiry": {"task": "governance.tasks.safeguards_expiry", "schedule": 6 * 3600},
+    "trustee-terms-remind": {"task": "trust.tasks.trustee_terms_remind", "schedule": 6 * 3600},
     "policy-changes-take-effect": {
         "task": "governance.tasks.policy_changes_take_effect",
         "schedule": 300,

@@ -6,10 +6,13 @@ class TrustConfig(AppConfig):
     verbose_name = "Trust"
 
     def ready(self) -> None:
-        from governance import navigation
+        from governance import demo, navigation
         from governance.permissions import can_read
 
+        from .demo import seed_trustee_term
         from .views import TRUST_READERS
+
+        demo.register_seeder(seed_trustee_term, order=50)
 
         navigation.register(
             navigation.NavItem(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from governance.choices import VoteChoice
 from governance.models import PolicyChange
 
 
@@ -69,3 +70,73 @@ class TrusteeAdvice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trustee} on {self.consultation}"
+
+
+class TrusteeTerm(models.Model):
+    """One year as a trustee. Founding terms are recorded by an administrator; every later term
+    comes from an election by the sitting trustees."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trustee_terms"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day of the term.")
+    election = models.OneToOneField(
+        "TrusteeElection", null=True, blank=True, on_delete=models.PROTECT, related_name="term"
+    )
+    reminded_60_at = models.DateTimeField(null=True, blank=True)
+    reminded_30_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d}"
+
+
+class TrusteeElection(models.Model):
+    """A nomination put to the trustees sitting when it opened (the candidate excepted)."""
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    term_starts_on = models.DateField()
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    electors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=20, blank=True)
+    tally = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"Election of {self.candidate} from {self.term_starts_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trust:election-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ElectionVote(models.Model):
+    election = models.ForeignKey(TrusteeElection, on_delete=models.CASCADE, related_name="votes")
+    trustee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.CharField(max_length=10, choices=VoteChoice.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["election_id", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "trustee"], name="one_election_vote_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trustee}: {self.choice}"

@@ -9,24 +9,29 @@ with its response alone; the record then shows that no advice came."""
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from governance.audit import Actor, audit_record
-from governance.choices import PolicyChangeState, Role
+from governance.audit import Actor, AuditActor, audit_record
+from governance.choices import MotionResult, PolicyChangeState, Role, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import PolicyChange
-from governance.permissions import require_person
-from governance.services.board import conflicted
+from governance.permissions import has_role, require_person
+from governance.services.board import Tally, conflicted, motion_result
+from governance.services.notifications import notify
 from governance.services.policy_changes import (
     policy_change_consultation_closed,
     policy_change_consultation_opened,
 )
 
-from .models import TrustConsultation, TrusteeAdvice
+from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
 
 LAB = (Role.RSO, Role.CEO)
+User = get_user_model()
 
 
 def _locked_open(consultation: TrustConsultation) -> TrustConsultation:
@@ -154,3 +159,204 @@ def consultation_close(
     )
     policy_change_consultation_closed(actor=actor, change=consultation.policy_change)
     return consultation
+
+
+# --- Trustees: terms, elections, reminders ----------------------------------------------------
+
+
+def one_year_on(day: dt.date) -> dt.date:
+    """The last day of a one-year term starting on `day` (29 February starts end on the 27th)."""
+    try:
+        return day.replace(year=day.year + 1) - dt.timedelta(days=1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28) - dt.timedelta(days=1)
+
+
+def trustees_sitting(on: dt.date | None = None) -> list:
+    """Trustees with a term covering `on` (today by default) who still hold the role."""
+    on = on or timezone.localdate()
+    terms = TrusteeTerm.objects.filter(starts_on__lte=on, ends_on__gte=on)
+    people = User.objects.filter(pk__in=terms.values("user_id"), is_active=True).order_by("pk")
+    return [person for person in people if has_role(person, Role.TRUSTEE)]
+
+
+def _sitting(actor, what: str) -> None:
+    require_person(actor, (Role.TRUSTEE,), what)
+    if actor.pk not in {person.pk for person in trustees_sitting()}:
+        raise PermissionDenied(f"Only a trustee whose term is current may {what}.")
+
+
+@transaction.atomic
+def trustee_term_record(*, actor: Actor, user, starts_on: dt.date) -> TrusteeTerm:
+    """A founding term, recorded by an administrator (or the system, for seed data)."""
+    if not isinstance(actor, AuditActor) and not (
+        getattr(actor, "is_authenticated", False) and actor.is_staff
+    ):
+        raise PermissionDenied("Only an administrator records a founding trustee term.")
+    if not has_role(user, Role.TRUSTEE):
+        raise ValidationError({"user": f"{user} does not hold the trustee role."})
+    term = TrusteeTerm.objects.create(
+        user=user, starts_on=starts_on, ends_on=one_year_on(starts_on)
+    )
+    audit_record(
+        actor=actor,
+        action="trustee.term_recorded",
+        target=term,
+        after={"user": user.get_username(), "starts_on": starts_on.isoformat()},
+    )
+    return term
+
+
+@transaction.atomic
+def election_open(*, actor: Actor, candidate, term_starts_on: dt.date) -> TrusteeElection:
+    """A sitting trustee nominates a candidate (a newcomer, or a trustee for re-election)."""
+    _sitting(actor, "nominate a trustee")
+    if not has_role(candidate, Role.TRUSTEE):
+        raise ValidationError(
+            {"candidate": f"{candidate} needs the trustee role before standing for election."}
+        )
+    if term_starts_on < timezone.localdate():
+        raise ValidationError({"term_starts_on": "A term starts today or later."})
+    overlapping = TrusteeTerm.objects.filter(
+        user=candidate, starts_on__lte=one_year_on(term_starts_on), ends_on__gte=term_starts_on
+    )
+    if overlapping.exists():
+        raise ValidationError(
+            {"term_starts_on": f"{candidate} already has a term covering part of that year."}
+        )
+    if TrusteeElection.objects.filter(candidate=candidate, closed_at__isnull=True).exists():
+        raise DomainError(f"An election of {candidate} is already open.")
+    electors = [p for p in trustees_sitting() if p.pk != candidate.pk]
+    if not electors:
+        raise DomainError("No other trustee is sitting to vote.")
+    election = TrusteeElection.objects.create(
+        candidate=candidate,
+        term_starts_on=term_starts_on,
+        nominated_by=actor,
+        opened_at=timezone.now(),
+    )
+    election.electors.set(electors)
+    audit_record(
+        actor=actor,
+        action="trustee_election.opened",
+        target=election,
+        after={
+            "candidate": candidate.get_username(),
+            "term_starts_on": term_starts_on.isoformat(),
+            "electors": [person.get_username() for person in electors],
+        },
+    )
+    return election
+
+
+def _locked_election(election: TrusteeElection) -> TrusteeElection:
+    election = TrusteeElection.objects.select_for_update().get(pk=election.pk)
+    if not election.is_open:
+        raise TransitionNotAllowed("The election is closed.")
+    return election
+
+
+@transaction.atomic
+def election_vote(*, actor: Actor, election: TrusteeElection, choice: str) -> ElectionVote:
+    """An elector votes once, and only while their own term is current."""
+    _sitting(actor, "vote in a trustee election")
+    if choice not in VoteChoice.values:
+        raise ValidationError({"choice": f"Choose one of: {', '.join(VoteChoice.values)}."})
+    election = _locked_election(election)
+    if not election.electors.filter(pk=actor.pk).exists():
+        raise PermissionDenied("Only the trustees sitting when the election opened vote in it.")
+    if election.votes.filter(trustee=actor).exists():
+        raise DomainError("You have already voted in this election.")
+    vote = ElectionVote.objects.create(
+        election=election, trustee=actor, choice=choice, at=timezone.now()
+    )
+    audit_record(
+        actor=actor, action="trustee_election.vote_cast", target=election, after={"choice": choice}
+    )
+    return vote
+
+
+@transaction.atomic
+def election_close(*, actor: Actor, election: TrusteeElection) -> TrusteeElection:
+    """Count the votes (the board's quorum and majority rules); elected means a one-year term.
+    Electors whose own term has ended and who did not vote are not counted."""
+    _sitting(actor, "close a trustee election")
+    election = _locked_election(election)
+    sitting = {person.pk for person in trustees_sitting()}
+    voted = set(election.votes.values_list("trustee_id", flat=True))
+    eligible = [p for p in election.electors.all() if p.pk in sitting or p.pk in voted]
+    choices = list(election.votes.values_list("choice", flat=True))
+    tally = Tally(
+        eligible=len(eligible),
+        yes=choices.count(VoteChoice.YES),
+        no=choices.count(VoteChoice.NO),
+        abstain=choices.count(VoteChoice.ABSTAIN),
+    )
+    election.result = motion_result(
+        tally,
+        quorum_fraction=settings.BOARD_QUORUM_FRACTION,
+        pass_fraction=settings.BOARD_PASS_FRACTION,
+    )
+    election.tally = tally.as_dict()
+    election.closed_at = timezone.now()
+    election.save(update_fields=["result", "tally", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="trustee_election.closed",
+        target=election,
+        after={"result": election.result, **election.tally},
+    )
+    if election.result == MotionResult.PASSED:
+        term = TrusteeTerm.objects.create(
+            user=election.candidate,
+            starts_on=election.term_starts_on,
+            ends_on=one_year_on(election.term_starts_on),
+            election=election,
+        )
+        audit_record(
+            actor=actor,
+            action="trustee.elected",
+            target=term,
+            after={
+                "user": election.candidate.get_username(),
+                "starts_on": term.starts_on.isoformat(),
+                "ends_on": term.ends_on.isoformat(),
+            },
+        )
+    return election
+
+
+# Nearest first: a term found inside 30 days gets one reminder, not the 60-day one as well.
+REMINDERS = ((30, "reminded_30_at"), (60, "reminded_60_at"))
+
+
+def trustee_terms_remind(today: dt.date | None = None) -> int:
+    """Tell a trustee and their colleagues 60 and 30 days before a term ends with no
+    successor term; each reminder is sent once."""
+    today = today or timezone.localdate()
+    sent = 0
+    for days, field in REMINDERS:
+        due = TrusteeTerm.objects.filter(
+            ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=days), **{field: None}
+        ).select_related("user")
+        for term in due:
+            with transaction.atomic():
+                term = TrusteeTerm.objects.select_for_update().get(pk=term.pk)
+                if getattr(term, field) is not None:
+                    continue
+                if TrusteeTerm.objects.filter(user=term.user, starts_on__gt=term.ends_on).exists():
+                    continue  # already re-elected
+                now = timezone.now()
+                term.reminded_30_at = term.reminded_30_at or (now if days == 30 else None)
+                term.reminded_60_at = term.reminded_60_at or now
+                term.save(update_fields=["reminded_30_at", "reminded_60_at"])
+                notify(
+                    event_type="trustee.term_ending",
+                    users=[term.user, *trustees_sitting(today)],
+                    title=f"{term.user}'s trustee term ends on {term.ends_on:%Y-%m-%d}",
+                    body="Re-elect them or elect a successor before the term ends.",
+                    link=reverse("trust:home"),
+                    payload={"term": term.pk, "ends_on": term.ends_on.isoformat()},
+                )
+                sent += 1
+    return sent

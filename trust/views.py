@@ -2,27 +2,34 @@
 documents, each trustee's advice, the Trust's collective advice and the lab's response."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from governance.choices import PolicyChangeState, Role
+from governance.choices import PolicyChangeState, Role, VoteChoice
 from governance.models import PolicyChange
 from governance.permissions import BOARD_READERS, RoleRequiredMixin, can_write, has_role
 from governance.services.board import conflicted
 from governance.views import ServiceFormView, run_step
 
-from .models import TrustConsultation
+from .models import TrustConsultation, TrusteeElection, TrusteeTerm
 from .services import (
     consultation_close,
     consultation_open,
+    election_close,
+    election_open,
+    election_vote,
     trust_advice_record,
     trustee_advice_give,
+    trustees_sitting,
 )
 
 TRUST_READERS = BOARD_READERS
+User = get_user_model()
 
 
 def _consultations():
@@ -54,6 +61,11 @@ class TrustHomeView(RoleRequiredMixin, TemplateView):
             awaiting=[c for c in open_ones if has_role(user, Role.TRUSTEE) and may_advise(user, c)],
             open_consultations=open_ones,
             closed_consultations=_consultations().filter(closed_at__isnull=False)[:20],
+            terms=TrusteeTerm.objects.select_related("user").filter(
+                ends_on__gte=timezone.localdate()
+            ),
+            elections=TrusteeElection.objects.select_related("candidate")[:20],
+            can_nominate=user in trustees_sitting(),
             **kwargs,
         )
 
@@ -138,3 +150,60 @@ class ConsultationStepView(RoleRequiredMixin, View):
             raise PermissionDenied("Unknown step.")
         run_step(request, steps[step], "Recorded.")
         return redirect(consultation.get_absolute_url())
+
+
+class ElectionForm(forms.Form):
+    candidate = forms.ModelChoiceField(
+        queryset=User.objects.filter(groups__name=Role.TRUSTEE, is_active=True).order_by(
+            "username"
+        ),
+        help_text="Someone holding the trustee role: a newcomer, or a trustee to re-elect.",
+    )
+    term_starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ElectionCreateView(ServiceFormView):
+    write_roles = [Role.TRUSTEE]
+    form_class = ElectionForm
+    title = "Nominate a trustee"
+    cancel_url = reverse_lazy("trust:home")
+    success_message = "Nomination put to the sitting trustees."
+
+    def perform(self, form):
+        return election_open(actor=self.request.user, **form.cleaned_data)
+
+
+class ElectionDetailView(RoleRequiredMixin, DetailView):
+    template_name = "trust/election_detail.html"
+    context_object_name = "election"
+    read_roles = TRUST_READERS
+    queryset = TrusteeElection.objects.select_related("candidate", "nominated_by")
+
+    def get_context_data(self, **kwargs):
+        election, user = self.object, self.request.user
+        sitting = election.is_open and user in trustees_sitting()
+        return super().get_context_data(
+            can_vote=sitting
+            and election.electors.filter(pk=user.pk).exists()
+            and not election.votes.filter(trustee=user).exists(),
+            can_close=sitting,
+            choices=VoteChoice.choices,
+            **kwargs,
+        )
+
+
+class ElectionStepView(RoleRequiredMixin, View):
+    write_roles = [Role.TRUSTEE]
+
+    def post(self, request, pk, step):
+        election = get_object_or_404(TrusteeElection, pk=pk)
+        steps = {
+            "vote": lambda: election_vote(
+                actor=request.user, election=election, choice=request.POST.get("choice", "")
+            ),
+            "close": lambda: election_close(actor=request.user, election=election),
+        }
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect(election.get_absolute_url())
