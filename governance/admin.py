@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from .models import AuditEvent, AuditVerification
+from .audit import audit_record
+from .models import AuditEvent, AuditVerification, SeatMilestone
 from .services import user_record_access_change, user_record_password_change, user_snapshot
 
 User = get_user_model()
@@ -58,3 +59,26 @@ class UserAdmin(DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             user_record_password_change(actor=request.user, user=self.get_object(request, id))
         return response
+
+
+@admin.register(SeatMilestone)
+class SeatMilestoneAdmin(admin.ModelAdmin):
+    list_display = ["description", "due_on", "trust_seats", "majority"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="seat_milestone.changed" if change else "seat_milestone.created",
+            target=obj,
+            after={
+                "description": obj.description,
+                "due_on": obj.due_on.isoformat() if obj.due_on else None,
+                "trust_seats": obj.trust_seats,
+                "majority": obj.majority,
+            },
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="seat_milestone.deleted", target=obj)
+        super().delete_model(request, obj)

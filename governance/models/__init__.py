@@ -1,7 +1,7 @@
 """The core app's models, by subdomain."""
 
 from .audit import AuditEvent, AuditVerification
-from .board import ConflictDeclaration, Director, Motion, PolicyChange, Vote
+from .board import ConflictDeclaration, Director, Motion, PolicyChange, SeatMilestone, Vote
 from .determinations import Acknowledgement, Attachment, Determination, Finding
 from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
@@ -51,6 +51,7 @@ __all__ = [
     "SafeguardsReport",
     "SafeguardStandard",
     "SafetyLevel",
+    "SeatMilestone",
     "Snapshot",
     "SnapshotIdentifier",
 ]

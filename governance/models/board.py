@@ -159,3 +159,24 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.director}: {self.choice}"
+
+
+class SeatMilestone(models.Model):
+    """A step of the phase-in of Trust-elected directors (the Trust elects a majority of the
+    board within 4 years, by time- and funding-based milestones), entered from the lab's
+    governing documents."""
+
+    description = models.CharField(max_length=300)
+    due_on = models.DateField(null=True, blank=True, help_text="For a time-based milestone.")
+    trust_seats = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Trust-elected seats required by this milestone."
+    )
+    majority = models.BooleanField(
+        default=False, help_text="This milestone requires a Trust-elected majority of the board."
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ..audit import Actor, AuditActor, audit_record
 from ..choices import ConflictKind, MotionResult, MotionState, Role, SeatType, VoteChoice
 from ..errors import DomainError, TransitionNotAllowed
-from ..models import ConflictDeclaration, Director, Motion, Vote
+from ..models import ConflictDeclaration, Director, Motion, SeatMilestone, Vote
 from ..permissions import has_role, is_read_only, require_person
 
 User = get_user_model()
@@ -352,3 +352,31 @@ def motion_close(*, actor: Actor, motion: Motion) -> Motion:
 
         policy_change_vote_counted(actor=actor, motion=motion)
     return motion
+
+
+@dataclass(frozen=True)
+class SeatShare:
+    directors: int
+    trust_elected: int
+    milestones: list[tuple]  # (milestone, met, overdue)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.trust_elected / self.directors) if self.directors else 0
+
+
+def trust_seat_share(on: dt.date | None = None) -> SeatShare:
+    """The Trust-elected share of the sitting board, against the phase-in milestones."""
+    on = on or timezone.localdate()
+    sitting = {person.pk for person in directors_sitting(on)}
+    seats = Director.objects.filter(user_id__in=sitting, term_start__lte=on).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=on)
+    )
+    trust = len(set(seats.filter(seat_type=SeatType.TRUST).values_list("user_id", flat=True)))
+    rows = []
+    for milestone in SeatMilestone.objects.all():
+        met = (milestone.trust_seats is None or trust >= milestone.trust_seats) and (
+            not milestone.majority or 2 * trust > len(sitting)
+        )
+        rows.append((milestone, met, not met and bool(milestone.due_on) and milestone.due_on < on))
+    return SeatShare(directors=len(sitting), trust_elected=trust, milestones=rows)

@@ -21,6 +21,7 @@ from ..services.board import (
     motion_count,
     motion_open,
     motions_awaiting_vote,
+    trust_seat_share,
     vote_cast,
 )
 from ..services.policy_changes import (
@@ -63,6 +64,7 @@ class BoardView(RoleRequiredMixin, TemplateView):
             open_motions=motions.filter(state=MotionState.OPEN),
             closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
             seats=Director.objects.select_related("user").order_by("-term_start"),
+            share=trust_seat_share(),
             can_open=can_write(user, [Role.BOARD_DIRECTOR]),
             **kwargs,
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from governance.audit import SYSTEM
 from governance.choices import MotionResult, MotionState, Role, SeatType, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent
+from governance.models import AuditEvent, SeatMilestone
 from governance.services.board import (
     Tally,
     conflict_declare,
@@ -19,6 +19,7 @@ from governance.services.board import (
     motion_close,
     motion_open,
     motion_result,
+    trust_seat_share,
     vote_cast,
 )
 
@@ -286,3 +287,45 @@ def test_only_sitting_directors_not_recused_close_a_vote(board, make_user):
     with pytest.raises(PermissionDenied, match="sitting"):
         motion_close(actor=newcomer, motion=motion)
     assert motion_close(actor=board[1], motion=motion).state == MotionState.CLOSED
+
+
+def test_trust_seat_share_against_the_milestones(board, make_user):
+    SeatMilestone.objects.create(description="Two Trust seats", trust_seats=2, due_on=YEAR_AGO)
+    SeatMilestone.objects.create(
+        description="Trust majority", majority=True, due_on=TODAY + dt.timedelta(days=900)
+    )
+    share = trust_seat_share()
+    assert (share.directors, share.trust_elected, share.percent) == (4, 0, 0)
+    assert [(m.description, met, overdue) for m, met, overdue in share.milestones] == [
+        ("Two Trust seats", False, True),
+        ("Trust majority", False, False),
+    ]
+    for _ in range(3):
+        director = make_user(Role.BOARD_DIRECTOR)
+        director_seat(actor=SYSTEM, user=director, seat_type=SeatType.TRUST, term_start=YEAR_AGO)
+    share = trust_seat_share()
+    assert (share.directors, share.trust_elected) == (7, 3)
+    assert [met for _, met, _ in share.milestones] == [True, False]  # 3 of 7 is no majority
+    for expected in ([True, False], [True, True]):  # 4 of 8 is half, 5 of 9 a majority
+        director_seat(
+            actor=SYSTEM,
+            user=make_user(Role.BOARD_DIRECTOR),
+            seat_type=SeatType.TRUST,
+            term_start=TODAY,
+        )
+        assert [met for _, met, _ in trust_seat_share().milestones] == expected
+
+
+def test_milestones_entered_in_the_admin_are_audited_and_shown(board, make_user, client):
+    admin_user = make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/governance/seatmilestone/add/",
+        {"description": "Trust majority", "due_on": "2029-01-01", "majority": "on"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="seat_milestone.created")
+    assert event.actor_user == admin_user and event.after["majority"] is True
+    client.force_login(board[0])
+    page = client.get("/board/").content.decode()
+    assert "0 of 4</strong> sitting directors" in page and "Trust majority" in page
