@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -300,4 +301,15 @@ def asl_history(model) -> list:
         )
         .select_related("required_level")
         .order_by("-finalized_at")
+    )
+
+
+def people_holding_role(role: str, user_ids) -> list:
+    """The active users among `user_ids` (ids or a subquery of them) who hold `role`, in one
+    query: whoever holds a seat or a term but has since lost the role does not count."""
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True, groups__name=role)
+        .distinct()
+        .order_by("pk")
     )

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -21,6 +20,7 @@ from governance.choices import MotionResult, PolicyChangeState, Role, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import PolicyChange
 from governance.permissions import has_role, require_person
+from governance.selectors import people_holding_role
 from governance.services.board import Tally, conflicted, motion_result
 from governance.services.notifications import notify
 from governance.services.policy_changes import (
@@ -31,7 +31,6 @@ from governance.services.policy_changes import (
 from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
 
 LAB = (Role.RSO, Role.CEO)
-User = get_user_model()
 
 
 def _locked_open(consultation: TrustConsultation) -> TrustConsultation:
@@ -176,8 +175,7 @@ def trustees_sitting(on: dt.date | None = None) -> list:
     """Trustees with a term covering `on` (today by default) who still hold the role."""
     on = on or timezone.localdate()
     terms = TrusteeTerm.objects.filter(starts_on__lte=on, ends_on__gte=on)
-    people = User.objects.filter(pk__in=terms.values("user_id"), is_active=True).order_by("pk")
-    return [person for person in people if has_role(person, Role.TRUSTEE)]
+    return people_holding_role(Role.TRUSTEE, terms.values("user_id"))
 
 
 def _sitting(actor, what: str) -> None:
@@ -285,13 +283,7 @@ def election_close(*, actor: Actor, election: TrusteeElection) -> TrusteeElectio
     sitting = {person.pk for person in trustees_sitting()}
     voted = set(election.votes.values_list("trustee_id", flat=True))
     eligible = [p for p in election.electors.all() if p.pk in sitting or p.pk in voted]
-    choices = list(election.votes.values_list("choice", flat=True))
-    tally = Tally(
-        eligible=len(eligible),
-        yes=choices.count(VoteChoice.YES),
-        no=choices.count(VoteChoice.NO),
-        abstain=choices.count(VoteChoice.ABSTAIN),
-    )
+    tally = Tally.of(list(election.votes.values_list("choice", flat=True)), eligible=len(eligible))
     election.result = motion_result(
         tally,
         quorum_fraction=settings.BOARD_QUORUM_FRACTION,
@@ -334,14 +326,17 @@ def trustee_terms_remind(today: dt.date | None = None) -> int:
     """Tell a trustee and their colleagues 60 and 30 days before a term ends with no
     successor term; each reminder is sent once."""
     today = today or timezone.localdate()
+    colleagues = trustees_sitting(today)
     sent = 0
     for days, field in REMINDERS:
         due = TrusteeTerm.objects.filter(
             ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=days), **{field: None}
-        ).select_related("user")
+        )
         for term in due:
             with transaction.atomic():
-                term = TrusteeTerm.objects.select_for_update().get(pk=term.pk)
+                term = (
+                    TrusteeTerm.objects.select_for_update().select_related("user").get(pk=term.pk)
+                )
                 if getattr(term, field) is not None:
                     continue
                 if TrusteeTerm.objects.filter(user=term.user, starts_on__gt=term.ends_on).exists():
@@ -352,7 +347,7 @@ def trustee_terms_remind(today: dt.date | None = None) -> int:
                 term.save(update_fields=["reminded_30_at", "reminded_60_at"])
                 notify(
                     event_type="trustee.term_ending",
-                    users=[term.user, *trustees_sitting(today)],
+                    users=[term.user, *colleagues],
                     title=f"{term.user}'s trustee term ends on {term.ends_on:%Y-%m-%d}",
                     body="Re-elect them or elect a successor before the term ends.",
                     link=reverse("trust:home"),

@@ -3,18 +3,15 @@ documents, each trustee's advice, the Trust's collective advice and the lab's re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from governance.choices import PolicyChangeState, Role, VoteChoice
 from governance.models import PolicyChange
 from governance.permissions import BOARD_READERS, RoleRequiredMixin, can_write, has_role
 from governance.services.board import conflicted
-from governance.views import ServiceFormView, run_step
+from governance.views import ServiceFormView, StepView
 
 from .models import TrustConsultation, TrusteeElection, TrusteeTerm
 from .services import (
@@ -129,13 +126,13 @@ class ConsultationDetailView(RoleRequiredMixin, DetailView):
         )
 
 
-class ConsultationStepView(RoleRequiredMixin, View):
+class ConsultationStepView(StepView):
     write_roles = [Role.TRUSTEE, Role.RSO, Role.CEO]
+    model = TrustConsultation
 
-    def post(self, request, pk, step):
-        consultation = get_object_or_404(TrustConsultation, pk=pk)
+    def steps(self, request, consultation):
         text = request.POST.get("text", "")
-        steps = {
+        return {
             "advice": lambda: trustee_advice_give(
                 actor=request.user, consultation=consultation, advice=text
             ),
@@ -146,10 +143,6 @@ class ConsultationStepView(RoleRequiredMixin, View):
                 actor=request.user, consultation=consultation, lab_response=text
             ),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect(consultation.get_absolute_url())
 
 
 class ElectionForm(forms.Form):
@@ -192,18 +185,14 @@ class ElectionDetailView(RoleRequiredMixin, DetailView):
         )
 
 
-class ElectionStepView(RoleRequiredMixin, View):
+class ElectionStepView(StepView):
     write_roles = [Role.TRUSTEE]
+    model = TrusteeElection
 
-    def post(self, request, pk, step):
-        election = get_object_or_404(TrusteeElection, pk=pk)
-        steps = {
+    def steps(self, request, election):
+        return {
             "vote": lambda: election_vote(
                 actor=request.user, election=election, choice=request.POST.get("choice", "")
             ),
             "close": lambda: election_close(actor=request.user, election=election),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect(election.get_absolute_url())

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,8 +19,7 @@ from ..choices import ConflictKind, MotionResult, MotionState, Role, SeatType, V
 from ..errors import DomainError, TransitionNotAllowed
 from ..models import ConflictDeclaration, Director, Motion, SeatMilestone, Vote
 from ..permissions import has_role, is_read_only, require_person
-
-User = get_user_model()
+from ..selectors import people_holding_role
 
 
 def _administrator(actor: Actor, what: str) -> None:
@@ -50,14 +48,16 @@ def organisation_names(names: Iterable[str]) -> list[str]:
 # --- Seats and conflicts -------------------------------------------------------------------
 
 
-def directors_sitting(on: dt.date | None = None) -> list:
-    """The people holding a board seat on `on` (today by default) who still hold the role."""
-    on = on or timezone.localdate()
-    seats = Director.objects.filter(term_start__lte=on).filter(
+def _seats_on(on: dt.date):
+    return Director.objects.filter(term_start__lte=on).filter(
         Q(term_end__isnull=True) | Q(term_end__gte=on)
     )
-    people = User.objects.filter(pk__in=seats.values("user_id"), is_active=True).order_by("pk")
-    return [person for person in people if has_role(person, Role.BOARD_DIRECTOR)]
+
+
+def directors_sitting(on: dt.date | None = None) -> list:
+    """The people holding a board seat on `on` (today by default) who still hold the role."""
+    seats = _seats_on(on or timezone.localdate())
+    return people_holding_role(Role.BOARD_DIRECTOR, seats.values("user_id"))
 
 
 @transaction.atomic
@@ -156,6 +156,15 @@ class Tally:
     yes: int
     no: int
     abstain: int
+
+    @classmethod
+    def of(cls, choices: list[str], *, eligible: int) -> "Tally":
+        return cls(
+            eligible=eligible,
+            yes=choices.count(VoteChoice.YES),
+            no=choices.count(VoteChoice.NO),
+            abstain=choices.count(VoteChoice.ABSTAIN),
+        )
 
     @property
     def participants(self) -> int:
@@ -286,12 +295,9 @@ def motion_count(motion: Motion) -> Tally:
     voted = set(motion.votes.values_list("director_id", flat=True))
     recused = set(motion.recused.values_list("pk", flat=True))
     recused |= conflicted([p for p in sitting if p.pk not in voted], motion.organisations)
-    choices = list(motion.votes.values_list("choice", flat=True))
-    return Tally(
+    return Tally.of(
+        list(motion.votes.values_list("choice", flat=True)),
         eligible=len([p for p in sitting if p.pk not in recused]),
-        yes=choices.count(VoteChoice.YES),
-        no=choices.count(VoteChoice.NO),
-        abstain=choices.count(VoteChoice.ABSTAIN),
     )
 
 
@@ -369,10 +375,8 @@ def trust_seat_share(on: dt.date | None = None) -> SeatShare:
     """The Trust-elected share of the sitting board, against the phase-in milestones."""
     on = on or timezone.localdate()
     sitting = {person.pk for person in directors_sitting(on)}
-    seats = Director.objects.filter(user_id__in=sitting, term_start__lte=on).filter(
-        Q(term_end__isnull=True) | Q(term_end__gte=on)
-    )
-    trust = len(set(seats.filter(seat_type=SeatType.TRUST).values_list("user_id", flat=True)))
+    trust_seats = _seats_on(on).filter(user_id__in=sitting, seat_type=SeatType.TRUST)
+    trust = len(set(trust_seats.values_list("user_id", flat=True)))
     rows = []
     for milestone in SeatMilestone.objects.all():
         met = (milestone.trust_seats is None or trust >= milestone.trust_seats) and (

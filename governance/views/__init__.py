@@ -1,13 +1,16 @@
 """Pages of the core app: sign-in, home, the audit log, the model registry and frameworks."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from ..choices import Role
@@ -367,6 +370,24 @@ class FrameworkAdoptionCreateView(ServiceFormView):
 
     def get_success_url(self, saved=None):
         return reverse("framework-list")
+
+
+class StepView(RoleRequiredMixin, View):
+    """POST only: one workflow step named in the URL, on one object. `steps` maps each name to
+    the service call; the service decides whether this person may take it."""
+
+    model: type | None = None
+
+    def steps(self, request, obj) -> dict[str, Callable[[], object]]:
+        raise NotImplementedError
+
+    def post(self, request, pk, step):
+        obj = get_object_or_404(self.model, pk=pk)
+        steps = self.steps(request, obj)
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], "Recorded.")
+        return redirect(obj.get_absolute_url())
 
 
 def run_step(request, step, success: str) -> bool:

@@ -4,11 +4,8 @@ shown only to those who may take it; the services check again."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect
+from django.db.models import Count, Prefetch
 from django.urls import reverse_lazy
-from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from ..choices import ConflictKind, MotionState, PolicyChangeState, Role, VoteChoice
@@ -33,7 +30,7 @@ from ..services.policy_changes import (
     policy_change_vote_open,
     policy_change_withdraw,
 )
-from . import ServiceFormView, run_step
+from . import ServiceFormView, StepView
 
 # Who reads the board's records and the conflicts register.
 
@@ -61,7 +58,7 @@ class BoardView(RoleRequiredMixin, TemplateView):
         motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
         return super().get_context_data(
             awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
-            open_motions=motions.filter(state=MotionState.OPEN),
+            open_motions=motions.filter(state=MotionState.OPEN).annotate(vote_count=Count("votes")),
             closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
             seats=Director.objects.select_related("user").order_by("-term_start"),
             share=trust_seat_share(),
@@ -116,21 +113,17 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
         )
 
 
-class MotionStepView(RoleRequiredMixin, View):
+class MotionStepView(StepView):
     write_roles = [Role.BOARD_DIRECTOR]
+    model = Motion
 
-    def post(self, request, pk, step):
-        motion = get_object_or_404(Motion, pk=pk)
-        steps = {
+    def steps(self, request, motion):
+        return {
             "vote": lambda: vote_cast(
                 actor=request.user, motion=motion, choice=request.POST.get("choice", "")
             ),
             "close": lambda: motion_close(actor=request.user, motion=motion),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect("motion-detail", pk=motion.pk)
 
 
 class ConflictListView(RoleRequiredMixin, ListView):
@@ -266,12 +259,12 @@ def _diff_lines(diff: str) -> list[tuple[str, str]]:
     return [(kind(line), line) for line in diff.splitlines(keepends=True)]
 
 
-class PolicyChangeStepView(RoleRequiredMixin, View):
+class PolicyChangeStepView(StepView):
     write_roles = [Role.RSO, Role.CEO, Role.BOARD_DIRECTOR]
+    model = PolicyChange
 
-    def post(self, request, pk, step):
-        change = get_object_or_404(PolicyChange, pk=pk)
-        steps = {
+    def steps(self, request, change):
+        return {
             "sign": lambda: policy_change_sign(actor=request.user, change=change),
             "open-vote": lambda: policy_change_vote_open(actor=request.user, change=change),
             "publish": lambda: policy_change_publish(actor=request.user, change=change),
@@ -279,7 +272,3 @@ class PolicyChangeStepView(RoleRequiredMixin, View):
                 actor=request.user, change=change, reason=request.POST.get("reason", "")
             ),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect(change.get_absolute_url())

@@ -44,7 +44,7 @@ from ..services.safeguards import (
     safeguards_report_create,
     safeguards_report_submit,
 )
-from . import ServiceFormView, run_step
+from . import ServiceFormView, StepView
 
 
 def _determinations():
@@ -317,9 +317,7 @@ class DeterminationEditView(ServiceFormView):
         )
 
 
-class DeterminationStepView(RoleRequiredMixin, View):
-    """POST only: one step; the service decides whether this person may take it."""
-
+class DeterminationStepView(StepView):
     write_roles = [
         Role.SAFETY_STAFF,
         Role.INTERNAL_REVIEWER,
@@ -328,11 +326,11 @@ class DeterminationStepView(RoleRequiredMixin, View):
         Role.BOARD_DIRECTOR,
         Role.TRUSTEE,
     ]
+    model = Determination
 
-    def post(self, request, pk, step):
-        determination = get_object_or_404(Determination, pk=pk)
+    def steps(self, request, determination):
         post = request.POST
-        steps = {
+        return {
             "submit": lambda: determination_submit(actor=request.user, determination=determination),
             "review": lambda: determination_review(
                 actor=request.user,
@@ -357,10 +355,6 @@ class DeterminationStepView(RoleRequiredMixin, View):
                 actor=request.user, determination=determination, reason=post.get("reason", "")
             ),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect(determination.get_absolute_url())
 
 
 # Safeguards reports
@@ -447,13 +441,12 @@ class SafeguardsCreateView(ServiceFormView):
         )
 
 
-class SafeguardsStepView(RoleRequiredMixin, View):
+class SafeguardsStepView(StepView):
     write_roles = [Role.SAFETY_STAFF, Role.RSO, Role.CEO]
+    model = SafeguardsReport
 
-    def post(self, request, pk, step):
-        report = get_object_or_404(SafeguardsReport, pk=pk)
-        steps = {"submit": safeguards_report_submit, "approve": safeguards_report_approve}
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, lambda: steps[step](actor=request.user, report=report), "Recorded.")
-        return redirect(report.get_absolute_url())
+    def steps(self, request, report):
+        return {
+            "submit": lambda: safeguards_report_submit(actor=request.user, report=report),
+            "approve": lambda: safeguards_report_approve(actor=request.user, report=report),
+        }

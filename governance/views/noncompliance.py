@@ -4,9 +4,7 @@ those who handle the reports."""
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
-from django.views import View
 from django.views.generic import DetailView, ListView
 
 from ..choices import NoncomplianceState, Role
@@ -20,7 +18,7 @@ from ..services.noncompliance import (
     noncompliance_investigate,
     noncompliance_report_file,
 )
-from . import ServiceFormView, run_step
+from . import ServiceFormView, StepView
 
 
 def reports_visible_to(user):
@@ -99,13 +97,13 @@ class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
         )
 
 
-class NoncomplianceStepView(RoleRequiredMixin, View):
+class NoncomplianceStepView(StepView):
     write_roles = [Role.RSO, Role.BOARD_DIRECTOR]
+    model = NoncomplianceReport
 
-    def post(self, request, pk, step):
-        report = get_object_or_404(NoncomplianceReport, pk=pk)
+    def steps(self, request, report):
         post = request.POST
-        steps = {
+        return {
             "investigate": lambda: noncompliance_investigate(actor=request.user, report=report),
             "conclude": lambda: noncompliance_conclude(
                 actor=request.user,
@@ -116,7 +114,3 @@ class NoncomplianceStepView(RoleRequiredMixin, View):
                 material=post.get("material") == "1",
             ),
         }
-        if step not in steps:
-            raise PermissionDenied("Unknown step.")
-        run_step(request, steps[step], "Recorded.")
-        return redirect(report.get_absolute_url())

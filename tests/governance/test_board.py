@@ -11,6 +11,7 @@ from governance.audit import SYSTEM
 from governance.choices import MotionResult, MotionState, Role, SeatType, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import AuditEvent, SeatMilestone
+from governance.services import user_set_roles
 from governance.services.board import (
     Tally,
     conflict_declare,
@@ -329,3 +330,9 @@ def test_milestones_entered_in_the_admin_are_audited_and_shown(board, make_user,
     client.force_login(board[0])
     page = client.get("/board/").content.decode()
     assert "0 of 4</strong> sitting directors" in page and "Trust majority" in page
+
+
+def test_a_director_who_loses_the_role_no_longer_sits(board):
+    user_set_roles(actor=SYSTEM, user=board[3], roles=[Role.AUDITOR])
+    assert board[3] not in directors_sitting()
+    assert len(directors_sitting()) == 3
