@@ -8,12 +8,9 @@ import argparse
 import datetime as dt
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from throwaway import django_on_throwaway_sqlite
 
 
 def main() -> None:
@@ -23,18 +20,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory()
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{tmp.name}/bench.sqlite3",
-        DEBUG="1",
-        ALLOWED_HOSTS="testserver",
-        DJANGO_SETTINGS_MODULE="governance.settings",
-    )
-    os.environ.pop("CELERY_BROKER_URL", None)
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
+    tmp = django_on_throwaway_sqlite()  # noqa: F841 (kept alive: it holds the database)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command

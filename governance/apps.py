@@ -25,6 +25,14 @@ class GovernanceConfig(AppConfig):
         )
         navigation.register(
             navigation.NavItem(
+                "RSO reports",
+                "quarterly-report-list",
+                order=86,
+                visible_to=lambda user: can_read(user, BOARD_READERS),
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
                 "Webhooks",
                 "webhook-list",
                 order=920,

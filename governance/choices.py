@@ -199,6 +199,20 @@ class MotionResult(models.TextChoices):
     NO_QUORUM = "no_quorum", "No quorum"
 
 
+class MeetingState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Held and cancelled are final: minutes once recorded stand, like votes.
+MEETING_TRANSITIONS = {
+    MeetingState.SCHEDULED: {MeetingState.HELD, MeetingState.CANCELLED},
+    MeetingState.HELD: set(),
+    MeetingState.CANCELLED: set(),
+}
+
+
 class PolicyChangeState(models.TextChoices):
     DRAFT = "draft", "Draft"
     PROPOSED = "proposed", "Proposed by the CEO and the RSO"
@@ -216,3 +230,8 @@ class NoncomplianceState(models.TextChoices):
     INVESTIGATING = "investigating", "Under investigation"
     SUBSTANTIATED = "substantiated", "Substantiated"
     UNSUBSTANTIATED = "unsubstantiated", "Not substantiated"
+
+
+class QuarterlyReportState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued to the board and the Trust"

@@ -126,7 +126,7 @@ class MotionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Motion
-        fields = ["state", "policy_change", "awaiting"]
+        fields = ["state", "policy_change", "meeting", "awaiting"]
 
     def awaiting_vote(self, queryset, name, value):
         return motions_awaiting_vote(getattr(self.request, "user", None), queryset)

@@ -313,3 +313,27 @@ def people_holding_role(role: str, user_ids) -> list:
         .distinct()
         .order_by("pk")
     )
+
+
+# Noncompliance
+
+
+def noncompliance_reports_readable_by(user) -> QuerySet:
+    """The reports `user` may read: every one for an auditor; otherwise their own named reports
+    and those routed to a role they hold (the board's when a report concerns the RSO, the RSO's
+    otherwise). The queryset form of `services.noncompliance.may_read_report`; a test holds the
+    two together."""
+    from .choices import Role
+    from .models import NoncomplianceReport
+    from .permissions import has_role
+
+    reports = NoncomplianceReport.objects.all()
+    if has_role(user, Role.AUDITOR):
+        return reports
+    # No pk (a machine client) must not match the anonymous reports, whose reporter is NULL.
+    readable = Q(reporter_id=user.pk) if getattr(user, "pk", None) is not None else Q(pk__in=[])
+    if has_role(user, Role.RSO):
+        readable |= Q(concerns_rso=False)
+    if has_role(user, Role.BOARD_DIRECTOR):
+        readable |= Q(concerns_rso=True)
+    return reports.filter(readable)

@@ -254,7 +254,10 @@ SPECTACULAR_SETTINGS = {
         "ThresholdKindEnum": "governance.choices.ThresholdKind",
         "MotionStateEnum": "governance.choices.MotionState",
         "MotionResultEnum": "governance.choices.MotionResult",
+        "MeetingStateEnum": "governance.choices.MeetingState",
         "PolicyChangeStateEnum": "governance.choices.PolicyChangeState",
+        "QuarterlyReportStateEnum": "governance.choices.QuarterlyReportState",
+        "NoncomplianceStateEnum": "governance.choices.NoncomplianceState",
     },
 }
 
@@ -299,9 +302,17 @@ CELERY_BEAT_SCHEDULE = {
     "escalation-deadlines": {"task": "governance.tasks.escalation_deadlines", "schedule": 900},
     "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},
     "rso-report-due": {"task": "governance.tasks.rso_report_due", "schedule": 6 * 3600},
+    "quarterly-report-prepare": {
+        "task": "governance.tasks.quarterly_report_prepare",
+        "schedule": 6 * 3600,
+    },
     "notifications-sweep": {"task": "governance.tasks.notifications_sweep", "schedule": 120},
     "safeguards-expiry": {"task": "governance.tasks.safeguards_expiry", "schedule": 6 * 3600},
     "trustee-terms-remind": {"task": "trust.tasks.trustee_terms_remind", "schedule": 6 * 3600},
+    "conflict-reviews-remind": {
+        "task": "governance.tasks.conflict_reviews_remind",
+        "schedule": 6 * 3600,
+    },
     "policy-changes-take-effect": {
         "task": "governance.tasks.policy_changes_take_effect",
         "schedule": 300,

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .models import WebhookDelivery
 from .services import audit_log_check
+from .services.conflicts import conflict_reviews_remind
 from .services.escalations import (
     cadence_check,
     escalations_enforce_deadlines,
@@ -16,6 +17,7 @@ from .services.notifications import (
     webhook_deliver,
 )
 from .services.policy_changes import policy_changes_take_effect_due
+from .services.quarterly_reports import quarterly_report_prepare_due
 from .services.safeguards import safeguards_expiry_remind
 
 
@@ -74,3 +76,16 @@ def safeguards_expiry_task() -> int:
 def policy_changes_take_effect_task() -> int:
     """Published policy changes whose effective time has come put their version in force."""
     return policy_changes_take_effect_due()
+
+
+@shared_task(name="governance.tasks.quarterly_report_prepare")
+def quarterly_report_prepare_task() -> int | None:
+    """When a quarter has ended, draft the RSO's report on it from the records."""
+    report = quarterly_report_prepare_due()
+    return report.pk if report else None
+
+
+@shared_task(name="governance.tasks.conflict_reviews_remind")
+def conflict_reviews_remind_task() -> int:
+    """Remind declarers, once a year, to confirm or end their conflict declarations."""
+    return conflict_reviews_remind()

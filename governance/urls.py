@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
-from .views import board, determinations, escalations, noncompliance
+from .views import board, determinations, escalations, meetings, noncompliance, reports
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -115,8 +115,17 @@ urlpatterns = [
     path("board/motions/new/", board.MotionCreateView.as_view(), name="motion-create"),
     path("board/motions/<int:pk>/", board.MotionDetailView.as_view(), name="motion-detail"),
     path("board/motions/<int:pk>/<str:step>/", board.MotionStepView.as_view(), name="motion-step"),
+    path("board/meetings/", meetings.MeetingListView.as_view(), name="meeting-list"),
+    path("board/meetings/new/", meetings.MeetingCreateView.as_view(), name="meeting-create"),
+    path("board/meetings/<int:pk>/", meetings.MeetingDetailView.as_view(), name="meeting-detail"),
+    path(
+        "board/meetings/<int:pk>/<str:step>/",
+        meetings.MeetingStepView.as_view(),
+        name="meeting-step",
+    ),
     path("conflicts/", board.ConflictListView.as_view(), name="conflict-list"),
     path("conflicts/new/", board.ConflictCreateView.as_view(), name="conflict-create"),
+    path("conflicts/<int:pk>/<str:step>/", board.ConflictStepView.as_view(), name="conflict-step"),
     path("policy-changes/", board.PolicyChangeListView.as_view(), name="policy-change-list"),
     path(
         "policy-changes/new/", board.PolicyChangeCreateView.as_view(), name="policy-change-create"
@@ -143,6 +152,25 @@ urlpatterns = [
         "noncompliance/<int:pk>/",
         noncompliance.NoncomplianceDetailView.as_view(),
         name="noncompliance-detail",
+    ),
+    path("reports/", reports.QuarterlyReportListView.as_view(), name="quarterly-report-list"),
+    path(
+        "reports/new/", reports.QuarterlyReportDraftView.as_view(), name="quarterly-report-create"
+    ),
+    path(
+        "reports/<int:pk>/",
+        reports.QuarterlyReportDetailView.as_view(),
+        name="quarterly-report-detail",
+    ),
+    path(
+        "reports/<int:pk>/pdf/",
+        reports.QuarterlyReportPdfView.as_view(),
+        name="quarterly-report-pdf",
+    ),
+    path(
+        "reports/<int:pk>/<str:step>/",
+        reports.QuarterlyReportStepView.as_view(),
+        name="quarterly-report-step",
     ),
     path(
         "noncompliance/<int:pk>/<str:step>/",

@@ -89,6 +89,25 @@ def client_for(client, make_user):
 
 
 @pytest.fixture
+def api(client):
+    """`api(user).post(url, data)`: JSON requests to the API as `user`."""
+
+    class Session:
+        def __init__(self, user):
+            client.force_login(user)
+
+        def get(self, url, params=None):
+            return client.get(url, params or {})
+
+        def post(self, url, data=None):
+            return client.post(
+                url, data if data is not None else {}, content_type="application/json"
+            )
+
+    return Session
+
+
+@pytest.fixture
 def rso(make_user):
     return make_user(Role.RSO)
 

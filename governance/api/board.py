@@ -1,6 +1,8 @@
 """API for the board: director seats, the conflicts register, motions and votes, and policy
 changes. Each action is one service call; the services check who may take it."""
 
+import datetime as dt
+
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -10,9 +12,23 @@ from rest_framework.response import Response
 
 from ..choices import MotionState, Role, VoteChoice
 from ..filters import MotionFilter
-from ..models import ConflictDeclaration, Director, FrameworkVersion, Motion, PolicyChange, Vote
+from ..models import (
+    ConflictDeclaration,
+    Director,
+    FrameworkVersion,
+    Meeting,
+    Motion,
+    PolicyChange,
+    Vote,
+)
 from ..permissions import BOARD_READERS, api_roles
 from ..services.board import conflict_declare, motion_close, motion_count, motion_open, vote_cast
+from ..services.conflicts import (
+    conflict_end,
+    conflict_is_current,
+    conflict_review,
+    conflict_review_due_on,
+)
 from ..services.policy_changes import (
     policy_change_create,
     policy_change_diff,
@@ -21,14 +37,7 @@ from ..services.policy_changes import (
     policy_change_vote_open,
     policy_change_withdraw,
 )
-
-
-def _input(request, serializer_class) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": ["Send a JSON object."]})
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
+from .serializers import validated_input
 
 
 class DirectorSerializer(serializers.ModelSerializer):
@@ -57,6 +66,9 @@ class DirectorViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ConflictDeclarationSerializer(serializers.ModelSerializer):
     name = serializers.StringRelatedField(source="user")
+    review_due_on = serializers.SerializerMethodField(
+        help_text="When the declarer must next confirm it (null once it has ended)."
+    )
 
     class Meta:
         model = ConflictDeclaration
@@ -70,9 +82,19 @@ class ConflictDeclarationSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "reviewed_on",
+            "review_due_on",
             "created_at",
         ]
         read_only_fields = ["user", "reviewed_on", "created_at"]
+
+    def get_review_due_on(self, declaration) -> dt.date | None:
+        if not conflict_is_current(declaration):
+            return None
+        return conflict_review_due_on(declaration)
+
+
+class ConflictEndSerializer(serializers.Serializer):
+    ends_on = serializers.DateField()
 
 
 class ConflictDeclarationViewSet(
@@ -95,9 +117,28 @@ class ConflictDeclarationViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         declaration = conflict_declare(actor=request.user, **serializer.validated_data)
+        return self._respond(declaration, status.HTTP_201_CREATED)
+
+    def _respond(self, declaration, code=status.HTTP_200_OK):
         return Response(
-            self.get_serializer(self.get_queryset().get(pk=declaration.pk)).data,
-            status=status.HTTP_201_CREATED,
+            self.get_serializer(self.get_queryset().get(pk=declaration.pk)).data, status=code
+        )
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """The declarer confirms the declaration is still accurate (the yearly review)."""
+        declaration = conflict_review(actor=request.user, declaration=self.get_object())
+        return self._respond(declaration)
+
+    @extend_schema(request=ConflictEndSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """The declarer says when the interest ended."""
+        declaration = self.get_object()
+        data = validated_input(request, ConflictEndSerializer)
+        return self._respond(
+            conflict_end(actor=request.user, declaration=declaration, ends_on=data["ends_on"])
         )
 
 
@@ -116,6 +157,12 @@ class MotionSerializer(serializers.ModelSerializer):
     opened_by = serializers.StringRelatedField()
     sitting = serializers.SerializerMethodField()
     recused = serializers.SerializerMethodField()
+    meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A scheduled board meeting to put the motion at.",
+    )
 
     class Meta:
         model = Motion
@@ -124,6 +171,7 @@ class MotionSerializer(serializers.ModelSerializer):
             "title",
             "text",
             "policy_change",
+            "meeting",
             "organisations",
             "quorum_fraction",
             "pass_fraction",
@@ -213,7 +261,7 @@ class MotionViewSet(
     @action(detail=True, methods=["post"])
     def vote(self, request, pk=None):
         motion = self.get_object()  # an unknown motion is a 404 whatever the body
-        data = _input(request, VoteInputSerializer)
+        data = validated_input(request, VoteInputSerializer)
         vote = vote_cast(actor=request.user, motion=motion, choice=data["choice"])
         return self._respond(vote.motion)
 
@@ -355,7 +403,7 @@ class PolicyChangeViewSet(
     def open_vote(self, request, pk=None):
         """A director puts the change to the board, once the Trust consultation is closed."""
         change = self.get_object()
-        data = _input(request, OpenVoteSerializer)
+        data = validated_input(request, OpenVoteSerializer)
         motion = policy_change_vote_open(actor=request.user, change=change, **data)
         return self._respond(motion.policy_change)
 
@@ -368,7 +416,7 @@ class PolicyChangeViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         change = self.get_object()
-        data = _input(request, WithdrawSerializer)
+        data = validated_input(request, WithdrawSerializer)
         return self._respond(
             policy_change_withdraw(actor=request.user, change=change, reason=data["reason"])
         )

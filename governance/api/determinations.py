@@ -38,6 +38,7 @@ from ..services.safeguards import (
     safeguards_report_create,
     safeguards_report_submit,
 )
+from .serializers import validated_input
 
 WRITERS = [
     Role.SAFETY_STAFF,
@@ -144,14 +145,6 @@ class _Note(serializers.Serializer):
     justification = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _input(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": ["Send a JSON object."]})
-    data = _Note(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
-
-
 class DeterminationViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -241,7 +234,7 @@ class DeterminationViewSet(
     @extend_schema(request=_Note)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        data = _input(request)
+        data = validated_input(request, _Note)
         return self._respond(
             determination_review(
                 actor=request.user,
@@ -254,7 +247,7 @@ class DeterminationViewSet(
     @extend_schema(request=_Note)
     @action(detail=True, methods=["post"])
     def justify(self, request, pk=None):
-        data = _input(request)
+        data = validated_input(request, _Note)
         finding = data.get("finding")
         if finding is None or str(finding.determination_id) != str(pk):
             raise serializers.ValidationError(
@@ -267,7 +260,7 @@ class DeterminationViewSet(
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
         """The deciders return a reviewed report to its authors (`note`: why)."""
-        data = _input(request)
+        data = validated_input(request, _Note)
         return self._respond(
             determination_return(
                 actor=request.user, determination=self.get_object(), reason=data["note"]
@@ -315,7 +308,7 @@ class DeterminationViewSet(
     @extend_schema(request=_Note)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        data = _input(request)
+        data = validated_input(request, _Note)
         return self._respond(
             determination_acknowledge(
                 actor=request.user, determination=self.get_object(), note=data["note"]

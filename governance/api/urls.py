@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import board, determinations, escalations, views
+from . import board, determinations, escalations, meetings, noncompliance, reports, views
 from .routers import NumericIdRouter
 
 router = NumericIdRouter()
@@ -23,7 +23,14 @@ router.register(
 router.register("directors", board.DirectorViewSet, basename="director")
 router.register("conflicts", board.ConflictDeclarationViewSet, basename="conflict")
 router.register("motions", board.MotionViewSet, basename="motion")
+router.register("meetings", meetings.MeetingViewSet, basename="meeting")
 router.register("policy-changes", board.PolicyChangeViewSet, basename="policychange")
+router.register("quarterly-reports", reports.QuarterlyReportViewSet, basename="quarterlyreport")
+router.register(
+    "noncompliance-reports",
+    noncompliance.NoncomplianceReportViewSet,
+    basename="noncompliancereport",
+)
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -1,7 +1,15 @@
 """The core app's models, by subdomain."""
 
 from .audit import AuditEvent, AuditVerification
-from .board import ConflictDeclaration, Director, Motion, PolicyChange, SeatMilestone, Vote
+from .board import (
+    ConflictDeclaration,
+    Director,
+    Meeting,
+    Motion,
+    PolicyChange,
+    SeatMilestone,
+    Vote,
+)
 from .determinations import Acknowledgement, Attachment, Determination, Finding
 from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
@@ -18,6 +26,7 @@ from .frameworks import (
 from .noncompliance import NoncomplianceReport
 from .notifications import Notification, WebhookDelivery, WebhookSubscription
 from .registry import AIModel, Snapshot, SnapshotIdentifier
+from .reports import QuarterlyReport, QuarterlyReportAcknowledgement
 from .safeguards import SafeguardEvidence, SafeguardsReport
 
 __all__ = [
@@ -32,8 +41,11 @@ __all__ = [
     "CapabilityThreshold",
     "ConflictDeclaration",
     "Director",
+    "Meeting",
     "Motion",
     "PolicyChange",
+    "QuarterlyReport",
+    "QuarterlyReportAcknowledgement",
     "Vote",
     "Escalation",
     "EscalationEvent",

@@ -1,5 +1,5 @@
-"""The board: directors, their declared conflicts of interest, motions and votes; and policy
-changes, which the board approves after the Trust is consulted."""
+"""The board: directors, their declared conflicts of interest, meetings, motions and votes;
+and policy changes, which the board approves after the Trust is consulted."""
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from ..choices import (
     ConflictKind,
+    MeetingState,
     MotionResult,
     MotionState,
     PolicyChangeState,
@@ -46,6 +47,12 @@ class ConflictDeclaration(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     reviewed_on = models.DateField(null=True, blank=True)
+    review_reminded_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the declarer was last reminded that the yearly review is due. A "
+        "reminder on or before the last review belongs to an earlier cycle.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,6 +60,9 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.organisation} ({self.get_kind_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('conflict-list')}#conflict-{self.pk}"
 
 
 class PolicyChange(models.Model):
@@ -101,6 +111,49 @@ class PolicyChange(models.Model):
         return reverse("policy-change-detail", args=[self.pk])
 
 
+class Meeting(models.Model):
+    """A meeting of the board: scheduled, then held (with the directors present and its
+    minutes) or cancelled. Motions may be put at it."""
+
+    title = models.CharField(max_length=300)
+    scheduled_for = models.DateTimeField(db_index=True)
+    location = models.CharField(max_length=500, blank=True, help_text="Where, or how to join.")
+    agenda = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=20, choices=MeetingState.choices, default=MeetingState.SCHEDULED, db_index=True
+    )
+    minutes = models.TextField(blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        blank=True,
+        help_text="Directors present (sitting on the day of the meeting).",
+    )
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meeting-detail", args=[self.pk])
+
+
 class Motion(models.Model):
     """A question put to the board. Quorum: more than `quorum_fraction` of the directors
     sitting when it opened take part (abstaining counts; recused do not). Passing: yes votes
@@ -111,6 +164,14 @@ class Motion(models.Model):
     # A motion without a quorum can be put again, so a change may have several motions.
     policy_change = models.ForeignKey(
         PolicyChange, null=True, blank=True, on_delete=models.PROTECT, related_name="motions"
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="motions",
+        help_text="The board meeting it was put at, if any.",
     )
     organisations = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=MotionState.choices, default=MotionState.OPEN)

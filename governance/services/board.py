@@ -15,9 +15,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..audit import Actor, AuditActor, audit_record
-from ..choices import ConflictKind, MotionResult, MotionState, Role, SeatType, VoteChoice
+from ..choices import (
+    ConflictKind,
+    MeetingState,
+    MotionResult,
+    MotionState,
+    Role,
+    SeatType,
+    VoteChoice,
+)
 from ..errors import DomainError, TransitionNotAllowed
-from ..models import ConflictDeclaration, Director, Motion, SeatMilestone, Vote
+from ..models import ConflictDeclaration, Director, Meeting, Motion, SeatMilestone, Vote
 from ..permissions import has_role, is_read_only, require_person
 from ..selectors import people_holding_role
 
@@ -213,11 +221,24 @@ def motion_open(
     quorum_fraction: float | None = None,
     pass_fraction: float | None = None,
     policy_change=None,
+    meeting: Meeting | None = None,
 ) -> Motion:
-    """Put a question to the board. The sitting directors and those recused are fixed now."""
+    """Put a question to the board, at a meeting still scheduled if one is given. The sitting
+    directors and those recused are fixed now, whether or not there is a meeting."""
     require_person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
     if not title.strip():
         raise ValidationError({"title": "Give the motion a title."})
+    if meeting is not None:
+        # Locked, so the meeting cannot be recorded or cancelled while the motion is put.
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.state != MeetingState.SCHEDULED:
+            raise ValidationError(
+                {
+                    "meeting": f"The meeting “{meeting}” is "
+                    f"{meeting.get_state_display().lower()}; a motion is put at a meeting "
+                    "still scheduled."
+                }
+            )
     names = organisation_names(organisations)
     sitting = directors_sitting()
     if not sitting:
@@ -238,6 +259,7 @@ def motion_open(
             settings.BOARD_PASS_FRACTION,
         ),
         policy_change=policy_change,
+        meeting=meeting,
         opened_by=actor,
         opened_at=timezone.now(),
     )
@@ -254,6 +276,7 @@ def motion_open(
             "pass_fraction": motion.pass_fraction,
             "sitting": [person.get_username() for person in sitting],
             "recused": sorted(p.get_username() for p in sitting if p.pk in recused),
+            **({"meeting": meeting.pk} if meeting is not None else {}),
         },
     )
     return motion

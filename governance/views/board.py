@@ -4,12 +4,22 @@ shown only to those who may take it; the services check again."""
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
-from ..choices import ConflictKind, MotionState, PolicyChangeState, Role, VoteChoice
-from ..models import ConflictDeclaration, Director, FrameworkVersion, Motion, PolicyChange, Vote
+from ..choices import ConflictKind, MeetingState, MotionState, PolicyChangeState, Role, VoteChoice
+from ..models import (
+    ConflictDeclaration,
+    Director,
+    FrameworkVersion,
+    Meeting,
+    Motion,
+    PolicyChange,
+    Vote,
+)
 from ..permissions import BOARD_READERS, RoleRequiredMixin, can_write
 from ..selectors import audit_events_for_target
 from ..services.board import (
@@ -21,6 +31,14 @@ from ..services.board import (
     trust_seat_share,
     vote_cast,
 )
+from ..services.conflicts import (
+    DECLARER_ROLES,
+    conflict_end,
+    conflict_is_current,
+    conflict_review,
+    conflict_review_due_on,
+)
+from ..services.meetings import may_convene
 from ..services.policy_changes import (
     WITHDRAWABLE,
     policy_change_create,
@@ -56,7 +74,12 @@ class BoardView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
+        meetings = Meeting.objects.order_by("scheduled_for", "id")
         return super().get_context_data(
+            upcoming_meetings=meetings.filter(state=MeetingState.SCHEDULED)[:10],
+            past_meetings=meetings.exclude(state=MeetingState.SCHEDULED).reverse()[:10],
+            can_schedule=may_convene(user),
+            now=timezone.now(),
             awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
             open_motions=motions.filter(state=MotionState.OPEN).annotate(vote_count=Count("votes")),
             closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
@@ -79,6 +102,11 @@ class MotionForm(forms.Form):
         initial=lambda: settings.BOARD_PASS_FRACTION,
         help_text="Passing: yes votes are more than this share of yes and no votes.",
     )
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.filter(state=MeetingState.SCHEDULED).order_by("scheduled_for"),
+        required=False,
+        help_text="The scheduled board meeting it is put at, if any.",
+    )
 
 
 class MotionCreateView(ServiceFormView):
@@ -87,6 +115,9 @@ class MotionCreateView(ServiceFormView):
     title = "New motion"
     cancel_url = reverse_lazy("board")
     success_message = "Motion opened for votes."
+
+    def get_initial(self):
+        return {"meeting": self.request.GET.get("meeting")}
 
     def perform(self, form):
         data = dict(form.cleaned_data, organisations=_lines(form.cleaned_data["organisations"]))
@@ -97,7 +128,9 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
     template_name = "governance/motion_detail.html"
     context_object_name = "motion"
     read_roles = BOARD_READERS
-    queryset = Motion.objects.select_related("policy_change", "opened_by").prefetch_related(
+    queryset = Motion.objects.select_related(
+        "policy_change", "meeting", "opened_by"
+    ).prefetch_related(
         "sitting", "recused", Prefetch("votes", queryset=Vote.objects.select_related("director"))
     )
 
@@ -136,10 +169,24 @@ class ConflictListView(RoleRequiredMixin, ListView):
     )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_declare=can_write(self.request.user, [Role.BOARD_DIRECTOR, Role.TRUSTEE]),
-            **kwargs,
-        )
+        context = super().get_context_data(**kwargs)
+        user, today = self.request.user, timezone.localdate()
+        may_change = can_write(user, DECLARER_ROLES)
+        rows = []
+        for declaration in context["declarations"]:
+            current = conflict_is_current(declaration, today)
+            due_on = conflict_review_due_on(declaration) if current else None
+            rows.append(
+                {
+                    "declaration": declaration,
+                    "current": current,
+                    "review_due_on": due_on,
+                    "review_due": due_on is not None and due_on <= today,
+                    "mine": may_change and current and declaration.user_id == user.pk,
+                }
+            )
+        context.update(rows=rows, can_declare=may_change, today=today)
+        return context
 
 
 class ConflictForm(forms.Form):
@@ -162,6 +209,31 @@ class ConflictCreateView(ServiceFormView):
 
     def get_success_url(self, saved=None):
         return reverse_lazy("conflict-list")
+
+
+class ConflictEndForm(forms.Form):
+    ends_on = forms.DateField()
+
+
+class ConflictStepView(StepView):
+    """The declarer's own steps on the register: confirm still accurate, or end."""
+
+    write_roles = DECLARER_ROLES
+    model = ConflictDeclaration
+
+    def steps(self, request, declaration):
+        def end():
+            form = ConflictEndForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            return conflict_end(
+                actor=request.user, declaration=declaration, ends_on=form.cleaned_data["ends_on"]
+            )
+
+        return {
+            "review": lambda: conflict_review(actor=request.user, declaration=declaration),
+            "end": end,
+        }
 
 
 def _policy_changes():

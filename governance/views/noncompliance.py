@@ -3,14 +3,13 @@ those who handle the reports."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.views.generic import DetailView, ListView
 
 from ..choices import NoncomplianceState, Role
 from ..models import NoncomplianceReport
 from ..permissions import ALL_ROLES, RoleRequiredMixin, has_role
-from ..selectors import audit_events_for_target
+from ..selectors import audit_events_for_target, noncompliance_reports_readable_by
 from ..services.noncompliance import (
     handler_roles,
     may_read_report,
@@ -21,26 +20,13 @@ from ..services.noncompliance import (
 from . import ServiceFormView, StepView
 
 
-def reports_visible_to(user):
-    if has_role(user, Role.AUDITOR) or (
-        has_role(user, Role.RSO) and has_role(user, Role.BOARD_DIRECTOR)
-    ):
-        return NoncomplianceReport.objects.all()
-    visible = Q(reporter=user)
-    if has_role(user, Role.RSO):
-        visible |= Q(concerns_rso=False)
-    if has_role(user, Role.BOARD_DIRECTOR):
-        visible |= Q(concerns_rso=True)
-    return NoncomplianceReport.objects.filter(visible)
-
-
 class NoncomplianceListView(RoleRequiredMixin, ListView):
     template_name = "governance/noncompliance_list.html"
     context_object_name = "reports"
     paginate_by = 50
 
     def get_queryset(self):
-        return reports_visible_to(self.request.user).order_by("-filed_at")
+        return noncompliance_reports_readable_by(self.request.user).order_by("-filed_at")
 
 
 class NoncomplianceForm(forms.Form):

@@ -61,3 +61,13 @@ def test_seed_demo_loads_frameworks_adopts_the_rsp_and_registers_sample_models(d
     assert str(framework_version_in_force()) == "Anthropic Responsible Scaling Policy v2.2"
     assert set(AIModel.objects.values_list("name", flat=True)) == {"Frontier X", "Helper S"}
     assert snapshot_by_identifier("mockllm/model").model.name == "Helper S"
+
+
+def test_seed_demo_drafts_last_quarters_rso_report(debug_on, client):
+    from governance.models import QuarterlyReport
+
+    call_command("seed_demo")
+    report = QuarterlyReport.objects.get()
+    assert report.state == "draft" and report.contents["summary"]
+    client.login(username="rso", password=DEMO_PASSWORD)
+    assert client.get(report.get_absolute_url()).status_code == 200

@@ -144,3 +144,30 @@ def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromiu
     page.get_by_role("button", name="Sign the proposal").click()
     assert "Proposed by the CEO and the RSO" in page.content()
     assert page.get_by_role("link", name="Consult the Trust").count() == 1
+
+
+def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_server, chromium):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = chromium.new_page()
+    _sign_in(page, http_server, "rso")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="RSO reports").click()
+    page.locator("table a").first.click()  # the demo's draft for last quarter
+    page.get_by_label("Your commentary").fill("The quarter's crossings were handled in time.")
+    page.get_by_label("Deficiencies, one per line").fill("One assessment ran late.")
+    page.get_by_role("button", name="Save commentary").click()
+    page.get_by_role("button", name="Issue to the board and the Trust").click()
+    assert "Issued to the board and the Trust" in page.content()
+    assert page.locator("code").first.inner_text().__len__() == 64  # the SHA-256
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    path = download.value.path()
+    assert open(path, "rb").read(4) == b"%PDF"  # noqa: SIM115
+    report_url = page.url
+    page.screenshot(path=str(ARTIFACTS / "quarterly-report.png"), full_page=True)
+    page.get_by_role("button", name="Sign out").click()
+
+    _sign_in(page, http_server, "director")
+    page.goto(report_url)
+    page.get_by_role("button", name="I have received and read this report").click()
+    assert "Dana Director ·" in page.content()
+    assert page.get_by_role("button", name="I have received and read this report").count() == 0

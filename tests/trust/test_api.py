@@ -18,25 +18,6 @@ pytestmark = pytest.mark.django_db
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
 
 
-@pytest.fixture
-def api(client):
-    """`api(user).post(url, data)`: JSON requests as `user`."""
-
-    class Session:
-        def __init__(self, user):
-            client.force_login(user)
-
-        def get(self, url, params=None):
-            return client.get(url, params or {})
-
-        def post(self, url, data=None):
-            return client.post(
-                url, data if data is not None else {}, content_type="application/json"
-            )
-
-    return Session
-
-
 def _draft_body(version, **overrides):
     return {
         "version": version.pk,

@@ -1,8 +1,16 @@
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
 from governance.models import PolicyChange
 
-from ..models import TrustConsultation, TrusteeAdvice
+from ..models import (
+    ElectionVote,
+    TrustConsultation,
+    TrusteeAdvice,
+    TrusteeElection,
+    TrusteeTerm,
+)
 
 
 class TrusteeAdviceSerializer(serializers.ModelSerializer):
@@ -72,3 +80,90 @@ class TrustAdviceSerializer(serializers.Serializer):
 
 class CloseSerializer(serializers.Serializer):
     lab_response = serializers.CharField(max_length=20000)
+
+
+class TrusteeTermSerializer(serializers.ModelSerializer):
+    name = serializers.StringRelatedField(source="user")
+    current = serializers.SerializerMethodField(help_text="The term covers today.")
+
+    class Meta:
+        model = TrusteeTerm
+        fields = ["id", "user", "name", "starts_on", "ends_on", "election", "current"]
+        extra_kwargs = {"election": {"help_text": "The election it came from; null: founding."}}
+
+    def get_current(self, term) -> bool:
+        return term.starts_on <= timezone.localdate() <= term.ends_on
+
+
+class ElectedTermSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrusteeTerm
+        fields = ["id", "starts_on", "ends_on"]
+
+
+class ElectionVoteSerializer(serializers.ModelSerializer):
+    trustee = serializers.StringRelatedField()
+
+    class Meta:
+        model = ElectionVote
+        fields = ["trustee", "choice", "at"]
+
+
+class TrusteeElectionSerializer(serializers.ModelSerializer):
+    candidate_name = serializers.StringRelatedField(source="candidate")
+    nominated_by = serializers.StringRelatedField()
+    electors = serializers.SerializerMethodField(
+        help_text="The trustees sitting when the election opened, the candidate excepted."
+    )
+    votes_cast = serializers.IntegerField(read_only=True)
+    is_open = serializers.BooleanField(read_only=True)
+    result = serializers.CharField(
+        read_only=True, help_text="Once closed: passed, failed or no_quorum. Empty while open."
+    )
+    tally = serializers.SerializerMethodField(
+        help_text="Once closed: eligible electors and votes by choice. Empty while open."
+    )
+    term = ElectedTermSerializer(
+        read_only=True, allow_null=True, help_text="The term the candidate was elected to."
+    )
+
+    class Meta:
+        model = TrusteeElection
+        fields = [
+            "id",
+            "candidate",
+            "candidate_name",
+            "term_starts_on",
+            "nominated_by",
+            "opened_at",
+            "electors",
+            "votes_cast",
+            "is_open",
+            "closed_at",
+            "result",
+            "tally",
+            "term",
+        ]
+        read_only_fields = fields
+
+    # Sorted here, so every database lists the electors in the same order.
+    def get_electors(self, election) -> list[str]:
+        return sorted(str(person) for person in election.electors.all())
+
+    def get_tally(self, election) -> dict[str, int]:
+        return election.tally
+
+
+class TrusteeElectionDetailSerializer(TrusteeElectionSerializer):
+    votes = ElectionVoteSerializer(many=True, read_only=True)
+
+    class Meta(TrusteeElectionSerializer.Meta):
+        fields = [*TrusteeElectionSerializer.Meta.fields, "votes"]
+
+
+class ElectionOpenSerializer(serializers.Serializer):
+    candidate = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="A user holding the trustee role: a newcomer, or a trustee to re-elect.",
+    )
+    term_starts_on = serializers.DateField(help_text="The first day of the one-year term.")

@@ -6,5 +6,7 @@ from . import views
 
 router = NumericIdSimpleRouter()
 router.register("consultations", views.TrustConsultationViewSet, basename="consultation")
+router.register("trustee-terms", views.TrusteeTermViewSet, basename="trusteeterm")
+router.register("trustee-elections", views.TrusteeElectionViewSet, basename="trusteeelection")
 
 urlpatterns = router.urls

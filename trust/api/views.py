@@ -1,32 +1,29 @@
-"""API for Trust consultations on policy changes. The lab opens and closes them, trustees
-advise; the services check who may take each step."""
+"""API for the Trust: consultations on policy changes (the lab opens and closes them, trustees
+advise), trustee terms, and the elections in which the sitting trustees elect trustees. The
+services check who may take each step."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from governance.api.board import VoteInputSerializer
+from governance.api.serializers import validated_input
 from governance.choices import Role
 from governance.permissions import BOARD_READERS, api_roles
 
-from ..models import TrustConsultation, TrusteeAdvice
+from ..models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
 from ..services import (
     consultation_close,
     consultation_open,
+    election_close,
+    election_open,
+    election_vote,
     trust_advice_record,
     trustee_advice_give,
 )
 from . import serializers
-
-
-def _input(request, serializer_class) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({"detail": ["Send a JSON object."]})
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 class TrustConsultationViewSet(
@@ -75,7 +72,7 @@ class TrustConsultationViewSet(
     def advice(self, request, pk=None):
         """A trustee gives their own advice (once)."""
         consultation = self.get_object()  # an unknown consultation is a 404 whatever the body
-        data = _input(request, serializers.AdviceSerializer)
+        data = validated_input(request, serializers.AdviceSerializer)
         entry = trustee_advice_give(
             actor=request.user, consultation=consultation, advice=data["advice"]
         )
@@ -86,7 +83,7 @@ class TrustConsultationViewSet(
     def trust_advice(self, request, pk=None):
         """A trustee records the Trust's collective advice (once)."""
         consultation = self.get_object()
-        data = _input(request, serializers.TrustAdviceSerializer)
+        data = validated_input(request, serializers.TrustAdviceSerializer)
         return self._respond(
             trust_advice_record(
                 actor=request.user,
@@ -100,7 +97,7 @@ class TrustConsultationViewSet(
     def close(self, request, pk=None):
         """The RSO or the CEO records the lab's response, which closes the consultation."""
         consultation = self.get_object()
-        data = _input(request, serializers.CloseSerializer)
+        data = validated_input(request, serializers.CloseSerializer)
         return self._respond(
             consultation_close(
                 actor=request.user,
@@ -108,3 +105,74 @@ class TrustConsultationViewSet(
                 lab_response=data["lab_response"],
             )
         )
+
+
+class TrusteeTermViewSet(viewsets.ReadOnlyModelViewSet):
+    """Trustee terms, latest first: one year each. Founding terms are recorded by an
+    administrator; every later one comes from an election (see trustee-elections)."""
+
+    permission_classes = [api_roles(read=BOARD_READERS)]
+    serializer_class = serializers.TrusteeTermSerializer
+    filterset_fields = ["user"]
+    queryset = TrusteeTerm.objects.select_related("user").order_by("-starts_on", "-id")
+
+
+class TrusteeElectionViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Elections of trustees by the sitting trustees, newest first. A sitting trustee nominates
+    a candidate; the trustees sitting at that moment vote; any sitting trustee closes the vote,
+    which counts it by the board's quorum and majority rules. Elected means a one-year term."""
+
+    permission_classes = [api_roles(read=BOARD_READERS, write=[Role.TRUSTEE])]
+    filterset_fields = ["candidate"]
+
+    def get_queryset(self):
+        queryset = (
+            TrusteeElection.objects.select_related("candidate", "nominated_by", "term")
+            .prefetch_related("electors")
+            .annotate(votes_cast=Count("votes"))
+            .order_by("-opened_at", "-id")
+        )
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("votes", queryset=ElectionVote.objects.select_related("trustee"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.TrusteeElectionSerializer
+        return serializers.TrusteeElectionDetailSerializer
+
+    def _respond(self, election, code=status.HTTP_200_OK):
+        return Response(
+            serializers.TrusteeElectionDetailSerializer(
+                self.get_queryset().get(pk=election.pk)
+            ).data,
+            status=code,
+        )
+
+    @extend_schema(request=serializers.ElectionOpenSerializer)
+    def create(self, request, *args, **kwargs):
+        """A sitting trustee nominates a candidate, which opens the election."""
+        data = validated_input(request, serializers.ElectionOpenSerializer)
+        return self._respond(election_open(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=VoteInputSerializer)
+    @action(detail=True, methods=["post"])
+    def vote(self, request, pk=None):
+        """An elector votes once, while their own term is current."""
+        election = self.get_object()  # an unknown election is a 404 whatever the body
+        data = validated_input(request, VoteInputSerializer)
+        vote = election_vote(actor=request.user, election=election, choice=data["choice"])
+        return self._respond(vote.election)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """A sitting trustee closes the vote; the count decides."""
+        return self._respond(election_close(actor=request.user, election=self.get_object()))

@@ -21,6 +21,7 @@ from governance.services import (
     user_set_roles,
 )
 from governance.services.board import director_seat
+from governance.services.quarterly_reports import quarterly_report_prepare_due
 
 DEMO_PASSWORD = "governance-demo"  # noqa: S105 - printed for the demo; DEBUG only
 # (username, full name, roles, is_staff)
@@ -111,6 +112,8 @@ class Command(BaseCommand):
             for sample in SAMPLE_MODELS:
                 self._ensure_model(sample)
             notes = run_seeders()
+            # Last quarter's report, drafted from the demo records for the RSO to issue.
+            quarterly_report_prepare_due()
         audit_log_check()
         self._print_logins()
         for line in notes:

@@ -1,0 +1,663 @@
+"""The RSO's quarterly report to the board and the Trust [RSP: the RSO reports quarterly,
+noting deficiencies].
+
+The report is generated from the records, never typed: determinations, escalations and how
+they were handled, what is overdue, restrictions, the status of safeguards, a summary of
+noncompliance reports and policy changes. The RSO adds commentary and the deficiencies they
+note, and issues it; issuing freezes the contents with their SHA-256 and sends it to the
+sitting directors and trustees, each of whom acknowledges it.
+
+Noncompliance reports that concern the RSO are handled by the board; the RSO's report counts
+them but does not describe them."""
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from ..audit import SYSTEM, Actor, AuditActor, audit_record
+from ..choices import (
+    ESCALATION_OPEN_STATES,
+    DeterminationState,
+    EscalationKind,
+    EscalationLevel,
+    NoncomplianceState,
+    PolicyChangeState,
+    QuarterlyReportState,
+    RestrictionState,
+    Role,
+    SafeguardsReportState,
+)
+from ..errors import TransitionNotAllowed
+from ..models import (
+    Determination,
+    Escalation,
+    Finding,
+    FrameworkAdoption,
+    NoncomplianceReport,
+    PolicyChange,
+    QuarterlyReport,
+    QuarterlyReportAcknowledgement,
+    Restriction,
+    SafeguardsReport,
+)
+from ..permissions import can_read, require_person
+from ..selectors import framework_version_in_force
+from .escalations import escalation_resolve
+from .notifications import notify, users_with_roles
+
+# Who reads a draft, and who reads an issued report (auditors and administrators always do).
+DRAFT_READERS = (Role.RSO, Role.CEO)
+ISSUED_READERS = (Role.RSO, Role.CEO, Role.BOARD_DIRECTOR, Role.TRUSTEE)
+# A safeguards report that lapses within this many days is flagged in the report.
+SAFEGUARDS_EXPIRING_DAYS = 60
+MAX_DEFICIENCIES = 50
+OPEN_DETERMINATION_STATES = (
+    DeterminationState.DRAFT,
+    DeterminationState.IN_REVIEW,
+    DeterminationState.REVIEWED,
+)
+ACTIVE_POLICY_CHANGE_STATES = (
+    PolicyChangeState.PROPOSED,
+    PolicyChangeState.CONSULTATION,
+    PolicyChangeState.BOARD_VOTE,
+    PolicyChangeState.APPROVED,
+    PolicyChangeState.PUBLISHED,
+)
+
+
+# Periods
+
+
+def quarter_of(moment: dt.datetime) -> tuple[int, int]:
+    moment = timezone.localtime(moment)
+    return moment.year, (moment.month - 1) // 3 + 1
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of the quarter and the first moment of the next, in the site's zone."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
+    if not 2000 <= year <= 2999:
+        raise ValidationError({"year": "Give a four-digit year."})
+    zone = timezone.get_current_timezone()
+    start = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=zone)
+    next_year, next_quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+    end = dt.datetime(next_year, 3 * next_quarter - 2, 1, tzinfo=zone)
+    return start, end
+
+
+# Reading
+
+
+def may_read_quarterly_report(user, report: QuarterlyReport) -> bool:
+    roles = ISSUED_READERS if report.state == QuarterlyReportState.ISSUED else DRAFT_READERS
+    return can_read(user, roles)
+
+
+def quarterly_reports_for(user):
+    """The reports `user` may read: drafts only for the RSO, the CEO, auditors and admins."""
+    reports = (
+        QuarterlyReport.objects.annotate(
+            recipient_count=Count("recipients", distinct=True),
+            acknowledgement_count=Count("acknowledgements", distinct=True),
+        )
+        .select_related("issued_by")
+        .order_by("-year", "-quarter")
+    )
+    if can_read(user, DRAFT_READERS):
+        return reports
+    if can_read(user, ISSUED_READERS):
+        return reports.filter(state=QuarterlyReportState.ISSUED)
+    return reports.none()
+
+
+def quarterly_reports_awaiting_acknowledgement(user):
+    return QuarterlyReport.objects.filter(
+        state=QuarterlyReportState.ISSUED, recipients=user
+    ).exclude(acknowledgements__user=user)
+
+
+# The contents
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _day(moment: dt.datetime | dt.date | None) -> str | None:
+    if moment is None:
+        return None
+    if isinstance(moment, dt.datetime):
+        moment = timezone.localtime(moment).date()
+    return moment.isoformat()
+
+
+def _in(field: str, start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _hours_between(first: dt.datetime | None, then: dt.datetime | None) -> float | None:
+    if first is None or then is None:
+        return None
+    return round((then - first).total_seconds() / 3600, 1)
+
+
+def _determinations(start, end) -> list[dict[str, Any]]:
+    rows = (
+        Determination.objects.filter(
+            _in("decided_at", start, end)
+            | Q(state__in=OPEN_DETERMINATION_STATES, created_at__lt=end)
+        )
+        .select_related("model", "required_level")
+        .annotate(
+            acknowledger_count=Count("acknowledgers", distinct=True),
+            acknowledged_count=Count("acknowledgements", distinct=True),
+        )
+        .order_by(F("decided_at").asc(nulls_last=True), "created_at", "pk")
+    )
+    findings = Counter()
+    for determination_id, outcome in Finding.objects.filter(determination__in=rows).values_list(
+        "determination_id", "outcome"
+    ):
+        findings[determination_id, outcome] += 1
+    return [
+        {
+            "id": row.pk,
+            "title": row.title,
+            "model": row.model.name,
+            "state": row.get_state_display(),
+            "required_level": row.required_level.code if row.required_level else None,
+            "precautionary": row.precautionary,
+            "provisional": row.provisional,
+            "decided_at": _when(row.decided_at),
+            "acknowledged": f"{row.acknowledged_count} of {row.acknowledger_count}",
+            "findings": {
+                outcome: count
+                for (determination_id, outcome), count in sorted(findings.items())
+                if determination_id == row.pk
+            },
+        }
+        for row in rows
+    ]
+
+
+def _escalations(start, end, now) -> dict[str, Any]:
+    rows = (
+        Escalation.objects.filter(
+            _in("opened_at", start, end)
+            | _in("closed_at", start, end)
+            | Q(state__in=ESCALATION_OPEN_STATES, opened_at__lt=end)
+        )
+        .exclude(kind=EscalationKind.RSO_REPORT_DUE)
+        .select_related("model", "assignee")
+        .order_by("opened_at", "pk")
+    )
+    items = []
+    counts = Counter()
+    for row in rows:
+        opened_in_period = start <= row.opened_at < end
+        counts["opened"] += opened_in_period
+        counts[row.state] += 1
+        overdue = row.is_open and row.due_at < now
+        counts["overdue"] += overdue
+        items.append(
+            {
+                "id": row.pk,
+                "title": row.title,
+                "kind": row.get_kind_display(),
+                "severity": row.get_severity_display(),
+                "model": row.model.name if row.model else None,
+                "state": row.get_state_display(),
+                "level": EscalationLevel(row.level).label,
+                "opened_at": _when(row.opened_at),
+                "hours_to_acknowledge": _hours_between(row.opened_at, row.acknowledged_at),
+                "due_at": _when(row.due_at),
+                "closed_at": _when(row.closed_at),
+                "resolution": row.resolution_note,
+                "overdue": overdue,
+            }
+        )
+    return {"counts": dict(sorted(counts.items())), "items": items}
+
+
+def _safeguards(now) -> list[dict[str, Any]]:
+    """Per model and standard: the latest approved report and whether it is still in force."""
+    rows = SafeguardsReport.objects.exclude(state=SafeguardsReportState.WITHDRAWN).select_related(
+        "model", "standard"
+    )
+    latest: dict[tuple[int, int], SafeguardsReport] = {}
+    pending: set[tuple[int, int]] = set()
+    for row in rows:
+        key = (row.model_id, row.standard_id)
+        if row.state == SafeguardsReportState.APPROVED:
+            current = latest.get(key)
+            if current is None or (row.valid_until or now) > (current.valid_until or now):
+                latest[key] = row
+        else:
+            pending.add(key)
+            latest.setdefault(key, row)
+    items = []
+    for key, row in sorted(
+        latest.items(), key=lambda item: (str(item[1].model), item[1].standard.code)
+    ):
+        if row.state != SafeguardsReportState.APPROVED:
+            status = "Never approved"
+        elif row.valid_until is not None and row.valid_until <= now:
+            status = "Lapsed"
+        elif row.valid_until is not None and row.valid_until <= now + dt.timedelta(
+            days=SAFEGUARDS_EXPIRING_DAYS
+        ):
+            status = "Expiring soon"
+        else:
+            status = "In force"
+        items.append(
+            {
+                "id": row.pk,
+                "model": row.model.name,
+                "standard": row.standard.code,
+                "status": status,
+                "approved_at": _when(row.approved_at),
+                "valid_until": _when(row.valid_until),
+                "renewal_in_progress": key in pending
+                and row.state == SafeguardsReportState.APPROVED,
+            }
+        )
+    return items
+
+
+def _restrictions(start, end) -> list[dict[str, Any]]:
+    rows = (
+        Restriction.objects.filter(
+            _in("created_at", start, end)
+            | _in("activated_at", start, end)
+            | _in("lifted_at", start, end)
+            | Q(state__in=(RestrictionState.PROPOSED, RestrictionState.ACTIVE), created_at__lt=end)
+        )
+        .select_related("model")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "id": row.pk,
+            "model": row.model.name,
+            "kind": row.get_kind_display(),
+            "state": row.get_state_display(),
+            "reason": row.reason,
+            "activated_at": _when(row.activated_at),
+            "lifted_at": _when(row.lifted_at),
+        }
+        for row in rows
+    ]
+
+
+def _noncompliance(start, end) -> dict[str, Any]:
+    rows = NoncomplianceReport.objects.filter(
+        _in("filed_at", start, end)
+        | _in("concluded_at", start, end)
+        | Q(
+            state__in=(NoncomplianceState.RECEIVED, NoncomplianceState.INVESTIGATING),
+            filed_at__lt=end,
+        )
+    ).order_by("filed_at", "pk")
+    counts = Counter()
+    items = []
+    for row in rows:
+        counts["filed"] += start <= row.filed_at < end
+        counts["anonymous"] += start <= row.filed_at < end and row.anonymous
+        concluded = row.concluded_at is not None and start <= row.concluded_at < end
+        counts["substantiated"] += concluded and row.state == NoncomplianceState.SUBSTANTIATED
+        counts["unsubstantiated"] += concluded and row.state == NoncomplianceState.UNSUBSTANTIATED
+        counts["material"] += concluded and row.material
+        counts["open"] += row.concluded_at is None
+        if row.concerns_rso:
+            # Handled by the board: counted, never described in the RSO's own report.
+            counts["handled_by_board"] += 1
+            continue
+        items.append(
+            {
+                "id": row.pk,
+                "summary": row.summary,
+                "state": row.get_state_display(),
+                # The day only: an exact time could be matched against a reporter's activity.
+                "filed_on": _day(row.filed_at),
+                "concluded_on": _day(row.concluded_at),
+                "material": row.material,
+                "corrective_action": row.corrective_action,
+            }
+        )
+    return {"counts": dict(sorted(counts.items())), "items": items}
+
+
+def _policy_changes(start, end) -> dict[str, Any]:
+    activity = Q()
+    for field in (
+        "created_at",
+        "proposed_at",
+        "consultation_opened_at",
+        "consultation_closed_at",
+        "decided_at",
+        "published_at",
+    ):
+        activity |= _in(field, start, end)
+    rows = (
+        PolicyChange.objects.filter(
+            activity | Q(state__in=ACTIVE_POLICY_CHANGE_STATES, created_at__lt=end)
+        )
+        .select_related("version__framework")
+        .order_by("created_at", "pk")
+    )
+    adoptions = (
+        FrameworkAdoption.objects.filter(_in("effective_from", start, end))
+        .select_related("version__framework")
+        .order_by("effective_from")
+    )
+    return {
+        "changes": [
+            {
+                "id": row.pk,
+                "title": row.title,
+                "version": str(row.version),
+                "state": row.get_state_display(),
+                "proposed_at": _when(row.proposed_at),
+                "consultation_closed_at": _when(row.consultation_closed_at),
+                "decided_at": _when(row.decided_at),
+                "published_at": _when(row.published_at),
+                "effective_from": _when(row.effective_from),
+            }
+            for row in rows
+        ],
+        "adoptions": [
+            {"version": str(row.version), "effective_from": _when(row.effective_from)}
+            for row in adoptions
+        ],
+    }
+
+
+def quarterly_report_contents(
+    start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Everything the report states, as JSON, read from the records as they stand `now`."""
+    now = now or timezone.now()
+    in_force = framework_version_in_force(min(now, end))
+    escalations = _escalations(start, end, now)
+    safeguards = _safeguards(now)
+    overdue = [
+        {"what": "Escalation", "id": item["id"], "title": item["title"], "due": item["due_at"]}
+        for item in escalations["items"]
+        if item["overdue"]
+    ] + [
+        {
+            "what": "Safeguards report",
+            "id": item["id"],
+            "title": f"{item['standard']} for {item['model']}",
+            "due": item["valid_until"],
+        }
+        for item in safeguards
+        if item["status"] == "Lapsed"
+    ]
+    determinations = _determinations(start, end)
+    restrictions = _restrictions(start, end)
+    noncompliance = _noncompliance(start, end)
+    policy_changes = _policy_changes(start, end)
+    return {
+        "period": {"start": _day(start), "end": _day(end - dt.timedelta(seconds=1))},
+        "generated_at": _when(now),
+        "framework_in_force": str(in_force) if in_force else None,
+        "summary": {
+            "determinations_decided": sum(1 for item in determinations if item["decided_at"]),
+            "escalations_opened": escalations["counts"].get("opened", 0),
+            "overdue_items": len(overdue),
+            "restrictions_active": sum(
+                1 for item in restrictions if item["state"] == RestrictionState.ACTIVE.label
+            ),
+            "safeguards_lapsed": sum(1 for item in safeguards if item["status"] == "Lapsed"),
+            "noncompliance_filed": noncompliance["counts"].get("filed", 0),
+            "noncompliance_material": noncompliance["counts"].get("material", 0),
+            "policy_changes": len(policy_changes["changes"]),
+        },
+        "determinations": determinations,
+        "escalations": escalations,
+        "overdue": overdue,
+        "restrictions": restrictions,
+        "safeguards": safeguards,
+        "noncompliance": noncompliance,
+        "policy_changes": policy_changes,
+    }
+
+
+def content_digest(report: QuarterlyReport) -> str:
+    """SHA-256 of what was issued: the contents, the commentary and the deficiencies."""
+    record = {
+        "period": report.label,
+        "contents": report.contents,
+        "commentary": report.commentary,
+        "deficiencies": report.deficiencies,
+    }
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Transitions
+
+
+def _require_rso(actor: Actor, what: str) -> None:
+    require_person(actor, (Role.RSO,), what)
+
+
+def _locked_draft(report: QuarterlyReport, what: str) -> QuarterlyReport:
+    report = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != QuarterlyReportState.DRAFT:
+        raise TransitionNotAllowed(f"Cannot {what}: the report has been issued.")
+    return report
+
+
+def _regenerate(report: QuarterlyReport, now: dt.datetime) -> None:
+    report.contents = quarterly_report_contents(report.period_start, report.period_end, now=now)
+    report.generated_at = now
+
+
+@transaction.atomic
+def quarterly_report_draft(
+    *, actor: Actor, year: int, quarter: int, now: dt.datetime | None = None
+) -> QuarterlyReport:
+    """Start the report for a quarter that has begun: the RSO, or the system at the start of
+    the next quarter."""
+    if not isinstance(actor, AuditActor):
+        _require_rso(actor, "draft the quarterly report")
+    now = now or timezone.now()
+    start, end = quarter_bounds(year, quarter)
+    if start > now:
+        raise ValidationError({"quarter": f"{year}-Q{quarter} has not begun."})
+    report = QuarterlyReport(
+        year=year,
+        quarter=quarter,
+        period_start=start,
+        period_end=end,
+        created_by=None if isinstance(actor, AuditActor) else actor,
+    )
+    _regenerate(report, now)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"quarter": f"The report for {year}-Q{quarter} exists already."}
+        ) from None
+    audit_record(
+        actor=actor,
+        action="quarterly_report.drafted",
+        target=report,
+        after={"period": report.label},
+    )
+    return report
+
+
+@transaction.atomic
+def quarterly_report_refresh(*, actor: Actor, report: QuarterlyReport) -> QuarterlyReport:
+    """Read the records again, for a draft whose records have moved on."""
+    _require_rso(actor, "refresh the quarterly report")
+    report = _locked_draft(report, "refresh it")
+    _regenerate(report, timezone.now())
+    report.save(update_fields=["contents", "generated_at", "updated_at"])
+    audit_record(actor=actor, action="quarterly_report.refreshed", target=report)
+    return report
+
+
+def _deficiency_list(deficiencies) -> list[str]:
+    if isinstance(deficiencies, str):
+        deficiencies = deficiencies.splitlines()
+    if not isinstance(deficiencies, list | tuple) or not all(
+        isinstance(item, str) for item in deficiencies
+    ):
+        raise ValidationError({"deficiencies": "Give the deficiencies as a list of texts."})
+    items = [item.strip() for item in deficiencies if item.strip()]
+    if len(items) > MAX_DEFICIENCIES:
+        raise ValidationError({"deficiencies": f"At most {MAX_DEFICIENCIES} deficiencies."})
+    if any(len(item) > 2000 for item in items):
+        raise ValidationError({"deficiencies": "Keep each deficiency under 2,000 characters."})
+    return items
+
+
+@transaction.atomic
+def quarterly_report_annotate(
+    *, actor: Actor, report: QuarterlyReport, commentary: str, deficiencies
+) -> QuarterlyReport:
+    """The RSO's commentary and the deficiencies they note (a list, or one per line)."""
+    _require_rso(actor, "write the quarterly report's commentary")
+    items = _deficiency_list(deficiencies)
+    report = _locked_draft(report, "change the commentary")
+    before = {"commentary": report.commentary, "deficiencies": report.deficiencies}
+    report.commentary = (commentary or "").strip()
+    report.deficiencies = items
+    report.save(update_fields=["commentary", "deficiencies", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="quarterly_report.annotated",
+        target=report,
+        before=before,
+        after={"commentary": report.commentary, "deficiencies": report.deficiencies},
+    )
+    return report
+
+
+def _due_escalation(report: QuarterlyReport) -> Escalation | None:
+    """The 'report due' escalation raised at the start of the quarter after the report's."""
+    year, quarter = (
+        (report.year, report.quarter + 1) if report.quarter < 4 else (report.year + 1, 1)
+    )
+    return Escalation.objects.filter(
+        kind=EscalationKind.RSO_REPORT_DUE,
+        subject=f"RSO report {year}-Q{quarter}",
+        state__in=ESCALATION_OPEN_STATES,
+    ).first()
+
+
+@transaction.atomic
+def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> QuarterlyReport:
+    """Freeze the report as the records stand now and send it to the sitting directors and
+    trustees. Only once the quarter is over, and only with the RSO's commentary."""
+    _require_rso(actor, "issue the quarterly report")
+    report = _locked_draft(report, "issue it")
+    now = timezone.now()
+    if now < report.period_end:
+        raise TransitionNotAllowed(
+            f"Cannot issue it yet: {report.label} ends on {_day(report.period_end)}."
+        )
+    if not report.commentary:
+        raise ValidationError({"commentary": "Add your commentary before issuing the report."})
+    recipients = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
+    if not recipients:
+        raise TransitionNotAllowed("There is no director or trustee to issue it to.")
+    _regenerate(report, now)
+    report.state = QuarterlyReportState.ISSUED
+    report.issued_by = actor
+    report.issued_at = now
+    report.content_sha256 = content_digest(report)
+    report.save()
+    report.recipients.set(recipients)
+    audit_record(
+        actor=actor,
+        action="quarterly_report.issued",
+        target=report,
+        before={"state": QuarterlyReportState.DRAFT},
+        after={
+            "state": report.state,
+            "sha256": report.content_sha256,
+            "recipients": sorted(user.pk for user in recipients),
+            "deficiencies": len(report.deficiencies),
+        },
+    )
+    due = _due_escalation(report)
+    if due is not None:
+        escalation_resolve(actor=actor, escalation=due, note=f"{report} was issued.")
+    notify(
+        event_type="quarterly_report.issued",
+        users=recipients,
+        title=f"Please acknowledge: the RSO's report for {report.label}",
+        body=f"{len(report.deficiencies)} deficiencies noted.",
+        link=report.get_absolute_url(),
+        payload={"report": report.pk, "sha256": report.content_sha256},
+    )
+    return report
+
+
+@transaction.atomic
+def quarterly_report_acknowledge(
+    *, actor: Actor, report: QuarterlyReport, note: str = ""
+) -> QuarterlyReportAcknowledgement:
+    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("Only a person may acknowledge the report.")
+    report = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != QuarterlyReportState.ISSUED:
+        raise TransitionNotAllowed("Cannot acknowledge a report that has not been issued.")
+    if not report.recipients.filter(pk=actor.pk).exists():
+        raise PermissionDenied("The report was not issued to you.")
+    acknowledgement, created = QuarterlyReportAcknowledgement.objects.get_or_create(
+        report=report, user=actor, defaults={"at": timezone.now(), "note": (note or "").strip()}
+    )
+    if not created:
+        raise TransitionNotAllowed("You have acknowledged it already.")
+    audit_record(actor=actor, action="quarterly_report.acknowledged", target=report)
+    return acknowledgement
+
+
+def quarterly_report_prepare_due(*, now: dt.datetime | None = None) -> QuarterlyReport | None:
+    """Beat: once a quarter has ended, draft its report for the RSO if nobody has yet."""
+    now = now or timezone.now()
+    year, quarter = previous_quarter(*quarter_of(now))
+    if QuarterlyReport.objects.filter(year=year, quarter=quarter).exists():
+        return None
+    try:
+        report = quarterly_report_draft(actor=SYSTEM, year=year, quarter=quarter, now=now)
+    except ValidationError:
+        return None  # drafted by the RSO in the meantime
+    notify(
+        event_type="quarterly_report.drafted",
+        users=users_with_roles(Role.RSO),
+        title=f"Draft ready: your quarterly report for {report.label}",
+        body="Review it, add your commentary and the deficiencies you note, and issue it.",
+        link=report.get_absolute_url(),
+        payload={"report": report.pk},
+    )
+    return report
+
+
+def may_acknowledge(user, report: QuarterlyReport) -> bool:
+    return (
+        report.state == QuarterlyReportState.ISSUED
+        and report.recipients.filter(pk=user.pk).exists()
+        and not report.acknowledgements.filter(user=user).exists()
+    )
