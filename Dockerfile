@@ -6,6 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=governance.settings
 
+# DejaVu Sans: the RSO report's PDF draws text beyond Latin script with it (REPORT_PDF_FONT).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 RUN useradd --create-home --uid 1000 governance
 

@@ -29,8 +29,9 @@ def main() -> None:
 
     from governance.choices import EscalationKind, EscalationState, Severity
     from governance.models import AIModel, Escalation, NoncomplianceReport, QuarterlyReport
+    from governance.quarters import quarter_bounds
     from governance.report_rendering import quarterly_report_pdf
-    from governance.services.quarterly_reports import quarter_bounds, quarterly_report_contents
+    from governance.services.quarterly_reports import quarterly_report_contents
 
     call_command("migrate", verbosity=0)
     call_command("load_frameworks", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

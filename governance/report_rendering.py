@@ -2,16 +2,22 @@
 always show the same record; and the PDF itself, drawn with ReportLab (pure Python, so it
 works air-gapped with nothing but pip)."""
 
+import functools
 import io
+import logging
+import os
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     ListFlowable,
     ListItem,
@@ -23,6 +29,8 @@ from reportlab.platypus import (
 )
 
 from .models import QuarterlyReport
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -133,11 +141,9 @@ def report_sections(contents: dict) -> list[Section]:
                     escalations["counts"],
                     {
                         "opened": "Opened in the quarter",
-                        "open": "still open",
-                        "acknowledged": "acknowledged",
-                        "resolved": "resolved",
-                        "dismissed": "dismissed",
-                        "overdue": "overdue",
+                        "closed": "closed in it",
+                        "open_at_end": "open at its end",
+                        "overdue": "overdue then",
                     },
                 )
             ],
@@ -146,7 +152,8 @@ def report_sections(contents: dict) -> list[Section]:
             "Overdue items",
             ["What", "Item", "Was due"],
             [[item["what"], item["title"], _text(item["due"])] for item in contents["overdue"]],
-            empty="Nothing is overdue.",
+            empty="Nothing was overdue.",
+            notes=[f"As at {contents.get('as_of') or contents['generated_at']}."],
         ),
         Section(
             "Restrictions",
@@ -204,17 +211,10 @@ def report_sections(contents: dict) -> list[Section]:
                         "substantiated": "substantiated",
                         "unsubstantiated": "not substantiated",
                         "material": "material",
-                        "open": "still open",
+                        "open_at_end": "open at its end",
                     },
                 ),
-                *(
-                    [
-                        f"{noncompliance['counts']['handled_by_board']} report(s) concerning the "
-                        "RSO are handled by the board and not described here."
-                    ]
-                    if noncompliance["counts"].get("handled_by_board")
-                    else []
-                ),
+                "Reports that concern the RSO are handled by the board and are not in this report.",
             ],
         ),
         Section(
@@ -254,19 +254,45 @@ def report_sections(contents: dict) -> list[Section]:
 # PDF
 
 
+# ReportLab's built-in fonts draw Latin script only; a TrueType font draws the rest (names in
+# Cyrillic, Greek, ...). Debian's DejaVu Sans is used where it is installed.
+_USUAL_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+
+
+def _fonts() -> tuple[str, str]:
+    """The regular and bold font names for the PDF."""
+    path = settings.REPORT_PDF_FONT or next(
+        (path for path in _USUAL_FONTS if os.path.exists(path)), ""
+    )
+    return _registered(path) if path else ("Helvetica", "Helvetica-Bold")
+
+
+@functools.cache
+def _registered(path: str) -> tuple[str, str]:
+    name = os.path.basename(path).removesuffix(".ttf")
+    try:
+        pdfmetrics.registerFont(TTFont(name, path))
+    except Exception:  # a missing or unreadable font must not stop the report
+        logger.warning("REPORT_PDF_FONT %s could not be used; the PDF draws Latin only", path)
+        return "Helvetica", "Helvetica-Bold"
+    bold = path.removesuffix(".ttf") + "-Bold.ttf"
+    if not os.path.exists(bold):
+        return name, name
+    pdfmetrics.registerFont(TTFont(f"{name}-Bold", bold))
+    return name, f"{name}-Bold"
+
+
 def _styles():
+    regular, bold = _fonts()
     sheet = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=sheet["BodyText"], fontName=regular)
     return {
-        "title": sheet["Title"],
-        "h2": sheet["Heading2"],
-        "body": sheet["BodyText"],
-        "muted": ParagraphStyle("muted", parent=sheet["BodyText"], textColor=colors.grey),
-        "cell": ParagraphStyle(
-            "cell", parent=sheet["BodyText"], fontSize=7.5, leading=9, alignment=TA_LEFT
-        ),
-        "head": ParagraphStyle(
-            "head", parent=sheet["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold"
-        ),
+        "title": ParagraphStyle("title", parent=sheet["Title"], fontName=bold),
+        "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontName=bold),
+        "body": body,
+        "muted": ParagraphStyle("muted", parent=body, textColor=colors.grey),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, alignment=TA_LEFT),
+        "head": ParagraphStyle("head", parent=body, fontSize=7.5, leading=9, fontName=bold),
     }
 
 
@@ -284,8 +310,10 @@ def _table(section: Section, styles, width: float) -> list:
     if any(section.headers):
         data.append([Paragraph(escape(header), styles["head"]) for header in section.headers])
     data += [[Paragraph(escape(cell), styles["cell"]) for cell in row] for row in section.rows]
+    # splitInRow: a cell longer than a page (a long corrective action) continues overleaf.
     table = Table(
         data,
+        splitInRow=1,
         colWidths=[width / len(section.headers)] * len(section.headers),
         repeatRows=1 if any(section.headers) else 0,
     )
@@ -350,6 +378,7 @@ def quarterly_report_pdf(report: QuarterlyReport) -> bytes:
             ListFlowable(
                 [ListItem(Paragraph(escape(item), styles["body"])) for item in report.deficiencies],
                 bulletType="1",
+                bulletFontName=_fonts()[0],
             )
         )
     else:

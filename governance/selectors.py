@@ -3,9 +3,11 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from .choices import Role
 from .models import (
     AIModel,
     AuditEvent,
@@ -13,9 +15,11 @@ from .models import (
     CapabilityThreshold,
     FrameworkAdoption,
     FrameworkVersion,
+    NoncomplianceReport,
     SafeguardStandard,
     Snapshot,
 )
+from .permissions import has_role
 
 UNASSESSED = "Unassessed"
 
@@ -25,6 +29,23 @@ UNASSESSED = "Unassessed"
 
 def audit_events_list() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("actor_user").order_by("-sequence")
+
+
+def audit_events_readable_by(user) -> QuerySet[AuditEvent]:
+    """The audit log as `user` may read it. Auditors and administrators read all of it; the
+    RSO and the CEO do not see the events of noncompliance reports that concern the RSO: the
+    board handles those, and their events name the reporter and the handler."""
+    events = audit_events_list()
+    if user.is_staff or has_role(user, Role.AUDITOR):
+        return events
+    about_rso = (
+        NoncomplianceReport.objects.filter(concerns_rso=True)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return events.exclude(
+        target_type=NoncomplianceReport._meta.label_lower, target_id__in=about_rso
+    )
 
 
 def audit_events_for_user(user, *, limit: int = 10) -> list[AuditEvent]:
@@ -323,10 +344,6 @@ def noncompliance_reports_readable_by(user) -> QuerySet:
     and those routed to a role they hold (the board's when a report concerns the RSO, the RSO's
     otherwise). The queryset form of `services.noncompliance.may_read_report`; a test holds the
     two together."""
-    from .choices import Role
-    from .models import NoncomplianceReport
-    from .permissions import has_role
-
     reports = NoncomplianceReport.objects.all()
     if has_role(user, Role.AUDITOR):
         return reports
@@ -334,6 +351,6 @@ def noncompliance_reports_readable_by(user) -> QuerySet:
     readable = Q(reporter_id=user.pk) if getattr(user, "pk", None) is not None else Q(pk__in=[])
     if has_role(user, Role.RSO):
         readable |= Q(concerns_rso=False)
-    if has_role(user, Role.BOARD_DIRECTOR):
+    if has_role(user, Role.BOARD_DIRECTOR) and not has_role(user, Role.RSO):
         readable |= Q(concerns_rso=True)
     return reports.filter(readable)

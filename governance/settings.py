@@ -149,6 +149,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC", doc="Time zone used to display dates.")
+REPORT_PDF_FONT = env(
+    "REPORT_PDF_FONT",
+    doc="A TrueType font file for the RSO report's PDF, for text beyond Latin script. "
+    "Unset: DejaVu Sans where Debian installed it, else a built-in Latin-only font.",
+)
 USE_I18N = True
 USE_TZ = True
 

@@ -6,13 +6,15 @@ class TrustConfig(AppConfig):
     verbose_name = "Trust"
 
     def ready(self) -> None:
-        from governance import demo, navigation
+        from governance import demo, navigation, sitting
         from governance.permissions import can_read
 
         from .demo import seed_trustee_term
+        from .services import trustees_sitting
         from .views import TRUST_READERS
 
         demo.register_seeder(seed_trustee_term, order=50)
+        sitting.register_trustees_sitting(trustees_sitting)
 
         navigation.register(
             navigation.NavItem(

@@ -193,6 +193,8 @@ def trustee_term_record(*, actor: Actor, user, starts_on: dt.date) -> TrusteeTer
         raise PermissionDenied("Only an administrator records a founding trustee term.")
     if not has_role(user, Role.TRUSTEE):
         raise ValidationError({"user": f"{user} does not hold the trustee role."})
+    if starts_on.year >= dt.MAXYEAR:
+        raise ValidationError({"starts_on": "Give a term start with a real year."})
     term = TrusteeTerm.objects.create(
         user=user, starts_on=starts_on, ends_on=one_year_on(starts_on)
     )
@@ -213,8 +215,14 @@ def election_open(*, actor: Actor, candidate, term_starts_on: dt.date) -> Truste
         raise ValidationError(
             {"candidate": f"{candidate} needs the trustee role before standing for election."}
         )
-    if term_starts_on < timezone.localdate():
+    today = timezone.localdate()
+    if term_starts_on < today:
         raise ValidationError({"term_starts_on": "A term starts today or later."})
+    # Re-election to the term after the current one is the furthest ahead that is sensible.
+    if term_starts_on > one_year_on(one_year_on(today)):
+        raise ValidationError(
+            {"term_starts_on": "An election is held for a term starting within two years."}
+        )
     overlapping = TrusteeTerm.objects.filter(
         user=candidate, starts_on__lte=one_year_on(term_starts_on), ends_on__gte=term_starts_on
     )

@@ -18,7 +18,7 @@ from ..models import AIModel, Framework
 from ..permissions import AUDIT_READERS, MayReadClearance, api_roles
 from ..selectors import (
     ai_models_list,
-    audit_events_list,
+    audit_events_readable_by,
     framework_adoptions,
     framework_version_in_force,
     framework_versions_detailed,
@@ -54,7 +54,9 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.AuditEventSerializer
     permission_classes = [api_roles(read=AUDIT_READERS)]
     filterset_class = AuditEventFilter
-    queryset = audit_events_list()
+
+    def get_queryset(self):
+        return audit_events_readable_by(self.request.user)
 
 
 class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):

@@ -36,8 +36,10 @@ class NoncomplianceReport(models.Model):
     class Meta:
         ordering = ["-filed_at"]
 
+    # No summary here: this text is copied into the audit log and notifications' links, which
+    # people other than the report's readers may see.
     def __str__(self) -> str:
-        return f"Noncompliance report #{self.pk}: {self.summary}"
+        return f"Noncompliance report #{self.pk}"
 
     def get_absolute_url(self) -> str:
         return reverse("noncompliance-detail", args=[self.pk])

@@ -15,6 +15,7 @@ from ..choices import (
     EscalationKind,
     EscalationLevel,
     EscalationState,
+    QuarterlyReportState,
     RestrictionKind,
     RestrictionState,
     Role,
@@ -27,10 +28,12 @@ from ..models import (
     CapabilityThreshold,
     Escalation,
     EscalationEvent,
+    QuarterlyReport,
     Restriction,
     Snapshot,
 )
 from ..permissions import has_role, is_read_only
+from ..quarters import previous_quarter, quarter_of
 from ..selectors import framework_version_in_force, safeguards_in_force
 from .notifications import notify, users_with_roles
 
@@ -667,10 +670,16 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def rso_report_due_check(*, now: dt.datetime | None = None) -> Escalation | None:
-    """Once a quarter: the RSO's report to the board and the Trust is due."""
+    """Once a quarter: the RSO's report on the quarter just ended is due to the board and the
+    Trust; not when the RSO has issued it already."""
     now = now or timezone.now()
-    quarter = (now.month - 1) // 3 + 1
-    key = f"{now.year}-Q{quarter}"
+    year, quarter = quarter_of(now)
+    reported_year, reported_quarter = previous_quarter(year, quarter)
+    if QuarterlyReport.objects.filter(
+        year=reported_year, quarter=reported_quarter, state=QuarterlyReportState.ISSUED
+    ).exists():
+        return None
+    key = f"{year}-Q{quarter}"
     escalation, created = escalation_raise(
         kind=EscalationKind.RSO_REPORT_DUE,
         subject=f"RSO report {key}",

@@ -32,6 +32,8 @@ def may_read_report(user, report: NoncomplianceReport) -> bool:
         return True
     if has_role(user, Role.AUDITOR):
         return True
+    if report.concerns_rso and has_role(user, Role.RSO):
+        return False  # an RSO who is also a director never reads reports about the RSO
     return has_role(user, *handler_roles(report))
 
 
@@ -67,6 +69,7 @@ def noncompliance_report_file(
         body="A noncompliance report was filed for you to handle.",
         link=report.get_absolute_url(),
         payload={"report": report.pk, "concerns_rso": report.concerns_rso},
+        webhooks=not report.concerns_rso,
     )
     return report
 
@@ -84,6 +87,8 @@ def _require_handler(actor: Actor, report: NoncomplianceReport, what: str) -> No
     require_person(actor, handler_roles(report), what)
     if report.reporter_id is not None and report.reporter_id == actor.pk:
         raise PermissionDenied("You filed this report, so someone else handles it.")
+    if report.concerns_rso and has_role(actor, Role.RSO):
+        raise PermissionDenied("The report concerns the RSO, so another director handles it.")
 
 
 @transaction.atomic
@@ -149,5 +154,6 @@ def noncompliance_conclude(
             body=f"Corrective action: {report.corrective_action}",
             link=report.get_absolute_url(),
             payload={"report": report.pk},
+            webhooks=not report.concerns_rso,
         )
     return report

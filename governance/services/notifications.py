@@ -47,8 +47,10 @@ def notify(
     body: str = "",
     link: str = "",
     payload: dict[str, Any] | None = None,
+    webhooks: bool = True,
 ) -> None:
-    """Tell people (inbox and email) and subscribed webhooks about an event."""
+    """Tell people (inbox and email) and subscribed webhooks about an event. `webhooks=False`
+    keeps it from the subscriptions, which the RSO manages: for matters about the RSO."""
     recipients = {user.pk: user for user in users if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(
         Notification(user=user, event_type=event_type, title=title[:300], body=body, link=link)
@@ -65,7 +67,7 @@ def notify(
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(subscription=subscription, event_type=event_type, payload=event)
         for subscription in WebhookSubscription.objects.filter(is_active=True)
-        if subscription.wants(event_type)
+        if webhooks and subscription.wants(event_type)
     )
     notification_ids = [n.pk for n in notifications]
     delivery_ids = [d.pk for d in deliveries]

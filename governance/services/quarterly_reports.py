@@ -7,8 +7,8 @@ noncompliance reports and policy changes. The RSO adds commentary and the defici
 note, and issues it; issuing freezes the contents with their SHA-256 and sends it to the
 sitting directors and trustees, each of whom acknowledges it.
 
-Noncompliance reports that concern the RSO are handled by the board; the RSO's report counts
-them but does not describe them."""
+Noncompliance reports that concern the RSO are handled by the board; the RSO's report neither
+counts nor describes them."""
 
 import datetime as dt
 import hashlib
@@ -48,7 +48,10 @@ from ..models import (
     SafeguardsReport,
 )
 from ..permissions import can_read, require_person
+from ..quarters import previous_quarter, quarter_bounds, quarter_of
 from ..selectors import framework_version_in_force
+from ..sitting import trustees_sitting
+from .board import directors_sitting
 from .escalations import escalation_resolve
 from .notifications import notify, users_with_roles
 
@@ -70,31 +73,6 @@ ACTIVE_POLICY_CHANGE_STATES = (
     PolicyChangeState.APPROVED,
     PolicyChangeState.PUBLISHED,
 )
-
-
-# Periods
-
-
-def quarter_of(moment: dt.datetime) -> tuple[int, int]:
-    moment = timezone.localtime(moment)
-    return moment.year, (moment.month - 1) // 3 + 1
-
-
-def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
-    """The first moment of the quarter and the first moment of the next, in the site's zone."""
-    if quarter not in (1, 2, 3, 4):
-        raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
-    if not 2000 <= year <= 2999:
-        raise ValidationError({"year": "Give a four-digit year."})
-    zone = timezone.get_current_timezone()
-    start = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=zone)
-    next_year, next_quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
-    end = dt.datetime(next_year, 3 * next_quarter - 2, 1, tzinfo=zone)
-    return start, end
 
 
 # Reading
@@ -129,6 +107,11 @@ def quarterly_reports_awaiting_acknowledgement(user):
 
 
 # The contents
+#
+# Everything that existed during the quarter is in it: what opened in it, what was still open
+# at its start, and what closed in it, even when it has closed since. States and closing dates
+# are as they stand when the report is generated; "overdue" and "lapsed" are judged at the
+# quarter's end (or now, for a report on the current quarter).
 
 
 def _when(moment: dt.datetime | None) -> str | None:
@@ -149,6 +132,13 @@ def _in(field: str, start: dt.datetime, end: dt.datetime) -> Q:
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
+def _during(begun: str, ended: str, start: dt.datetime, end: dt.datetime) -> Q:
+    """Begun before the quarter's end, and not ended before its start."""
+    return Q(**{f"{begun}__lt": end}) & (
+        Q(**{f"{ended}__isnull": True}) | Q(**{f"{ended}__gte": start})
+    )
+
+
 def _hours_between(first: dt.datetime | None, then: dt.datetime | None) -> float | None:
     if first is None or then is None:
         return None
@@ -157,10 +147,7 @@ def _hours_between(first: dt.datetime | None, then: dt.datetime | None) -> float
 
 def _determinations(start, end) -> list[dict[str, Any]]:
     rows = (
-        Determination.objects.filter(
-            _in("decided_at", start, end)
-            | Q(state__in=OPEN_DETERMINATION_STATES, created_at__lt=end)
-        )
+        Determination.objects.filter(_during("created_at", "decided_at", start, end))
         .select_related("model", "required_level")
         .annotate(
             acknowledger_count=Count("acknowledgers", distinct=True),
@@ -183,6 +170,7 @@ def _determinations(start, end) -> list[dict[str, Any]]:
             "precautionary": row.precautionary,
             "provisional": row.provisional,
             "decided_at": _when(row.decided_at),
+            "decided_in_quarter": row.decided_at is not None and start <= row.decided_at < end,
             "acknowledged": f"{row.acknowledged_count} of {row.acknowledger_count}",
             "findings": {
                 outcome: count
@@ -194,24 +182,21 @@ def _determinations(start, end) -> list[dict[str, Any]]:
     ]
 
 
-def _escalations(start, end, now) -> dict[str, Any]:
+def _escalations(start, end, as_of) -> dict[str, Any]:
     rows = (
-        Escalation.objects.filter(
-            _in("opened_at", start, end)
-            | _in("closed_at", start, end)
-            | Q(state__in=ESCALATION_OPEN_STATES, opened_at__lt=end)
-        )
+        Escalation.objects.filter(_during("opened_at", "closed_at", start, end))
         .exclude(kind=EscalationKind.RSO_REPORT_DUE)
-        .select_related("model", "assignee")
+        .select_related("model")
         .order_by("opened_at", "pk")
     )
     items = []
     counts = Counter()
     for row in rows:
-        opened_in_period = start <= row.opened_at < end
-        counts["opened"] += opened_in_period
-        counts[row.state] += 1
-        overdue = row.is_open and row.due_at < now
+        counts["opened"] += start <= row.opened_at < end
+        counts["closed"] += row.closed_at is not None and start <= row.closed_at < end
+        open_at_end = row.closed_at is None or row.closed_at >= as_of
+        counts["open_at_end"] += open_at_end
+        overdue = open_at_end and row.due_at < as_of
         counts["overdue"] += overdue
         items.append(
             {
@@ -233,31 +218,39 @@ def _escalations(start, end, now) -> dict[str, Any]:
     return {"counts": dict(sorted(counts.items())), "items": items}
 
 
-def _safeguards(now) -> list[dict[str, Any]]:
-    """Per model and standard: the latest approved report and whether it is still in force."""
-    rows = SafeguardsReport.objects.exclude(state=SafeguardsReportState.WITHDRAWN).select_related(
-        "model", "standard"
+def _safeguards(as_of) -> list[dict[str, Any]]:
+    """Per model and standard, at the quarter's end: the latest approved report and whether it
+    was still in force, and whether a renewal was under way."""
+    rows = (
+        SafeguardsReport.objects.exclude(state=SafeguardsReportState.WITHDRAWN)
+        .filter(created_at__lt=as_of)
+        .select_related("model", "standard")
     )
     latest: dict[tuple[int, int], SafeguardsReport] = {}
     pending: set[tuple[int, int]] = set()
     for row in rows:
         key = (row.model_id, row.standard_id)
-        if row.state == SafeguardsReportState.APPROVED:
+        approved = row.approved_at is not None and row.approved_at < as_of
+        if approved:
             current = latest.get(key)
-            if current is None or (row.valid_until or now) > (current.valid_until or now):
+            if (
+                current is None
+                or current.approved_at is None
+                or (row.valid_until or as_of) > (current.valid_until or as_of)
+            ):
                 latest[key] = row
         else:
             pending.add(key)
             latest.setdefault(key, row)
     items = []
     for key, row in sorted(
-        latest.items(), key=lambda item: (str(item[1].model), item[1].standard.code)
+        latest.items(), key=lambda item: (item[1].model.name, item[1].standard.code)
     ):
-        if row.state != SafeguardsReportState.APPROVED:
+        if row.approved_at is None or row.approved_at >= as_of:
             status = "Never approved"
-        elif row.valid_until is not None and row.valid_until <= now:
+        elif row.valid_until is not None and row.valid_until <= as_of:
             status = "Lapsed"
-        elif row.valid_until is not None and row.valid_until <= now + dt.timedelta(
+        elif row.valid_until is not None and row.valid_until <= as_of + dt.timedelta(
             days=SAFEGUARDS_EXPIRING_DAYS
         ):
             status = "Expiring soon"
@@ -269,23 +262,19 @@ def _safeguards(now) -> list[dict[str, Any]]:
                 "model": row.model.name,
                 "standard": row.standard.code,
                 "status": status,
-                "approved_at": _when(row.approved_at),
-                "valid_until": _when(row.valid_until),
-                "renewal_in_progress": key in pending
-                and row.state == SafeguardsReportState.APPROVED,
+                "approved_at": _when(row.approved_at) if status != "Never approved" else None,
+                "valid_until": _when(row.valid_until) if status != "Never approved" else None,
+                "renewal_in_progress": key in pending and status != "Never approved",
             }
         )
     return items
 
 
 def _restrictions(start, end) -> list[dict[str, Any]]:
+    live = Q(state__in=(RestrictionState.PROPOSED, RestrictionState.ACTIVE))
     rows = (
-        Restriction.objects.filter(
-            _in("created_at", start, end)
-            | _in("activated_at", start, end)
-            | _in("lifted_at", start, end)
-            | Q(state__in=(RestrictionState.PROPOSED, RestrictionState.ACTIVE), created_at__lt=end)
-        )
+        Restriction.objects.filter(created_at__lt=end)
+        .filter(live | _in("created_at", start, end) | Q(lifted_at__gte=start))
         .select_related("model")
         .order_by("created_at", "pk")
     )
@@ -303,29 +292,25 @@ def _restrictions(start, end) -> list[dict[str, Any]]:
     ]
 
 
-def _noncompliance(start, end) -> dict[str, Any]:
-    rows = NoncomplianceReport.objects.filter(
-        _in("filed_at", start, end)
-        | _in("concluded_at", start, end)
-        | Q(
-            state__in=(NoncomplianceState.RECEIVED, NoncomplianceState.INVESTIGATING),
-            filed_at__lt=end,
-        )
-    ).order_by("filed_at", "pk")
+def _noncompliance(start, end, as_of) -> dict[str, Any]:
+    # Reports that concern the RSO are the board's: the RSO's report neither counts nor
+    # describes them, so a draft cannot tell the RSO that one was filed.
+    rows = (
+        NoncomplianceReport.objects.filter(concerns_rso=False)
+        .filter(_during("filed_at", "concluded_at", start, end))
+        .order_by("filed_at", "pk")
+    )
     counts = Counter()
     items = []
     for row in rows:
-        counts["filed"] += start <= row.filed_at < end
-        counts["anonymous"] += start <= row.filed_at < end and row.anonymous
+        filed_in_quarter = start <= row.filed_at < end
+        counts["filed"] += filed_in_quarter
+        counts["anonymous"] += filed_in_quarter and row.anonymous
         concluded = row.concluded_at is not None and start <= row.concluded_at < end
         counts["substantiated"] += concluded and row.state == NoncomplianceState.SUBSTANTIATED
         counts["unsubstantiated"] += concluded and row.state == NoncomplianceState.UNSUBSTANTIATED
         counts["material"] += concluded and row.material
-        counts["open"] += row.concluded_at is None
-        if row.concerns_rso:
-            # Handled by the board: counted, never described in the RSO's own report.
-            counts["handled_by_board"] += 1
-            continue
+        counts["open_at_end"] += row.concluded_at is None or row.concluded_at >= as_of
         items.append(
             {
                 "id": row.pk,
@@ -350,12 +335,14 @@ def _policy_changes(start, end) -> dict[str, Any]:
         "consultation_closed_at",
         "decided_at",
         "published_at",
+        "effective_from",
     ):
         activity |= _in(field, start, end)
+    # Under way at some time in the quarter: begun before its end, not finished before its start.
+    unfinished = Q(state__in=ACTIVE_POLICY_CHANGE_STATES) | Q(decided_at__gte=start)
     rows = (
-        PolicyChange.objects.filter(
-            activity | Q(state__in=ACTIVE_POLICY_CHANGE_STATES, created_at__lt=end)
-        )
+        PolicyChange.objects.filter(created_at__lt=end)
+        .filter(activity | unfinished)
         .select_related("version__framework")
         .order_by("created_at", "pk")
     )
@@ -391,9 +378,10 @@ def quarterly_report_contents(
 ) -> dict[str, Any]:
     """Everything the report states, as JSON, read from the records as they stand `now`."""
     now = now or timezone.now()
-    in_force = framework_version_in_force(min(now, end))
-    escalations = _escalations(start, end, now)
-    safeguards = _safeguards(now)
+    as_of = min(now, end)
+    in_force = framework_version_in_force(as_of)
+    escalations = _escalations(start, end, as_of)
+    safeguards = _safeguards(as_of)
     overdue = [
         {"what": "Escalation", "id": item["id"], "title": item["title"], "due": item["due_at"]}
         for item in escalations["items"]
@@ -410,14 +398,17 @@ def quarterly_report_contents(
     ]
     determinations = _determinations(start, end)
     restrictions = _restrictions(start, end)
-    noncompliance = _noncompliance(start, end)
+    noncompliance = _noncompliance(start, end, as_of)
     policy_changes = _policy_changes(start, end)
     return {
         "period": {"start": _day(start), "end": _day(end - dt.timedelta(seconds=1))},
         "generated_at": _when(now),
+        "as_of": _when(as_of),
         "framework_in_force": str(in_force) if in_force else None,
         "summary": {
-            "determinations_decided": sum(1 for item in determinations if item["decided_at"]),
+            "determinations_decided": sum(
+                1 for item in determinations if item["decided_in_quarter"]
+            ),
             "escalations_opened": escalations["counts"].get("opened", 0),
             "overdue_items": len(overdue),
             "restrictions_active": sum(
@@ -578,9 +569,11 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
         )
     if not report.commentary:
         raise ValidationError({"commentary": "Add your commentary before issuing the report."})
-    recipients = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
+    # A director who is also a trustee is one recipient.
+    sitting = {person.pk: person for person in directors_sitting() + trustees_sitting()}
+    recipients = list(sitting.values())
     if not recipients:
-        raise TransitionNotAllowed("There is no director or trustee to issue it to.")
+        raise TransitionNotAllowed("No director or trustee is sitting to issue it to.")
     _regenerate(report, now)
     report.state = QuarterlyReportState.ISSUED
     report.issued_by = actor

@@ -32,7 +32,7 @@ from ..selectors import (
     asl_history,
     audit_events_for_registry_model,
     audit_events_for_user,
-    audit_events_list,
+    audit_events_readable_by,
     audit_verification_latest,
     framework_adoptions,
     framework_version_in_force,
@@ -106,7 +106,9 @@ class AuditEventListView(RoleRequiredMixin, ListView):
     context_object_name = "events"
 
     def get_queryset(self):
-        self.filterset = AuditEventFilter(self.request.GET or None, queryset=audit_events_list())
+        self.filterset = AuditEventFilter(
+            self.request.GET or None, queryset=audit_events_readable_by(self.request.user)
+        )
         if self.filterset.is_bound and not self.filterset.is_valid():
             return AuditEvent.objects.none()
         return self.filterset.qs
@@ -122,7 +124,9 @@ class AuditEventDetailView(RoleRequiredMixin, DetailView):
     read_roles = AUDIT_READERS
     template_name = "governance/audit_detail.html"
     context_object_name = "event"
-    queryset = audit_events_list()
+
+    def get_queryset(self):
+        return audit_events_readable_by(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -393,6 +397,10 @@ class StepView(RoleRequiredMixin, View):
 def run_step(request, step, success: str) -> bool:
     """Take one workflow step from a posted button: a refusal by the service becomes a message
     on the page (a missing role still answers 403)."""
+    # The database cannot store a NUL character; say so rather than fail on saving.
+    if any("\x00" in value for _, values in request.POST.lists() for value in values):
+        messages.error(request, "The text contains a NUL character, which cannot be stored.")
+        return False
     try:
         step()
     except (DomainError, ValidationError) as error:

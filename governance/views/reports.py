@@ -13,14 +13,13 @@ from django.views.generic import DetailView, ListView
 from ..choices import QuarterlyReportState, Role
 from ..models import QuarterlyReport
 from ..permissions import RoleRequiredMixin, can_write
+from ..quarters import previous_quarter, quarter_of
 from ..report_rendering import quarterly_report_pdf, report_sections
 from ..selectors import audit_events_for_target
 from ..services.quarterly_reports import (
     ISSUED_READERS,
     may_acknowledge,
     may_read_quarterly_report,
-    previous_quarter,
-    quarter_of,
     quarterly_report_acknowledge,
     quarterly_report_annotate,
     quarterly_report_draft,

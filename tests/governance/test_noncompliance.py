@@ -158,3 +158,82 @@ def test_auditors_read_every_report(staff, client):
     assert "On the RSO" in client.get(reverse("noncompliance-list")).content.decode()
     page = client.get(report.get_absolute_url()).content.decode()
     assert "anonymously" in page and "Start the investigation" not in page
+
+
+def test_reports_on_the_rso_stay_out_of_the_rsos_audit_log_and_webhooks(staff, api):
+    from governance.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(name="all", url="https://hooks.example/x", event_types=["*"])
+    named = noncompliance_report_file(
+        actor=staff["reporter"],
+        summary="RSO backdated the CBRN sign-off",
+        details="D",
+        concerns_rso=True,
+        anonymous=False,
+    )
+    director = staff["director"]
+    noncompliance_investigate(actor=director, report=named)
+    noncompliance_conclude(
+        actor=director,
+        report=named,
+        substantiated=True,
+        findings="F",
+        corrective_action="C",
+        material=True,
+    )
+    # The RSO manages webhooks: nothing about a report on the RSO is sent to them.
+    assert not WebhookDelivery.objects.exists()
+    # Nor does the audit log show the RSO (or the CEO) who filed it or who handles it.
+    for reader in (staff["rso"], make_ceo(staff)):
+        body = api(reader).get("/api/v1/audit-events/", {"target_type": ""}).content.decode()
+        assert "noncompliance" not in body
+        assert staff["reporter"].username not in body
+        page = api(reader).get(reverse("audit-list")).content.decode()
+        assert "noncompliance.filed" not in page and "Noncompliance report #" not in page
+    event = AuditEvent.objects.get(action="noncompliance.filed")
+    assert api(staff["rso"]).get(reverse("audit-detail", args=[event.pk])).status_code == 404
+    # The summary is never copied into the log, which outlives the report's readers.
+    assert event.target_repr == f"Noncompliance report #{named.pk}"
+    # Auditors still read everything.
+    body = api(staff["auditor"]).get("/api/v1/audit-events/").content.decode()
+    assert "noncompliance.filed" in body and "noncompliance.concluded" in body
+
+
+def make_ceo(staff):
+    from tests.factories import UserFactory
+
+    return UserFactory(roles=[Role.CEO], username="ceo-reader")
+
+
+def test_an_rso_who_is_also_a_director_neither_reads_nor_handles_reports_on_the_rso(
+    staff, make_user, client
+):
+    both = make_user(Role.RSO, Role.BOARD_DIRECTOR, username="rso-and-director")
+    report = noncompliance_report_file(
+        actor=staff["reporter"],
+        summary="About the RSO",
+        details="D",
+        concerns_rso=True,
+        anonymous=True,
+    )
+    with pytest.raises(PermissionDenied):
+        noncompliance_investigate(actor=both, report=report)
+    client.force_login(both)
+    assert client.get(report.get_absolute_url()).status_code == 403
+    assert "About the RSO" not in client.get(reverse("noncompliance-list")).content.decode()
+
+
+def test_a_nul_character_in_a_step_is_a_message_not_an_error(staff, client):
+    report = noncompliance_report_file(
+        actor=staff["reporter"], summary="S", details="D", anonymous=False
+    )
+    noncompliance_investigate(actor=staff["rso"], report=report)
+    client.force_login(staff["rso"])
+    page = client.post(
+        reverse("noncompliance-step", args=[report.pk, "conclude"]),
+        {"findings": "bad\x00text", "substantiated": "1", "corrective_action": "C"},
+        follow=True,
+    )
+    assert page.status_code == 200 and "NUL character" in page.content.decode()
+    report.refresh_from_db()
+    assert report.state == NoncomplianceState.INVESTIGATING

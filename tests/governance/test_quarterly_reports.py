@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import re
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from governance import report_rendering
 from governance.audit import SYSTEM
 from governance.choices import (
     EscalationKind,
@@ -22,6 +24,7 @@ from governance.choices import (
     RestrictionState,
     Role,
     SafeguardsReportState,
+    SeatType,
     Severity,
 )
 from governance.errors import TransitionNotAllowed
@@ -38,11 +41,12 @@ from governance.models import (
     SafeguardStandard,
     SafetyLevel,
 )
+from governance.quarters import quarter_bounds
 from governance.report_rendering import quarterly_report_pdf, report_sections
-from governance.services.escalations import escalation_raise
+from governance.services.board import director_seat
+from governance.services.escalations import escalation_raise, rso_report_due_check
 from governance.services.quarterly_reports import (
     content_digest,
-    quarter_bounds,
     quarterly_report_acknowledge,
     quarterly_report_annotate,
     quarterly_report_contents,
@@ -52,10 +56,12 @@ from governance.services.quarterly_reports import (
     quarterly_report_refresh,
 )
 from tests.factories import AIModelFactory
+from trust.services import trustee_term_record
 
 pytestmark = pytest.mark.django_db
 
 Q3 = quarter_bounds(2026, 3)
+LAST_YEAR = dt.date(2025, 1, 1)
 
 
 def at(text: str) -> dt.datetime:
@@ -64,7 +70,7 @@ def at(text: str) -> dt.datetime:
 
 @pytest.fixture
 def people(make_user):
-    return {
+    people = {
         "rso": make_user(Role.RSO, username="rso"),
         "ceo": make_user(Role.CEO, username="ceo"),
         "director": make_user(Role.BOARD_DIRECTOR, username="director"),
@@ -72,6 +78,17 @@ def people(make_user):
         "auditor": make_user(Role.AUDITOR, username="auditor"),
         "staff": make_user(Role.SAFETY_STAFF, username="staff"),
     }
+    director_seat(
+        actor=SYSTEM, user=people["director"], seat_type=SeatType.TRUST, term_start=LAST_YEAR
+    )
+    trustee_term_record(actor=SYSTEM, user=people["trustee"], starts_on=timezone.localdate())
+    return people
+
+
+@pytest.fixture(autouse=True)
+def builtin_pdf_fonts(monkeypatch):
+    """ReportLab's built-in fonts write text as it is, so a test can read it back."""
+    monkeypatch.setattr(report_rendering, "_fonts", lambda: ("Helvetica", "Helvetica-Bold"))
 
 
 @pytest.fixture
@@ -150,10 +167,12 @@ def records(frameworks, people):
 
     # The threshold escalation proposed restrictions; the deployment hold was activated.
     Restriction.objects.filter(model=model, kind=RestrictionKind.HOLD_DEPLOYMENT).update(
-        state=RestrictionState.ACTIVE, activated_at=at("2026-07-21T00:00")
+        state=RestrictionState.ACTIVE,
+        activated_at=at("2026-07-21T00:00"),
+        created_at=at("2026-07-10T09:00"),
     )
     standard = SafeguardStandard.objects.filter(version=version).first()
-    SafeguardsReport.objects.create(
+    safeguards = SafeguardsReport.objects.create(
         model=model,
         standard=standard,
         state=SafeguardsReportState.APPROVED,
@@ -162,6 +181,7 @@ def records(frameworks, people):
         approved_at=at("2025-08-01T00:00"),
         valid_until=at("2026-08-01T00:00"),
     )
+    SafeguardsReport.objects.filter(pk=safeguards.pk).update(created_at=at("2025-07-01T00:00"))
 
     NoncomplianceReport.objects.create(
         summary="Evals skipped before a release",
@@ -230,7 +250,7 @@ def test_the_contents_are_read_from_the_records_of_the_quarter(records):
         "overdue_items": 2,
         "restrictions_active": 1,
         "safeguards_lapsed": 1,
-        "noncompliance_filed": 2,
+        "noncompliance_filed": 1,  # the report about the RSO is the board's
         "noncompliance_material": 1,
         "policy_changes": 1,
     }
@@ -238,10 +258,11 @@ def test_the_contents_are_read_from_the_records_of_the_quarter(records):
     assert contents["period"] == {"start": "2026-07-01", "end": "2026-09-30"}
 
 
-def test_noncompliance_about_the_rso_is_counted_but_not_described(records):
+def test_noncompliance_about_the_rso_is_left_out_of_the_rsos_report(records):
     contents = quarterly_report_contents(*Q3, now=at("2026-10-05T00:00"))
     noncompliance = contents["noncompliance"]
-    assert noncompliance["counts"]["handled_by_board"] == 1
+    # Not even counted: a draft the RSO refreshes must not tell them one was filed.
+    assert noncompliance["counts"]["filed"] == 1
     assert noncompliance["counts"]["anonymous"] == 1
     assert [item["summary"] for item in noncompliance["items"]] == [
         "Evals skipped before a release"
@@ -250,6 +271,36 @@ def test_noncompliance_about_the_rso_is_counted_but_not_described(records):
     assert noncompliance["items"][0]["filed_on"] == "2026-07-03"
     assert "signed off" not in json.dumps(contents)
     assert "09:17" not in json.dumps(noncompliance)
+
+
+def test_what_was_open_during_the_quarter_stays_in_it_after_closing(records, people):
+    """A pause active from May to 10 October and an escalation overdue since June, closed on
+    5 October, belong to Q3's report even when it is generated later in October."""
+    model = records["model"]
+    Restriction.objects.filter(model=model).delete()
+    Restriction.objects.create(
+        model=model,
+        kind=RestrictionKind.PAUSE_TRAINING,
+        state=RestrictionState.LIFTED,
+        reason="Until the assessment is done.",
+        activated_at=at("2026-05-01T00:00"),
+        lifted_at=at("2026-10-10T00:00"),
+    )
+    Restriction.objects.update(created_at=at("2026-04-30T00:00"))
+    Escalation.objects.filter(pk=records["overdue"].pk).update(
+        opened_at=at("2026-06-01T00:00"),
+        due_at=at("2026-06-30T00:00"),
+        closed_at=at("2026-10-05T00:00"),
+        state=EscalationState.RESOLVED,
+    )
+    contents = quarterly_report_contents(*Q3, now=at("2026-10-20T00:00"))
+    assert [item["kind"] for item in contents["restrictions"]] == ["Pause training"]
+    late = [
+        item for item in contents["escalations"]["items"] if item["id"] == records["overdue"].pk
+    ]
+    assert late and late[0]["overdue"] is True  # overdue at the quarter's end
+    assert contents["as_of"].startswith("2026-10-01 00:00")
+    assert any(item["what"] == "Escalation" for item in contents["overdue"])
 
 
 @pytest.mark.parametrize(
@@ -299,7 +350,12 @@ def test_only_the_rso_annotates_refreshes_and_issues(draft, make_user, role):
         quarterly_report_issue(actor=someone, report=draft)
 
 
-def test_issuing_freezes_the_report_and_sends_it_to_directors_and_trustees(draft, people):
+def test_issuing_freezes_the_report_and_sends_it_to_directors_and_trustees(
+    draft, people, make_user
+):
+    # Holding the role is not sitting: a nominee without a term and a director without a seat.
+    make_user(Role.TRUSTEE, username="nominee")
+    make_user(Role.BOARD_DIRECTOR, username="unseated")
     report = quarterly_report_issue(actor=people["rso"], report=draft)
 
     assert report.state == QuarterlyReportState.ISSUED
@@ -549,3 +605,34 @@ def test_api_list_queries_do_not_grow_with_reports(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = rso.get("/api/v1/quarterly-reports/")
     assert response.json()["count"] == 4
+
+
+def test_no_report_due_escalation_once_last_quarters_report_is_issued(draft, people):
+    quarterly_report_issue(actor=people["rso"], report=draft)
+    Escalation.objects.filter(kind=EscalationKind.RSO_REPORT_DUE).delete()
+    assert rso_report_due_check(now=at("2026-10-02T04:00")) is None
+    assert rso_report_due_check(now=at("2027-01-02T04:00")) is not None  # Q4's is not issued
+
+
+def test_the_due_escalation_uses_the_sites_time_zone(settings, frameworks):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: 30 September 11:00 UTC is 1 October
+    escalation = rso_report_due_check(now=at("2026-09-30T11:00"))
+    assert escalation.subject == "RSO report 2026-Q4"
+
+
+def test_a_long_cell_continues_on_the_next_page_of_the_pdf(draft, people):
+    Restriction.objects.update(reason="A very long reason. " * 400)
+    report = quarterly_report_refresh(actor=people["rso"], report=draft)
+    assert quarterly_report_pdf(report).startswith(b"%PDF")
+
+
+def test_the_pdf_embeds_the_configured_truetype_font(draft, settings, monkeypatch):
+    import reportlab
+
+    monkeypatch.undo()  # the real font choice, not the built-in one the other tests use
+    settings.REPORT_PDF_FONT = str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf")
+    draft.commentary = "Ünïcødé & <tags> stay text."
+    data = quarterly_report_pdf(draft)
+    assert b"BitstreamVeraSans" in data
+    settings.REPORT_PDF_FONT = "/nonexistent/font.ttf"
+    assert quarterly_report_pdf(draft).startswith(b"%PDF")  # falls back, never fails

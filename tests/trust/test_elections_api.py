@@ -437,3 +437,14 @@ def test_openapi_schema_documents_the_endpoints(client_for):
     assert f"{ELECTIONS}{{id}}/vote/" in paths
     assert f"{ELECTIONS}{{id}}/close/" in paths
     assert set(paths[TERMS]) == {"get"}
+
+
+@pytest.mark.parametrize("starts_on", ["9999-12-31", "2999-01-01"])
+def test_a_term_start_far_ahead_is_refused_by_name(api, people, starts_on):
+    response = api(people["trustees"][0]).post(
+        ELECTIONS, {"candidate": people["newcomer"].pk, "term_starts_on": starts_on}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "term_starts_on": ["An election is held for a term starting within two years."]
+    }

@@ -1,0 +1,31 @@
+"""Calendar quarters in the site's time zone: what the RSO reports on, and when it is due."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+def quarter_of(moment: dt.datetime) -> tuple[int, int]:
+    moment = timezone.localtime(moment)
+    return moment.year, (moment.month - 1) // 3 + 1
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def next_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of the quarter and the first moment of the next, in the site's zone."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
+    if not 2000 <= year <= 2999:
+        raise ValidationError({"year": "Give a four-digit year."})
+    zone = timezone.get_current_timezone()
+    next_year, following = next_quarter(year, quarter)
+    start = dt.datetime(year, 3 * quarter - 2, 1, tzinfo=zone)
+    return start, dt.datetime(next_year, 3 * following - 2, 1, tzinfo=zone)

@@ -1,0 +1,26 @@
+"""Who sits on the Trust, for the core. Trustees' terms belong to the trust app, which
+registers its lookup here when it starts (the core never imports it); the board's seats are
+the core's own (`services.board.directors_sitting`)."""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+
+from .choices import Role
+from .selectors import people_holding_role
+
+_trustees_sitting: Callable[[dt.date | None], list] | None = None
+
+
+def register_trustees_sitting(lookup: Callable[[dt.date | None], list]) -> None:
+    global _trustees_sitting
+    _trustees_sitting = lookup
+
+
+def trustees_sitting(on: dt.date | None = None) -> list:
+    """The trustees whose term covers `on` (today by default); without the trust app, those
+    holding the trustee role."""
+    if _trustees_sitting is None:
+        return people_holding_role(Role.TRUSTEE, get_user_model().objects.values("pk"))
+    return _trustees_sitting(on)
