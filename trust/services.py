@@ -184,6 +184,23 @@ def _sitting(actor, what: str) -> None:
         raise PermissionDenied(f"Only a trustee whose term is current may {what}.")
 
 
+def trustee_term_validate(*, user, starts_on: dt.date) -> None:
+    """The rules of a founding term, for the service and the admin form alike."""
+    if user is not None and not has_role(user, Role.TRUSTEE):
+        raise ValidationError({"user": f"{user} does not hold the trustee role."})
+    if starts_on is not None and starts_on.year >= dt.MAXYEAR:
+        raise ValidationError({"starts_on": "Give a term start with a real year."})
+    if user is None or starts_on is None:
+        return
+    overlapping = TrusteeTerm.objects.filter(
+        user=user, starts_on__lte=one_year_on(starts_on), ends_on__gte=starts_on
+    )
+    if overlapping.exists():
+        raise ValidationError(
+            {"starts_on": f"{user} already has a term covering part of that year."}
+        )
+
+
 @transaction.atomic
 def trustee_term_record(*, actor: Actor, user, starts_on: dt.date) -> TrusteeTerm:
     """A founding term, recorded by an administrator (or the system, for seed data)."""
@@ -191,10 +208,7 @@ def trustee_term_record(*, actor: Actor, user, starts_on: dt.date) -> TrusteeTer
         getattr(actor, "is_authenticated", False) and actor.is_staff
     ):
         raise PermissionDenied("Only an administrator records a founding trustee term.")
-    if not has_role(user, Role.TRUSTEE):
-        raise ValidationError({"user": f"{user} does not hold the trustee role."})
-    if starts_on.year >= dt.MAXYEAR:
-        raise ValidationError({"starts_on": "Give a term start with a real year."})
+    trustee_term_validate(user=user, starts_on=starts_on)
     term = TrusteeTerm.objects.create(
         user=user, starts_on=starts_on, ends_on=one_year_on(starts_on)
     )

@@ -46,7 +46,7 @@ class DirectorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Director
-        fields = ["id", "user", "name", "seat_type", "term_start", "term_end", "current"]
+        fields = ["id", "user", "name", "seat_type", "term_start", "term_end", "chair", "current"]
 
     def get_current(self, director) -> bool:
         today = timezone.localdate()

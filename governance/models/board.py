@@ -26,6 +26,9 @@ class Director(models.Model):
     seat_type = models.CharField(max_length=20, choices=SeatType.choices)
     term_start = models.DateField()
     term_end = models.DateField(null=True, blank=True)
+    # The chair receives noncompliance reports that concern the RSO. One seat at a time holds
+    # it; the services clear it from the others.
+    chair = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["term_start", "id"]

@@ -68,6 +68,42 @@ def directors_sitting(on: dt.date | None = None) -> list:
     return people_holding_role(Role.BOARD_DIRECTOR, seats.values("user_id"))
 
 
+def board_chair(on: dt.date | None = None):
+    """The director in the chair on `on` (today by default), or None if no sitting director
+    holds it."""
+    seat = _seats_on(on or timezone.localdate()).filter(chair=True).select_related("user").first()
+    if seat is None or seat.user.pk not in {person.pk for person in directors_sitting(on)}:
+        return None
+    return seat.user
+
+
+def _seat_fields(director: Director) -> dict:
+    return {
+        "user": director.user.get_username(),
+        "seat_type": director.seat_type,
+        "term_start": director.term_start.isoformat(),
+        "term_end": director.term_end.isoformat() if director.term_end else None,
+        "chair": director.chair,
+    }
+
+
+def _take_the_chair(director: Director) -> None:
+    Director.objects.filter(chair=True).exclude(pk=director.pk).update(chair=False)
+
+
+def director_seat_validate(*, user, seat_type: str, term_start, term_end) -> None:
+    """The rules of a seat, for the service and the admin form alike."""
+    errors = {}
+    if seat_type not in SeatType.values:
+        errors["seat_type"] = f"Choose one of: {', '.join(SeatType.values)}."
+    if term_start is not None and term_end is not None and term_end < term_start:
+        errors["term_end"] = "A term cannot end before it starts."
+    if user is not None and not has_role(user, Role.BOARD_DIRECTOR):
+        errors["user"] = f"{user} does not hold the board director role."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def director_seat(
     *,
@@ -76,29 +112,42 @@ def director_seat(
     seat_type: str,
     term_start: dt.date,
     term_end: dt.date | None = None,
+    chair: bool = False,
 ) -> Director:
     """Record that `user` holds a board seat for a term (administrators, or the system)."""
     _administrator(actor, "record a board seat")
-    if seat_type not in SeatType.values:
-        raise ValidationError({"seat_type": f"Choose one of: {', '.join(SeatType.values)}."})
-    if term_end is not None and term_end < term_start:
-        raise ValidationError({"term_end": "A term cannot end before it starts."})
-    if not has_role(user, Role.BOARD_DIRECTOR):
-        raise ValidationError({"user": f"{user} does not hold the board director role."})
+    director_seat_validate(user=user, seat_type=seat_type, term_start=term_start, term_end=term_end)
     director = Director.objects.create(
-        user=user, seat_type=seat_type, term_start=term_start, term_end=term_end
+        user=user, seat_type=seat_type, term_start=term_start, term_end=term_end, chair=chair
     )
+    if chair:
+        _take_the_chair(director)
     audit_record(
-        actor=actor,
-        action="director.seated",
-        target=director,
-        after={
-            "user": user.get_username(),
-            "seat_type": seat_type,
-            "term_start": term_start.isoformat(),
-            "term_end": term_end.isoformat() if term_end else None,
-        },
+        actor=actor, action="director.seated", target=director, after=_seat_fields(director)
     )
+    return director
+
+
+@transaction.atomic
+def director_seat_change(
+    *, actor: Actor, director: Director, term_end: dt.date | None, chair: bool
+) -> Director:
+    """End a seat's term (or set its end), and give it the chair or take it away."""
+    _administrator(actor, "change a board seat")
+    director = Director.objects.select_for_update().select_related("user").get(pk=director.pk)
+    if term_end is not None and term_end < director.term_start:
+        raise ValidationError({"term_end": "A term cannot end before it starts."})
+    before = _seat_fields(director)
+    director.term_end = term_end
+    director.chair = bool(chair)
+    director.save(update_fields=["term_end", "chair"])
+    if director.chair:
+        _take_the_chair(director)
+    after = _seat_fields(director)
+    if after != before:
+        audit_record(
+            actor=actor, action="director.seat_changed", target=director, before=before, after=after
+        )
     return director
 
 

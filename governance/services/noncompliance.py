@@ -17,9 +17,21 @@ from ..context import request_id_bound
 from ..errors import TransitionNotAllowed
 from ..models import NoncomplianceReport
 from ..permissions import has_role, require_person
+from .board import board_chair
 from .notifications import notify, users_with_roles
 
 ANONYMOUS = AuditActor(type=ActorType.ANONYMOUS, label="anonymous reporter")
+
+
+def board_handlers() -> list:
+    """Who receives a report that concerns the RSO: the board chair, or every director when
+    no chair is recorded; never an RSO who also sits on the board."""
+    chair = board_chair()
+    if chair is not None and not has_role(chair, Role.RSO):
+        return [chair]
+    return [
+        person for person in users_with_roles(Role.BOARD_DIRECTOR) if not has_role(person, Role.RSO)
+    ]
 
 
 def handler_roles(report: NoncomplianceReport) -> tuple[str, ...]:
@@ -64,7 +76,7 @@ def noncompliance_report_file(
         audit_record(actor=actor, action="noncompliance.filed", target=report)
     notify(
         event_type="noncompliance.filed",
-        users=users_with_roles(*handler_roles(report)),
+        users=board_handlers() if report.concerns_rso else users_with_roles(Role.RSO),
         title=f"Noncompliance report #{report.pk}: {report.summary}",
         body="A noncompliance report was filed for you to handle.",
         link=report.get_absolute_url(),
@@ -89,6 +101,16 @@ def _require_handler(actor: Actor, report: NoncomplianceReport, what: str) -> No
         raise PermissionDenied("You filed this report, so someone else handles it.")
     if report.concerns_rso and has_role(actor, Role.RSO):
         raise PermissionDenied("The report concerns the RSO, so another director handles it.")
+    if report.concerns_rso and actor.pk not in {person.pk for person in board_handlers()}:
+        raise PermissionDenied("The board chair handles reports that concern the RSO.")
+
+
+def may_handle(user, report: NoncomplianceReport) -> bool:
+    try:
+        _require_handler(user, report, "handle this report")
+    except PermissionDenied:
+        return False
+    return True
 
 
 @transaction.atomic

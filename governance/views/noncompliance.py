@@ -8,10 +8,10 @@ from django.views.generic import DetailView, ListView
 
 from ..choices import NoncomplianceState, Role
 from ..models import NoncomplianceReport
-from ..permissions import ALL_ROLES, RoleRequiredMixin, has_role
+from ..permissions import ALL_ROLES, RoleRequiredMixin
 from ..selectors import audit_events_for_target, noncompliance_reports_readable_by
 from ..services.noncompliance import (
-    handler_roles,
+    may_handle,
     may_read_report,
     noncompliance_conclude,
     noncompliance_investigate,
@@ -74,7 +74,7 @@ class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         report, user = self.object, self.request.user
-        handles = has_role(user, *handler_roles(report)) and report.reporter_id != user.pk
+        handles = may_handle(user, report)
         return super().get_context_data(
             can_investigate=handles and report.state == NoncomplianceState.RECEIVED,
             can_conclude=handles and report.state == NoncomplianceState.INVESTIGATING,

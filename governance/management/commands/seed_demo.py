@@ -159,6 +159,7 @@ class Command(BaseCommand):
             user=get_user_model().objects.get(username="director"),
             seat_type=SeatType.TRUST,
             term_start=dt.date(2025, 1, 1),
+            chair=True,
         )
 
     def _ensure_model(self, sample):
