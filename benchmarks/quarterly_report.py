@@ -28,8 +28,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from governance.choices import EscalationKind, EscalationState, Severity
+    from governance.dates import quarter_bounds
     from governance.models import AIModel, Escalation, NoncomplianceReport, QuarterlyReport
-    from governance.quarters import quarter_bounds
     from governance.report_rendering import quarterly_report_pdf
     from governance.services.quarterly_reports import quarterly_report_contents
 

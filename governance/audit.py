@@ -62,7 +62,8 @@ def canonical_value(value: Any) -> Any:
     return canonical_value(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
 
 
-def _canonical_json(data: dict[str, Any]) -> str:
+def canonical_json(data: dict[str, Any]) -> str:
+    """The one text a JSON value hashes as: sorted keys, no spaces, UTF-8, no NaN."""
     return json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
@@ -85,7 +86,7 @@ def event_hash(event: AuditEvent) -> str:
         "request_id": event.request_id,
         "prev_hash": event.prev_hash,
     }
-    return hashlib.sha256(_canonical_json(payload).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
 def _lock_chain() -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record
 from governance.choices import MotionResult, PolicyChangeState, Role, VoteChoice
+from governance.dates import add_months
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import PolicyChange
 from governance.permissions import has_role, require_person
@@ -165,10 +166,7 @@ def consultation_close(
 
 def one_year_on(day: dt.date) -> dt.date:
     """The last day of a one-year term starting on `day` (29 February starts end on the 27th)."""
-    try:
-        return day.replace(year=day.year + 1) - dt.timedelta(days=1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28) - dt.timedelta(days=1)
+    return add_months(day, 12) - dt.timedelta(days=1)
 
 
 def trustees_sitting(on: dt.date | None = None) -> list:
@@ -184,6 +182,13 @@ def _sitting(actor, what: str) -> None:
         raise PermissionDenied(f"Only a trustee whose term is current may {what}.")
 
 
+def _term_overlaps(user, starts_on: dt.date) -> bool:
+    """Whether `user` already has a term sharing a day with one starting on `starts_on`."""
+    return TrusteeTerm.objects.filter(
+        user=user, starts_on__lte=one_year_on(starts_on), ends_on__gte=starts_on
+    ).exists()
+
+
 def trustee_term_validate(*, user, starts_on: dt.date) -> None:
     """The rules of a founding term, for the service and the admin form alike."""
     if user is not None and not has_role(user, Role.TRUSTEE):
@@ -192,10 +197,7 @@ def trustee_term_validate(*, user, starts_on: dt.date) -> None:
         raise ValidationError({"starts_on": "Give a term start with a real year."})
     if user is None or starts_on is None:
         return
-    overlapping = TrusteeTerm.objects.filter(
-        user=user, starts_on__lte=one_year_on(starts_on), ends_on__gte=starts_on
-    )
-    if overlapping.exists():
+    if _term_overlaps(user, starts_on):
         raise ValidationError(
             {"starts_on": f"{user} already has a term covering part of that year."}
         )
@@ -237,10 +239,7 @@ def election_open(*, actor: Actor, candidate, term_starts_on: dt.date) -> Truste
         raise ValidationError(
             {"term_starts_on": "An election is held for a term starting within two years."}
         )
-    overlapping = TrusteeTerm.objects.filter(
-        user=candidate, starts_on__lte=one_year_on(term_starts_on), ends_on__gte=term_starts_on
-    )
-    if overlapping.exists():
+    if _term_overlaps(candidate, term_starts_on):
         raise ValidationError(
             {"term_starts_on": f"{candidate} already has a term covering part of that year."}
         )

@@ -14,19 +14,13 @@ from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
 from ..choices import Role
+from ..dates import add_months
 from ..errors import TransitionNotAllowed
 from ..models import ConflictDeclaration
 from ..permissions import require_person
 from .notifications import notify
 
 DECLARER_ROLES = (Role.BOARD_DIRECTOR, Role.TRUSTEE)
-
-
-def one_year_after(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February: the review falls due on the 28th
-        return day.replace(year=day.year + 1, day=28)
 
 
 def conflict_last_reviewed(declaration: ConflictDeclaration) -> dt.date:
@@ -36,7 +30,8 @@ def conflict_last_reviewed(declaration: ConflictDeclaration) -> dt.date:
 
 
 def conflict_review_due_on(declaration: ConflictDeclaration) -> dt.date:
-    return one_year_after(conflict_last_reviewed(declaration))
+    # 29 February: the review falls due on the 28th.
+    return add_months(conflict_last_reviewed(declaration), 12)
 
 
 def conflict_is_current(declaration: ConflictDeclaration, today: dt.date | None = None) -> bool:

@@ -1,7 +1,6 @@
 """Escalations and restrictions: one function per transition, each locking the row, checking
 the transition table and the actor's role, auditing, and notifying after commit."""
 
-import calendar
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +21,7 @@ from ..choices import (
     Severity,
     ThresholdOutcome,
 )
+from ..dates import add_months, previous_quarter, quarter_of
 from ..errors import TransitionNotAllowed
 from ..models import (
     AIModel,
@@ -33,7 +33,6 @@ from ..models import (
     Snapshot,
 )
 from ..permissions import has_role, is_read_only
-from ..quarters import previous_quarter, quarter_of
 from ..selectors import framework_version_in_force, safeguards_in_force
 from .notifications import notify, users_with_roles
 
@@ -643,7 +642,7 @@ def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
                                 f"{baseline.name} (the cadence is {rule.compute_multiple:g}x)"
                             )
                 if rule.months:
-                    due = _add_months(baseline.comprehensively_assessed_on, rule.months)
+                    due = add_months(baseline.comprehensively_assessed_on, rule.months)
                     if now.date() >= due:
                         reasons.append(
                             f"{rule.months} months have passed since {baseline.name} was assessed "
@@ -661,12 +660,6 @@ def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
             if created:
                 raised.append(escalation)
     return raised
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def rso_report_due_check(*, now: dt.datetime | None = None) -> Escalation | None:

@@ -12,8 +12,7 @@ counts nor describes them."""
 
 import datetime as dt
 import hashlib
-import json
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from ..audit import SYSTEM, Actor, AuditActor, audit_record
+from ..audit import (
+    SYSTEM,
+    Actor,
+    AuditActor,
+    audit_record,
+    canonical_json,
+    canonical_value,
+)
 from ..choices import (
     ESCALATION_OPEN_STATES,
     DeterminationState,
@@ -34,6 +40,7 @@ from ..choices import (
     Role,
     SafeguardsReportState,
 )
+from ..dates import previous_quarter, quarter_bounds, quarter_of
 from ..errors import TransitionNotAllowed
 from ..models import (
     Determination,
@@ -48,7 +55,6 @@ from ..models import (
     SafeguardsReport,
 )
 from ..permissions import can_read, require_person
-from ..quarters import previous_quarter, quarter_bounds, quarter_of
 from ..selectors import framework_version_in_force
 from ..sitting import trustees_sitting
 from .board import directors_sitting
@@ -155,11 +161,12 @@ def _determinations(start, end) -> list[dict[str, Any]]:
         )
         .order_by(F("decided_at").asc(nulls_last=True), "created_at", "pk")
     )
-    findings = Counter()
-    for determination_id, outcome in Finding.objects.filter(determination__in=rows).values_list(
-        "determination_id", "outcome"
-    ):
-        findings[determination_id, outcome] += 1
+    rows = list(rows)
+    findings: dict[int, Counter] = defaultdict(Counter)
+    for determination_id, outcome in Finding.objects.filter(
+        determination_id__in=[row.pk for row in rows]
+    ).values_list("determination_id", "outcome"):
+        findings[determination_id][outcome] += 1
     return [
         {
             "id": row.pk,
@@ -172,11 +179,7 @@ def _determinations(start, end) -> list[dict[str, Any]]:
             "decided_at": _when(row.decided_at),
             "decided_in_quarter": row.decided_at is not None and start <= row.decided_at < end,
             "acknowledged": f"{row.acknowledged_count} of {row.acknowledger_count}",
-            "findings": {
-                outcome: count
-                for (determination_id, outcome), count in sorted(findings.items())
-                if determination_id == row.pk
-            },
+            "findings": dict(sorted(findings[row.pk].items())),
         }
         for row in rows
     ]
@@ -430,15 +433,15 @@ def quarterly_report_contents(
 
 
 def content_digest(report: QuarterlyReport) -> str:
-    """SHA-256 of what was issued: the contents, the commentary and the deficiencies."""
+    """SHA-256 of what was issued: the contents, the commentary and the deficiencies, as the
+    audit log hashes JSON (so it holds after the database's round trip)."""
     record = {
         "period": report.label,
         "contents": report.contents,
         "commentary": report.commentary,
         "deficiencies": report.deficiencies,
     }
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(canonical_value(record)).encode()).hexdigest()
 
 
 # Transitions
@@ -456,7 +459,8 @@ def _locked_draft(report: QuarterlyReport, what: str) -> QuarterlyReport:
 
 
 def _regenerate(report: QuarterlyReport, now: dt.datetime) -> None:
-    report.contents = quarterly_report_contents(report.period_start, report.period_end, now=now)
+    contents = quarterly_report_contents(report.period_start, report.period_end, now=now)
+    report.contents = canonical_value(contents)  # as the database will give it back
     report.generated_at = now
 
 

@@ -11,9 +11,9 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from ..choices import QuarterlyReportState, Role
+from ..dates import previous_quarter, quarter_of
 from ..models import QuarterlyReport
 from ..permissions import RoleRequiredMixin, can_write
-from ..quarters import previous_quarter, quarter_of
 from ..report_rendering import quarterly_report_pdf, report_sections
 from ..selectors import audit_events_for_target
 from ..services.quarterly_reports import (

@@ -250,10 +250,11 @@ def test_reopening_starts_the_clock_again(warning, officers, frozen):
 
 
 def test_month_arithmetic_keeps_month_ends():
-    from governance.services.escalations import _add_months
+    from governance.dates import add_months
 
-    assert _add_months(dt.date(2026, 1, 31), 6) == dt.date(2026, 7, 31)
-    assert _add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2026, 1, 31), 6) == dt.date(2026, 7, 31)
+    assert add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2028, 2, 29), 12) == dt.date(2029, 2, 28)
 
 
 def test_scheduled_tasks_can_run_without_a_broker(officers, frameworks, capsys):

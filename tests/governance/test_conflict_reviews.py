@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.choices import Role, SeatType
+from governance.dates import add_months
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, ConflictDeclaration, Notification
 from governance.services import user_set_roles
@@ -25,8 +26,12 @@ from governance.services.conflicts import (
     conflict_review_due_on,
     conflict_review_is_due,
     conflict_reviews_remind,
-    one_year_after,
 )
+
+
+def one_year_after(day: dt.date) -> dt.date:
+    return add_months(day, 12)
+
 
 pytestmark = pytest.mark.django_db
 

@@ -27,11 +27,14 @@ from governance.choices import (
     SeatType,
     Severity,
 )
+from governance.dates import quarter_bounds
 from governance.errors import TransitionNotAllowed
 from governance.models import (
     AuditEvent,
+    CapabilityThreshold,
     Determination,
     Escalation,
+    Finding,
     NoncomplianceReport,
     Notification,
     PolicyChange,
@@ -41,7 +44,6 @@ from governance.models import (
     SafeguardStandard,
     SafetyLevel,
 )
-from governance.quarters import quarter_bounds
 from governance.report_rendering import quarterly_report_pdf, report_sections
 from governance.services.board import director_seat
 from governance.services.escalations import escalation_raise, rso_report_due_check
@@ -114,7 +116,15 @@ def records(frameworks, people):
         )
         return row
 
-    determination("Decided in Q3", "final", decided_at=at("2026-08-10T12:00"))
+    decided = determination("Decided in Q3", "final", decided_at=at("2026-08-10T12:00"))
+    for threshold, outcome in zip(
+        CapabilityThreshold.objects.filter(version=version)[:3],
+        ["below", "below", "cannot_rule_out"],
+        strict=True,
+    ):
+        Finding.objects.create(
+            determination=decided, threshold=threshold, outcome=outcome, rationale="..."
+        )
     determination("Decided in Q2", "final", at("2026-05-01T00:00"), at("2026-04-01T00:00"))
     determination("Still in review", "in_review", created_at=at("2026-09-30T00:00"))
 
@@ -227,6 +237,10 @@ def test_the_contents_are_read_from_the_records_of_the_quarter(records):
     assert [item["title"] for item in contents["determinations"]] == [
         "Decided in Q3",
         "Still in review",
+    ]
+    assert [item["findings"] for item in contents["determinations"]] == [
+        {"below": 2, "cannot_rule_out": 1},
+        {},
     ]
     escalations = {item["title"]: item for item in contents["escalations"]["items"]}
     assert set(escalations) == {

@@ -1,9 +1,20 @@
-"""Calendar quarters in the site's time zone: what the RSO reports on, and when it is due."""
+"""Date arithmetic the policy needs: months and years on (cadences, reviews, terms), and
+calendar quarters in the site's time zone (what the RSO reports on, and when it is due)."""
 
+import calendar
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter (31 January
+    + 1 month is 28 or 29 February; 29 February + 12 months is 28 February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
 
 
 def quarter_of(moment: dt.datetime) -> tuple[int, int]:
