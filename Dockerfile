@@ -13,13 +13,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-co
 WORKDIR /app
 RUN useradd --create-home --uid 1000 governance
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY governance ./governance
 COPY evals ./evals
 COPY trust ./trust
 # Editable, so the code runs from /app (where templates and static files are), never from a
-# second copy in site-packages.
-RUN pip install -e .
+# second copy in site-packages. The versions are the lock's (constraints.txt, `make lock`).
+RUN pip install --constraint constraints.txt -e .
 
 COPY manage.py ./
 COPY templates ./templates

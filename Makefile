@@ -3,22 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every install (here, .ci/run, the Dockerfile) takes the versions pinned in this file, so a new
+# release upstream cannot change what we run until `make lock-upgrade` says so.
+LOCK := constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# pytest-xdist: one worker per core; each has a test database of its own.
+PYTEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Development defaults; production sets its own environment (see .env.example).
 export DEBUG ?= 1
 
-.PHONY: install run test lint format migrate clean
+.PHONY: install run test test-dates lint format migrate lock lock-upgrade clean
 
 install: $(STAMP)
 
-# Reinstalls only when pyproject.toml changes, so a second `make install` does nothing.
-$(STAMP): pyproject.toml
+# Reinstalls only when pyproject.toml or the lock changes, so a second `make install` does nothing.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP_INSTALL) --constraint $(LOCK) -e '.[dev]'
 	@touch $(STAMP)
+
+# The lock: after changing pyproject.toml's dependencies, `make lock` pins what is new and keeps
+# every other pin; `make lock-upgrade` moves every pin to the newest release pyproject allows.
+# Either way, run `make test` before committing constraints.txt.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	--custom-compile-command "make lock" --annotation-style line --output-file $(LOCK)
+
+lock: install
+	$(PIP_INSTALL) uv
+	$(UV_COMPILE)
+
+lock-upgrade: install
+	$(PIP_INSTALL) uv
+	$(UV_COMPILE) --upgrade
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -49,7 +69,13 @@ format: install
 test: lint
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+
+# The suite with the clock moved to dates that have broken it before (month ends, 29 February,
+# a year's last minute). Each run shifts every process of the suite, servers included, through
+# libfaketime; DATES="2030-06-30T12:00:00Z ..." picks others.
+test-dates: install
+	$(BIN)/python tests/on_dates.py $(DATES)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

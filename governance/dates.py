@@ -3,14 +3,23 @@ calendar quarters in the site's time zone (what the RSO reports on, and when it 
 
 import calendar
 import datetime as dt
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+DateOrMoment = TypeVar("DateOrMoment", dt.date, dt.datetime)
 
-def add_months(day: dt.date, months: int) -> dt.date:
+
+def add_months(day: DateOrMoment, months: int) -> DateOrMoment:
     """The same day `months` later, or the month's last day when it is shorter (31 January
-    + 1 month is 28 or 29 February; 29 February + 12 months is 28 February)."""
+    + 1 month is 28 or 29 February). A moment keeps its time of day and time zone.
+
+    The rule for 29 February: 12 months on is 28 February of the next year, never 1 March.
+    Every caller counts a period the policy sets as a maximum ("re-approved at least
+    annually", one-year terms, yearly reviews), so the shorter month rounds down: an
+    approval lapses a day early in a leap year's February, never a day late.
+    """
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     last_day = calendar.monthrange(year, month)[1]

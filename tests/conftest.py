@@ -1,11 +1,12 @@
 """Shared fixtures. Services (PostgreSQL, Redis) are skipped when absent, unless
 REQUIRE_SERVICES=1 (CI), where their absence fails the test."""
 
+import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,10 +15,69 @@ from django.conf import settings
 
 from governance.celery import app as celery_app
 from governance.choices import Role
+from tests import processes
 from tests.factories import UserFactory
+from tests.processes import wait_for  # noqa: F401 (the tests' one polling helper)
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Where the clock starts for tests whose dates are relative to "today" (module constants such
+# as TODAY): `pytestmark = pytest.mark.time_machine(FIXED_NOW)`. The clock ticks on from there,
+# so such a test means the same on any day, and a run that crosses midnight cannot split it.
+FIXED_NOW = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
+
+
+def pytest_configure(config):
+    processes.mark_run()  # xdist workers inherit the controller's id
+
+
+def pytest_sessionstart(session):
+    """A run that was killed may have left servers and test databases behind: end them."""
+    if hasattr(session.config, "workerinput"):
+        return  # the controller cleans up once for the whole run
+    processes.reap_leftover_processes()
+    _drop_leftover_test_databases()
+
+
+def _drop_leftover_test_databases() -> None:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg
+    from psycopg import sql
+
+    params = {
+        "host": database.get("HOST") or None,
+        "port": database.get("PORT") or None,
+        "user": database.get("USER") or None,
+        "password": database.get("PASSWORD") or None,
+        "dbname": "postgres",
+        "connect_timeout": 10,
+    }
+    try:
+        connection = psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+    except psycopg.Error:
+        return  # the run itself reports an unreachable server
+    with connection:
+        names = [row[0] for row in connection.execute("SELECT datname FROM pg_database")]
+        for name in processes.leftover_test_databases(names):
+            # FORCE ends the sessions a killed run's servers left open (PostgreSQL 13+).
+            with contextlib.suppress(psycopg.Error):
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PostgreSQL test databases carry the run's id: two runs at once never share one, and the
+    next run knows which were left by a run that is gone."""
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            test = database.setdefault("TEST", {})
+            name = test.get("NAME") or f"test_{database['NAME']}"
+            test["NAME"] = f"{name}_run{processes.run_id()}"
 
 
 def need(available: bool, what: str) -> None:
@@ -126,16 +186,6 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
     env.update(extra)
     return env
-
-
-def wait_for(condition, *, timeout: float, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def run_manage(*args: str, env: dict[str, str] | None = None, timeout: float = 120):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
 from ..choices import Role, SafeguardsReportState
+from ..dates import add_months
 from ..errors import TransitionNotAllowed
 from ..models import AIModel, SafeguardEvidence, SafeguardsReport, SafeguardStandard
 from ..permissions import has_role, require_person
@@ -150,7 +151,7 @@ def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> Safe
     if complete:
         now = timezone.now()
         report.state, report.approved_at = SafeguardsReportState.APPROVED, now
-        report.valid_until = _add_months(now, _renewal_months())
+        report.valid_until = add_months(now, _renewal_months())
     report.save()
     audit_record(
         actor=actor,
@@ -171,13 +172,6 @@ def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> Safe
             },
         )
     return report
-
-
-def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    month = moment.month - 1 + months
-    return moment.replace(
-        year=moment.year + month // 12, month=month % 12 + 1, day=min(moment.day, 28)
-    )
 
 
 def safeguards_expiry_remind(*, now: dt.datetime | None = None) -> int:

@@ -4,6 +4,7 @@ immutability after the decision, audit events, and the whole story end to end.""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -249,8 +250,35 @@ def test_safeguards_need_evidence_for_every_criterion_and_two_approvers(
         )
     report = approved_safeguards(officers, snapshot, standard)
     assert report.state == "approved"
-    assert (report.valid_until - report.approved_at).days in (365, 366)  # the policy's 12 months
     assert safeguards_in_force(snapshot.model, [standard])
+
+
+@pytest.mark.parametrize(
+    ("approved", "lapses"),
+    [
+        # The policy's 12 months to the day, whatever day of the month the approval falls on.
+        ("2026-11-29 16:00", "2027-11-29 16:00"),
+        ("2026-01-30 09:30", "2027-01-30 09:30"),
+        ("2026-12-31 23:59", "2027-12-31 23:59"),
+        ("2027-03-31 12:00", "2028-03-31 12:00"),
+        # 29 February: the shorter February rounds down, a day early rather than a day late.
+        ("2028-02-29 12:00", "2029-02-28 12:00"),
+        ("2027-02-28 12:00", "2028-02-28 12:00"),
+    ],
+)
+def test_safeguards_approval_lapses_twelve_months_on_to_the_day(
+    officers, snapshot, version, approved, lapses
+):
+    standard = version.safeguards.get(code="ASL-3-Security")
+    approved_at = dt.datetime.fromisoformat(approved).replace(tzinfo=dt.UTC)
+    with time_machine.travel(approved_at, tick=False):
+        report = approved_safeguards(officers, snapshot, standard)
+    assert report.approved_at == approved_at
+    assert report.valid_until == dt.datetime.fromisoformat(lapses).replace(tzinfo=dt.UTC)
+    with time_machine.travel(report.valid_until - dt.timedelta(seconds=1), tick=False):
+        assert safeguards_in_force(snapshot.model, [standard])
+    with time_machine.travel(report.valid_until, tick=False):
+        assert not safeguards_in_force(snapshot.model, [standard])
 
 
 def test_safeguards_approval_separation_of_duties(officers, snapshot, version, make_user):

@@ -190,39 +190,53 @@ def test_postgres_trigger_refuses_update_and_delete(postgres):
 
 WRITER = """
 import sys, time
+from pathlib import Path
 import django
 django.setup()
 from governance.audit import SYSTEM, audit_record
-time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # start together with the other writer
-for n in range(int(sys.argv[2])):
-    audit_record(actor=SYSTEM, action=f"writer.{sys.argv[1]}", after={"n": n})
+name, count, barrier = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+(barrier / f"ready-{name}").touch()
+while not (barrier / "go").exists():  # start together with the other writer
+    time.sleep(0.01)
+for n in range(count):
+    audit_record(actor=SYSTEM, action=f"writer.{name}", after={"n": n})
 """
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_appending_at_once_never_fork_the_chain():
-    import subprocess
+def test_two_processes_appending_at_once_never_fork_the_chain(tmp_path):
     import sys
-    import time
+
+    from tests import processes
 
     need(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL=postgres://...)")
     per_writer = 200
-    start_at = str(time.time() + 4)
     env = subprocess_env(DJANGO_SETTINGS_MODULE="governance.settings")
     writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, name, str(per_writer), start_at],
-            cwd=PROJECT_DIR,
+        processes.start(
+            f"writer-{name}",
+            [sys.executable, "-c", WRITER, name, str(per_writer), str(tmp_path)],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            cwd=PROJECT_DIR,
+            log_dir=tmp_path / "logs",
         )
         for name in ("a", "b")
     ]
-    for writer in writers:
-        _, err = writer.communicate(timeout=120)
-        assert writer.returncode == 0, err
+    try:
+        # A barrier, not a moment on the clock: on a loaded machine either may take long to start.
+        processes.wait_for(
+            lambda: all((tmp_path / f"ready-{w.name[-1]}").exists() for w in writers),
+            timeout=180,
+            what="both writers to start",
+            diagnostics=lambda: "\n".join(w.log() for w in writers),
+        )
+        (tmp_path / "go").touch()
+        for writer in writers:
+            writer.process.wait(timeout=300)
+            assert writer.process.returncode == 0, writer.log()
+    finally:
+        for writer in writers:
+            writer.stop()
 
     report = audit_chain_verify()
     assert report.ok, report.describe()

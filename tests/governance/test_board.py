@@ -23,11 +23,13 @@ from governance.services.board import (
     trust_seat_share,
     vote_cast,
 )
+from tests.conftest import FIXED_NOW
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate(FIXED_NOW)
 YEAR_AGO = TODAY - dt.timedelta(days=365)
 
-pytestmark = pytest.mark.django_db
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
 
 
 @pytest.fixture

@@ -27,15 +27,17 @@ from governance.services.conflicts import (
     conflict_review_is_due,
     conflict_reviews_remind,
 )
+from tests.conftest import FIXED_NOW
 
 
 def one_year_after(day: dt.date) -> dt.date:
     return add_months(day, 12)
 
 
-pytestmark = pytest.mark.django_db
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate(FIXED_NOW)
 YEAR = dt.timedelta(days=365)
 
 

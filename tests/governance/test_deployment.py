@@ -167,3 +167,30 @@ def test_health_check_answers_a_local_probe_under_production_settings(tmp_path):
     health, login = result.stdout.splitlines()
     assert health == '200 {"status": "ok"}'
     assert login == "301"  # everything else still goes to HTTPS
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    import re
+
+    return {re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower() for line in requirements}
+
+
+def test_every_install_takes_the_locked_versions():
+    """constraints.txt pins every dependency (a new release upstream cannot change what runs
+    until `make lock-upgrade`), and make, CI (through make) and the image install with it."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
+    wanted = _requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"])
+    lock = (PROJECT_DIR / "constraints.txt").read_text()
+    pinned = {
+        name.lower().replace("_", "-")
+        for name in re.findall(r"^([A-Za-z0-9_.-]+)==\S+", lock, flags=re.MULTILINE)
+    }
+    assert wanted - pinned == set()
+    assert not re.search(r"^[A-Za-z0-9_.-]+\s*(>=|<=|~=|>|<)", lock, flags=re.MULTILINE)
+    assert "--constraint $(LOCK)" in (PROJECT_DIR / "Makefile").read_text()
+    assert "LOCK := constraints.txt" in (PROJECT_DIR / "Makefile").read_text()
+    assert "--constraint constraints.txt" in (PROJECT_DIR / "Dockerfile").read_text()
+    assert "make test" in (PROJECT_DIR / ".ci" / "run").read_text()

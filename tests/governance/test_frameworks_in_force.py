@@ -40,7 +40,12 @@ def test_default_moment_is_now(frameworks):
     assert framework_version_in_force().version == "2.2"
 
 
-def test_adoption_is_audited(frameworks, make_user):
+# A person puts a version in force from now on: the tests below fix "now" before 2027.
+BEFORE_2027 = at("2026-06-01T12:00")
+
+
+def test_adoption_is_audited(frameworks, make_user, time_machine):
+    time_machine.move_to(BEFORE_2027, tick=False)
     rso = make_user(Role.RSO)
     gdm = FrameworkVersion.objects.get(framework__slug="google-deepmind-fsf")
     adoption = framework_version_adopt(
@@ -63,7 +68,8 @@ def test_adoption_is_audited(frameworks, make_user):
         (Role.AUDITOR, False),
     ],
 )
-def test_only_the_rso_adopts_a_version(frameworks, make_user, role, allowed):
+def test_only_the_rso_adopts_a_version(frameworks, make_user, role, allowed, time_machine):
+    time_machine.move_to(BEFORE_2027, tick=False)
     version = frameworks["2.2"]
     moment = at("2027-03-01T00:00")
     if allowed:

@@ -16,11 +16,13 @@ from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, Meeting, Motion, Notification
 from governance.services.board import director_seat, motion_open
 from governance.services.meetings import meeting_cancel, meeting_record, meeting_schedule
+from tests.conftest import FIXED_NOW
 
-pytestmark = pytest.mark.django_db
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
 
-NOW = timezone.now()
-TODAY = timezone.localdate()
+NOW = FIXED_NOW
+TODAY = timezone.localdate(FIXED_NOW)
 YEAR_AGO = TODAY - dt.timedelta(days=365)
 # Past, but today: the former director (whose term ended yesterday) does not sit then.
 TODAY_START = timezone.localtime(NOW).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -213,7 +213,8 @@ def test_version_in_force_endpoint(client_for, frameworks):
         assert bad.status_code == 400 and "at" in bad.json(), bad_moment
 
 
-def test_adoption_api_rso_only_and_unknown_framework_is_400(client_for, frameworks):
+def test_adoption_api_rso_only_and_unknown_framework_is_400(client_for, frameworks, time_machine):
+    time_machine.move_to(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
     data = {
         "framework": "openai-preparedness",
         "version": "2",

@@ -163,8 +163,10 @@ def test_framework_pages_show_rules_and_policy_history(client_for, frameworks):
     assert "CEO, Responsible Scaling Officer" in content
 
 
-def test_rso_puts_a_version_in_force_through_the_page(client_for, frameworks):
+def test_rso_puts_a_version_in_force_through_the_page(client_for, frameworks, time_machine):
     from governance.models import FrameworkVersion
+
+    time_machine.move_to(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False)
 
     gdm = FrameworkVersion.objects.get(framework__slug="google-deepmind-fsf")
     client = client_for(Role.RSO)

@@ -8,15 +8,14 @@ import http.cookiejar
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests import processes
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -47,21 +46,18 @@ def free_port() -> int:
 
 @dataclass
 class MakeRun:
-    process: subprocess.Popen
+    child: processes.Child
     base_url: str
-    log_path: Path
+
+    @property
+    def process(self):
+        return self.child.process
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return self.child.log()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        self.child.stop(grace=20)
 
 
 def start_make_run(checkout: Path) -> MakeRun:
@@ -77,31 +73,16 @@ def start_make_run(checkout: Path) -> MakeRun:
         part for part in env.get("PATH", "").split(os.pathsep) if "/.venv/" not in part + "/"
     )
     port = free_port()
-    log_path = checkout / "make-run.log"
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=checkout,
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    child = processes.start(
+        "make-run", ["make", "run", f"PORT={port}"], env=env, cwd=checkout, log_dir=checkout
     )
-    return MakeRun(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    return MakeRun(child=child, base_url=f"http://127.0.0.1:{port}")
 
 
 def wait_for_login_page(run: MakeRun, *, timeout: float) -> float:
-    """Seconds until the login page answers 200; raises if `make run` dies or time runs out."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if run.process.poll() is not None:
-            raise RuntimeError(f"make run exited with {run.process.returncode}:\n{run.log()}")
-        try:
-            if urllib.request.urlopen(f"{run.base_url}/login/", timeout=2).status == 200:
-                return time.monotonic() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"no login page after {timeout}s:\n{run.log()}")
+    """Seconds until the login page answers 200; fails with `make run`'s log if it dies or
+    time runs out."""
+    return processes.wait_until_answering(f"{run.base_url}/login/", run.child, timeout=timeout)
 
 
 def sign_in(base_url: str, username: str, password: str) -> tuple[int, str, str]:

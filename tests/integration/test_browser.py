@@ -1,5 +1,9 @@
 """A real browser (Debian's Chromium, driven by Playwright) signs in and uses the pages."""
 
+import re
+
+from playwright.sync_api import expect
+
 from governance.management.commands.seed_demo import DEMO_PASSWORD
 from tests.conftest import PROJECT_DIR
 
@@ -18,15 +22,15 @@ def test_auditor_signs_in_filters_the_audit_log_and_signs_out(http_server, chrom
     ARTIFACTS.mkdir(exist_ok=True)
     page = chromium.new_page()
     _sign_in(page, http_server, "auditor")
-    assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Avery"
-    assert "Chain intact" in page.content()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Avery")
+    expect(page.locator("body")).to_contain_text("Chain intact")
     page.screenshot(path=str(ARTIFACTS / "home-auditor.png"), full_page=True)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").click()
     page.get_by_label("Action").fill("user.logged_in")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert "user.logged_in" in rows.first.inner_text()
     assert "Avery Auditor" in rows.first.inner_text()
     page.screenshot(path=str(ARTIFACTS / "audit-log.png"), full_page=True)
@@ -39,16 +43,16 @@ def test_bad_filter_shows_a_message_in_the_browser(http_server, chromium):
     page = chromium.new_page()
     _sign_in(page, http_server, "rso")
     page.goto(f"{http_server}/audit/?date_from=not-a-date")
-    assert "Enter a valid date." in page.content()
-    assert "Fix the filters above" in page.content()
+    expect(page.locator("body")).to_contain_text("Enter a valid date.")
+    expect(page.locator("body")).to_contain_text("Fix the filters above")
 
 
 def test_safety_staff_has_no_audit_link(http_server, chromium):
     page = chromium.new_page()
     _sign_in(page, http_server, "safety")
     nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link", name="Audit log").count() == 0
-    assert "Register models and snapshots" in page.content()
+    expect(nav.get_by_role("link", name="Audit log")).to_have_count(0)
+    expect(page.locator("body")).to_contain_text("Register models and snapshots")
 
 
 def test_safety_staff_registers_a_snapshot_and_sees_errors_first(http_server, chromium):
@@ -63,30 +67,24 @@ def test_safety_staff_registers_a_snapshot_and_sees_errors_first(http_server, ch
     page.get_by_label("Created on").fill("2026-10-01")
     page.get_by_label("External identifiers").fill("mockllm/model")
     page.get_by_role("button", name="Save").click()
-    assert "greater than or equal to 0" in page.content()
+    expect(page.locator("body")).to_contain_text("greater than or equal to 0")
 
     page.get_by_label("Training compute (FLOP)").fill("6e25")
     page.get_by_role("button", name="Save").click()
-    assert "already names snapshot" in page.content()
+    expect(page.locator("body")).to_contain_text("already names snapshot")
 
     page.get_by_label("External identifiers").fill("acme/fx-browser")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{http_server}/models/*/")
-    assert "Snapshot registered." in page.content()
-    assert "6 × 10²⁵ FLOP" in page.content()
-    assert "6×" in page.content()  # over the assessed checkpoint of 1e25
+    expect(page.locator("body")).to_contain_text("Snapshot registered.")
+    expect(page.locator("body")).to_contain_text("6 × 10²⁵ FLOP")
+    expect(page.locator("body")).to_contain_text("6×")  # over the assessed checkpoint of 1e25
     page.screenshot(path=str(ARTIFACTS / "model-detail.png"), full_page=True)
 
 
-def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(
-    http_server, chromium, monkeypatch
-):
+def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(http_server, chromium):
     """The demo's crossing log opened an escalation with proposed restrictions."""
     import json
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
-    # synchronous test code, not async handlers.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     import urllib.request
 
     from governance.models import AIModel
@@ -99,9 +97,9 @@ def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
         page.get_by_role("link", name="Autonomy checkpoint crossed: Frontier X").click()
         page.get_by_role("button", name="Sign to activate").last.click()
-        assert "Signed." in page.content()
+        expect(page.locator("body")).to_contain_text("Signed.")
         if officer == "ceo":
-            assert "Pause training: Active" in page.content()
+            expect(page.locator("body")).to_contain_text("Pause training: Active")
             page.screenshot(path=str(ARTIFACTS / "escalation-signed.png"), full_page=True)
         context.close()
 
@@ -114,7 +112,7 @@ def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(
         f"{http_server}/api/v1/models/{model.pk}/clearance/?action=train",
         headers={"Authorization": f"Bearer {token}"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         assert json.loads(response.read())["result"] == "blocked"
 
 
@@ -131,10 +129,10 @@ def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromiu
     page.get_by_label("Changelog entry").fill("Now Preparedness v2.")
     page.get_by_label("Effective from").fill("2030-01-01T00:00")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Adopt Preparedness v2 (browser)"
-    assert page.locator("pre.diff .add").count() > 0
+    expect(page.get_by_role("heading", level=1)).to_have_text("Adopt Preparedness v2 (browser)")
+    expect(page.locator("pre.diff .add").first).to_be_attached()
     page.get_by_role("button", name="Sign the proposal").click()
-    assert "RSO: Robin Officer" in page.content()
+    expect(page.locator("body")).to_contain_text("RSO: Robin Officer")
     change_url = page.url
     page.screenshot(path=str(ARTIFACTS / "policy-change.png"), full_page=True)
     page.get_by_role("button", name="Sign out").click()
@@ -142,8 +140,8 @@ def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromiu
     _sign_in(page, http_server, "ceo")
     page.goto(change_url)
     page.get_by_role("button", name="Sign the proposal").click()
-    assert "Proposed by the CEO and the RSO" in page.content()
-    assert page.get_by_role("link", name="Consult the Trust").count() == 1
+    expect(page.locator("body")).to_contain_text("Proposed by the CEO and the RSO")
+    expect(page.get_by_role("link", name="Consult the Trust")).to_have_count(1)
 
 
 def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_server, chromium):
@@ -156,8 +154,8 @@ def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_ser
     page.get_by_label("Deficiencies, one per line").fill("One assessment ran late.")
     page.get_by_role("button", name="Save commentary").click()
     page.get_by_role("button", name="Issue to the board and the Trust").click()
-    assert "Issued to the board and the Trust" in page.content()
-    assert page.locator("code").first.inner_text().__len__() == 64  # the SHA-256
+    expect(page.locator("body")).to_contain_text("Issued to the board and the Trust")
+    expect(page.locator("code").first).to_have_text(re.compile(r"^[0-9a-f]{64}$"))  # SHA-256
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
     path = download.value.path()
@@ -169,5 +167,5 @@ def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_ser
     _sign_in(page, http_server, "director")
     page.goto(report_url)
     page.get_by_role("button", name="I have received and read this report").click()
-    assert "Dana Director ·" in page.content()
-    assert page.get_by_role("button", name="I have received and read this report").count() == 0
+    expect(page.locator("body")).to_contain_text("Dana Director ·")
+    expect(page.get_by_role("button", name="I have received and read this report")).to_have_count(0)

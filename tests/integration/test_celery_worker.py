@@ -12,7 +12,7 @@ def test_worker_process_runs_a_task_end_to_end(celery_worker_queue, make_user):
     audit_log_verify.apply_async(queue=celery_worker_queue)
 
     verification = wait_for(
-        lambda: AuditVerification.objects.first(), timeout=60, what="the worker to run the task"
+        lambda: AuditVerification.objects.first(), timeout=180, what="the worker to run the task"
     )
     assert verification.ok is True
     assert verification.events_verified == 1

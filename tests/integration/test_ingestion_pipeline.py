@@ -3,7 +3,6 @@ process, and a broker outage in the middle."""
 
 import json
 import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -14,9 +13,14 @@ import pytest
 from evals.models import EvalRun, Ingestion
 from evals.services import eval_system_create
 from governance.audit import SYSTEM
+from tests import processes
 from tests.conftest import need, subprocess_env, wait_for
 from tests.evals.conftest import CROSSING_JSON
-from tests.integration.conftest import start_project_process, stop_process
+from tests.integration.conftest import (
+    celery_worker_command,
+    gunicorn_command,
+    start_project_process,
+)
 from tests.integration.fresh_clone import free_port
 
 
@@ -59,69 +63,59 @@ def pipeline_setup(seeded_db):
     return token
 
 
-def start_stack(broker_url: str, media_root, tmp_path, *, sweep: bool = False):
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = subprocess_env(
-        DEBUG="1",
-        ALLOWED_HOSTS="127.0.0.1",
-        CELERY_BROKER_URL=broker_url,
-        CELERY_TASK_DEFAULT_QUEUE=queue,
-        MEDIA_ROOT=str(media_root),
-        INGESTION_SWEEP_INTERVAL="1",
-        INGESTION_REQUEUE_AFTER="1",
-    )
-    port = free_port()
-    server = start_project_process(
-        [
-            "gunicorn",
-            "governance.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        env,
-    )
-    worker_command = ["celery", "-A", "governance", "worker", "--pool=solo", "--queues", queue]
-    worker_command += ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
-    if sweep:
-        worker_command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
-    worker = start_project_process(worker_command, env)
-    base = f"http://127.0.0.1:{port}"
+@pytest.fixture
+def start_stack(settings, tmp_path):
+    """`start_stack(broker_url)`: gunicorn and a Celery worker on a queue of their own; both are
+    stopped when the test ends, however it ends."""
+    started: list[processes.Child] = []
 
-    def answering():
-        try:
-            return urllib.request.urlopen(f"{base}/healthz/", timeout=2).status == 200
-        except (urllib.error.URLError, ConnectionError):
-            return False
-
-    wait_for(answering, timeout=60, what="gunicorn")
-    return base, [server, worker]
-
-
-def test_a_posted_log_is_processed_by_a_real_worker(pipeline_setup, redis_url, settings, tmp_path):
-    base, processes = start_stack(redis_url, settings.MEDIA_ROOT, tmp_path)
-    try:
-        status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON)
-        assert status == 202, body
-        done = wait_for(
-            lambda: (
-                (s := get_json(body["status_url"], pipeline_setup))["status"] in ("done", "failed")
-                and s
-            ),
-            timeout=90,
-            what="the worker to store the run",
+    def start(broker_url: str, *, sweep: bool = False) -> str:
+        queue = f"test-{uuid.uuid4().hex[:10]}"
+        env = subprocess_env(
+            DEBUG="1",
+            ALLOWED_HOSTS="127.0.0.1",
+            CELERY_BROKER_URL=broker_url,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
+            MEDIA_ROOT=str(settings.MEDIA_ROOT),
+            INGESTION_SWEEP_INTERVAL="1",
+            INGESTION_REQUEUE_AFTER="1",
         )
-        assert done["status"] == "done", done
-        assert done["outcomes"] == {"Autonomy checkpoint": "crossed"}
-        assert EvalRun.objects.get(pk=done["run"]).task_results.count() == 10
-        repeat_status, repeat = post_multipart(
-            f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON
-        )
-        assert (repeat_status, repeat["id"]) == (200, body["id"])
-    finally:
-        for process in processes:
-            print(stop_process(process))
+        port = free_port()
+        server = start_project_process("gunicorn", gunicorn_command(port), env, tmp_path)
+        started.append(server)
+        worker_command = celery_worker_command(queue)
+        if sweep:
+            worker_command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
+        started.append(start_project_process("celery-worker", worker_command, env, tmp_path))
+        base = f"http://127.0.0.1:{port}"
+        processes.wait_until_answering(f"{base}/healthz/", server)
+        return base
+
+    yield start
+    for child in started:
+        print(child.stop())  # pytest shows the logs when a test fails
+
+
+def test_a_posted_log_is_processed_by_a_real_worker(pipeline_setup, redis_url, start_stack):
+    base = start_stack(redis_url)
+    status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON)
+    assert status == 202, body
+    done = wait_for(
+        lambda: (
+            (s := get_json(body["status_url"], pipeline_setup))["status"] in ("done", "failed")
+            and s
+        ),
+        timeout=180,
+        what="the worker to store the run",
+        retry_on=processes.TRANSIENT_ERRORS,
+    )
+    assert done["status"] == "done", done
+    assert done["outcomes"] == {"Autonomy checkpoint": "crossed"}
+    assert EvalRun.objects.get(pk=done["run"]).task_results.count() == 10
+    repeat_status, repeat = post_multipart(
+        f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON
+    )
+    assert (repeat_status, repeat["id"]) == (200, body["id"])
 
 
 @pytest.fixture
@@ -142,28 +136,28 @@ def private_redis(tmp_path):
         "no",
     ]
 
-    def start():
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: _redis_pings(port), timeout=20, what="redis-server")
-        return process
+    def start() -> processes.Child:
+        child = processes.start(
+            "redis-server", command, env=processes.real_clock_env(), cwd=tmp_path, log_dir=tmp_path
+        )
+        wait_for(lambda: _redis_pings(port), timeout=60, what="redis-server", diagnostics=child.log)
+        return child
 
-    state = {"process": start()}
+    state = {"redis": start()}
 
     class Handle:
         url = f"redis://127.0.0.1:{port}/0"
 
         @staticmethod
         def stop():
-            state["process"].terminate()
-            state["process"].wait(timeout=10)
+            state["redis"].stop()
 
         @staticmethod
         def restart():
-            state["process"] = start()
+            state["redis"] = start()
 
     yield Handle
-    if state["process"].poll() is None:
-        Handle.stop()
+    state["redis"].stop()
 
 
 def _redis_pings(port: int) -> bool:
@@ -178,28 +172,23 @@ def _redis_pings(port: int) -> bool:
 
 
 def test_a_log_posted_while_the_broker_is_down_is_processed_once_it_is_back(
-    pipeline_setup, private_redis, settings, tmp_path
+    pipeline_setup, private_redis, start_stack
 ):
-    need(shutil.which("redis-server") is not None, "redis-server")
-    base, processes = start_stack(private_redis.url, settings.MEDIA_ROOT, tmp_path, sweep=True)
-    try:
-        private_redis.stop()
-        started = time.monotonic()
-        status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON)
-        assert status == 202, body  # accepted and committed, though nothing could be queued
-        print(f"accepted with the broker down in {time.monotonic() - started:.1f}s")
-        assert Ingestion.objects.get(pk=body["id"]).status == "queued"
-        time.sleep(2)
-        assert Ingestion.objects.get(pk=body["id"]).status == "queued"
+    base = start_stack(private_redis.url, sweep=True)
+    private_redis.stop()
+    started = time.monotonic()
+    status, body = post_multipart(f"{base}/api/v1/ingestions/", pipeline_setup, CROSSING_JSON)
+    assert status == 202, body  # accepted and committed, though nothing could be queued
+    print(f"accepted with the broker down in {time.monotonic() - started:.1f}s")
+    assert Ingestion.objects.get(pk=body["id"]).status == "queued"
+    time.sleep(2)
+    assert Ingestion.objects.get(pk=body["id"]).status == "queued"
 
-        private_redis.restart()
-        ingestion = wait_for(
-            lambda: (i := Ingestion.objects.get(pk=body["id"])).status in ("done", "failed") and i,
-            timeout=120,
-            what="the sweep to re-queue it and the worker to store the run",
-        )
-        assert ingestion.status == "done", ingestion.error
-        assert EvalRun.objects.filter(ingestion=ingestion).count() == 1
-    finally:
-        for process in processes:
-            print(stop_process(process))
+    private_redis.restart()
+    ingestion = wait_for(
+        lambda: (i := Ingestion.objects.get(pk=body["id"])).status in ("done", "failed") and i,
+        timeout=180,
+        what="the sweep to re-queue it and the worker to store the run",
+    )
+    assert ingestion.status == "done", ingestion.error
+    assert EvalRun.objects.filter(ingestion=ingestion).count() == 1

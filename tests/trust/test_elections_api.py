@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.choices import Role
+from tests.conftest import FIXED_NOW  # noqa: E402
 from trust.models import TrusteeElection, TrusteeTerm
 from trust.services import (
     election_close,
@@ -20,11 +21,12 @@ from trust.services import (
     trustee_term_record,
 )
 
-pytestmark = pytest.mark.django_db
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
 
 ELECTIONS = "/api/v1/trustee-elections/"
 TERMS = "/api/v1/trustee-terms/"
-TODAY = timezone.localdate()
+TODAY = timezone.localdate(FIXED_NOW)
 
 
 @pytest.fixture

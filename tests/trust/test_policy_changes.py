@@ -29,6 +29,7 @@ from governance.services.policy_changes import (
     policy_change_withdraw,
     policy_changes_take_effect_due,
 )
+from tests.conftest import FIXED_NOW  # noqa: E402
 from trust.models import TrustConsultation
 from trust.services import (
     consultation_close,
@@ -37,9 +38,10 @@ from trust.services import (
     trustee_advice_give,
 )
 
-pytestmark = pytest.mark.django_db
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
 
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+TOMORROW = timezone.localdate(FIXED_NOW) + dt.timedelta(days=1)
 
 
 def _draft(people, version, **overrides):

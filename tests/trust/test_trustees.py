@@ -12,6 +12,7 @@ from governance.audit import SYSTEM
 from governance.choices import MotionResult, Role, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
 from governance.models import AuditEvent, Notification
+from tests.conftest import FIXED_NOW  # noqa: E402
 from trust.models import TrusteeElection, TrusteeTerm
 from trust.services import (
     election_close,
@@ -23,8 +24,9 @@ from trust.services import (
     trustees_sitting,
 )
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+# Dates here are relative to "today": the clock starts at one fixed moment (and ticks).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(FIXED_NOW)]
+TODAY = timezone.localdate(FIXED_NOW)
 
 
 @pytest.fixture
