@@ -37,9 +37,10 @@ def gunicorn_command(port: int) -> list[str]:
         f"127.0.0.1:{port}",
         "--workers",
         "2",
-        # A loaded machine can take long to import Django in a worker: no restarts for that.
+        # Room for a slow request on a loaded machine; not more, because a worker whose master
+        # was killed (with the test run) notices only every timeout/2 seconds and exits then.
         "--timeout",
-        "120",
+        "60",
     ]
 
 
