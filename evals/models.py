@@ -116,23 +116,37 @@ class Ingestion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="An earlier ingestion of the same evaluation, stored before one evaluation "
+        "was stored once whoever posted it (kept for the record, not counted twice).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        # Repeats are recognised per poster: an eval system, or people and commands together.
         constraints = [
+            # An Idempotency-Key is the poster's own name for a request.
             models.UniqueConstraint(
                 "poster",
                 "idempotency_key",
                 name="ingestion_idempotency_key_unique",
                 condition=models.Q(idempotency_key__isnull=False),
             ),
-            models.UniqueConstraint("poster", "content_sha256", name="ingestion_content_unique"),
+            # A run is one evaluation, whoever posts it: the same bytes, or the same eval id,
+            # are stored once. The database holds it, so concurrent posts cannot make two.
             models.UniqueConstraint(
-                "poster",
+                "content_sha256",
+                name="ingestion_content_once",
+                condition=models.Q(duplicate_of__isnull=True),
+            ),
+            models.UniqueConstraint(
                 "natural_id",
-                name="ingestion_natural_id_unique",
-                condition=models.Q(natural_id__isnull=False),
+                name="ingestion_natural_id_once",
+                condition=models.Q(natural_id__isnull=False, duplicate_of__isnull=True),
             ),
         ]
 

@@ -1,6 +1,6 @@
 """Named reads of the evals app."""
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from governance.choices import ThresholdOutcome
 
@@ -11,6 +11,22 @@ _SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
 
 def ingestions_list() -> QuerySet[Ingestion]:
     return Ingestion.objects.select_related("snapshot__model", "suite", "eval_system", "run")
+
+
+def ingestions_visible_to_system(system, queryset: QuerySet[Ingestion]) -> QuerySet[Ingestion]:
+    """The ingestions an eval system may open: its own posts, and any stored evaluation within
+    its scope. A run is one evaluation whoever posts it, so a second system that posts it is
+    answered with the first ingestion and must be able to poll it (the rule of `_check_scope`).
+    Its list stays its own posts."""
+    limits = []
+    if not system.all_models:
+        limits.append(Q(snapshot__model__in=system.allowed_models.all()))
+    if not system.all_suites:
+        limits.append(Q(suite__isnull=True) | Q(suite__in=system.allowed_suites.all()))
+    if not limits:
+        return queryset  # every model and suite is in its scope
+    in_scope = limits[0] if len(limits) == 1 else limits[0] & limits[1]
+    return queryset.filter(Q(eval_system=system) | in_scope).distinct()
 
 
 def eval_runs_list() -> QuerySet[EvalRun]:

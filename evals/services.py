@@ -383,6 +383,29 @@ def _earlier(system: EvalSystem | None, **match: Any) -> Ingestion | None:
     )
 
 
+def _same_evaluation(sha256: str, natural_id: str | None) -> Ingestion | None:
+    """The stored ingestion of this evaluation, whoever posted it: the same bytes, or failing
+    that the same eval id (the same evaluation serialized again, e.g. .eval and .json)."""
+    stored = Ingestion.objects.filter(duplicate_of__isnull=True).select_related(
+        "snapshot__model", "suite", "eval_system", "submitted_by"
+    )
+    return stored.filter(content_sha256=sha256).first() or (
+        stored.filter(natural_id=natural_id).first() if natural_id else None
+    )
+
+
+def _answer_repeat(
+    system: EvalSystem | None, earlier: Ingestion, path: Path, sha256: str, size: int, enqueue
+) -> Submission:
+    """A post of an evaluation already stored is answered with the stored ingestion, if the
+    poster may see it: its scope must cover that snapshot and suite. One that failed is
+    processed again with what was just posted."""
+    _check_scope(system, earlier.snapshot, earlier.suite)
+    if earlier.status == IngestionStatus.FAILED:
+        return Submission(_retry_failed(earlier, path, sha256, size, enqueue), created=True)
+    return Submission(earlier, created=False)
+
+
 def ingestion_submit(
     *,
     principal: EvalSystem | Any,
@@ -398,9 +421,10 @@ def ingestion_submit(
     """Accept a stored upload: check it, commit the row, then queue the work.
 
     `path` is the uploaded file already on disk; it is moved into place when accepted and
-    removed otherwise, so nothing half-accepted stays behind. Repeats are recognised per poster
-    (same Idempotency-Key, same bytes, or the same eval) and answered with the first ingestion;
-    a repeat of one that failed is processed again.
+    removed otherwise, so nothing half-accepted stays behind. A run is one evaluation, whoever
+    posts it: the same bytes or the same eval id are answered with the stored ingestion (to a
+    poster whose scope covers it); the same Idempotency-Key from the same poster with other
+    bytes is refused. A repeat of one that failed is processed again.
     """
     system = principal if isinstance(principal, EvalSystem) else None
     final: Path | None = None
@@ -423,20 +447,9 @@ def ingestion_submit(
         natural_id = clean_text(header.natural_id, field="The log's run id", limit=250) or None
         model_name = clean_text(header.model_name, field="The log's model name", limit=300)
         task_names = [clean_text(t, field="A task name", limit=300) for t in header.task_names]
-        earlier = _earlier(system, content_sha256=sha256)
-        if earlier is None and natural_id:
-            earlier = _earlier(system, natural_id=natural_id)
-            if earlier is not None and earlier.status != IngestionStatus.FAILED:
-                raise IdempotencyConflict(
-                    f"This eval ({natural_id}) was ingested before from other content "
-                    f"(ingestion {earlier.pk}); a run is stored once."
-                )
+        earlier = _same_evaluation(sha256, natural_id)
         if earlier is not None:
-            _check_scope(system, earlier.snapshot, earlier.suite)
-            if earlier.status == IngestionStatus.FAILED:
-                retried = _retry_failed(earlier, path, sha256, size, enqueue)
-                return Submission(retried, created=True)
-            return Submission(earlier, created=False)
+            return _answer_repeat(system, earlier, path, sha256, size, enqueue)
         snapshot = _resolve_snapshot(snapshot_ref, model_name)
         suite = _resolve_suite(suite_ref, task_names)
         _check_scope(system, snapshot, suite)
@@ -482,12 +495,19 @@ def ingestion_submit(
                 if enqueue:
                     _enqueue(ingestion.pk)
         except IntegrityError:
-            # Another post of the same log won the race: answer with that one.
-            earlier = _earlier(system, content_sha256=sha256) or (
-                _earlier(system, natural_id=natural_id) if natural_id else None
-            )
+            # A concurrent post of the same evaluation (or of the same key) committed first:
+            # answer as if it had come first, which it did.
+            earlier = _same_evaluation(sha256, natural_id)
+            if earlier is None and key:
+                keyed = _earlier(system, idempotency_key=key)
+                if keyed is not None and keyed.content_sha256 != sha256:
+                    raise IdempotencyConflict(
+                        f"Idempotency-Key {key!r} was used for different content."
+                    ) from None
+                earlier = keyed
             if earlier is None:
                 raise
+            _check_scope(system, earlier.snapshot, earlier.suite)
             return Submission(earlier, created=False)
         final = None  # accepted: the file stays
         return Submission(ingestion, created=True)

@@ -128,6 +128,9 @@ class RestrictionState(models.TextChoices):
     ACTIVE = "active", "Active"
     LIFTED = "lifted", "Lifted"
     WITHDRAWN = "withdrawn", "Withdrawn (its escalation was dismissed)"
+    # The RSO and the CEO decided to proceed under written interim measures, until a date; once
+    # that date passes the restriction blocks again until they decide anew.
+    WAIVED = "waived", "Waived under interim measures"
 
 
 class ClearanceAction(models.TextChoices):

@@ -157,7 +157,7 @@ def report_sections(contents: dict) -> list[Section]:
         ),
         Section(
             "Restrictions",
-            ["Model", "Restriction", "State", "Reason", "Activated", "Lifted"],
+            ["Model", "Restriction", "State", "Reason", "Activated", "Lifted", "Interim measures"],
             [
                 [
                     item["model"],
@@ -166,6 +166,8 @@ def report_sections(contents: dict) -> list[Section]:
                     item["reason"],
                     _text(item["activated_at"]),
                     _text(item["lifted_at"]),
+                    # Reports issued before interim measures existed have no such key.
+                    _text(item.get("interim_measures")),
                 ]
                 for item in contents["restrictions"]
             ],

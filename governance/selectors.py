@@ -211,24 +211,66 @@ def safeguards_in_force(model, standards, *, at=None) -> bool:
 
 
 def model_clearance(model, action) -> dict:
-    """May a pipeline train or deploy this model? Blocked by any active restriction of the kind
-    that action needs; proposed ones are listed but do not block until both have signed."""
-    from .choices import RESTRICTION_FOR_ACTION, ClearanceAction, RestrictionState
-    from .models import Restriction
+    """May a pipeline train or deploy this model? The policy fails closed: a pause or hold
+    blocks from the moment it is proposed (stopping needs no decision), and so does a threshold
+    escalation that no determination has resolved. Only the RSO's and the CEO's written interim
+    measures, while they last, let the pipeline proceed past those two."""
+    from .choices import (
+        ESCALATION_OPEN_STATES,
+        RESTRICTION_FOR_ACTION,
+        ClearanceAction,
+        EscalationKind,
+        RestrictionState,
+    )
+    from .models import Escalation, Restriction
 
     action = ClearanceAction(action)
     kind = RESTRICTION_FOR_ACTION[action]
+    now = timezone.now()
     restrictions = list(
         Restriction.objects.filter(
-            model=model, kind=kind, state__in=[RestrictionState.ACTIVE, RestrictionState.PROPOSED]
-        ).order_by("created_at")
+            model=model,
+            kind=kind,
+            state__in=[
+                RestrictionState.ACTIVE,
+                RestrictionState.PROPOSED,
+                RestrictionState.WAIVED,
+            ],
+        )
+        .select_related("activation_rso", "activation_ceo", "waiver_rso", "waiver_ceo")
+        .order_by("created_at")
     )
-    active = [r for r in restrictions if r.state == RestrictionState.ACTIVE]
-    reasons = [
-        f"{r.get_kind_display()} active since {r.activated_at:%Y-%m-%d %H:%M} UTC: {r.reason}"
-        + (f" (compute cap {r.compute_cap_flop:.3g} FLOP)" if r.compute_cap_flop else "")
-        for r in active
-    ]
+    waived = [r for r in restrictions if r.waiver_in_force(now)]
+    reasons, pending = [], []
+    for r in restrictions:
+        label = r.get_kind_display()
+        if r.state == RestrictionState.ACTIVE:
+            reasons.append(
+                f"{label} active since {r.activated_at:%Y-%m-%d %H:%M} UTC: {r.reason}"
+                + (f" (compute cap {r.compute_cap_flop:.3g} FLOP)" if r.compute_cap_flop else "")
+            )
+        elif r.state == RestrictionState.PROPOSED:
+            awaiting = _awaiting_signatures(r)
+            reasons.append(
+                f"{label} proposed {r.created_at:%Y-%m-%d %H:%M} UTC and in effect until the RSO "
+                f"and the CEO decide (confirm it, or waive it under written interim measures): "
+                f"{r.reason}"
+            )
+            pending.append(f"{label} proposed, pending a decision by {awaiting}")
+        elif not r.waiver_in_force(now):
+            reasons.append(
+                f"{label}: the interim measures ended {r.waiver_until:%Y-%m-%d %H:%M} UTC; it "
+                f"blocks again until the RSO and the CEO decide: {r.reason}"
+            )
+    waived_escalations = {r.escalation_id for r in waived}
+    for escalation in Escalation.objects.filter(
+        model=model, kind=EscalationKind.THRESHOLD, state__in=ESCALATION_OPEN_STATES
+    ).order_by("created_at"):
+        if escalation.pk not in waived_escalations:
+            reasons.append(
+                f"Open escalation, not yet resolved by a determination: {escalation.title} "
+                f"(opened {escalation.created_at:%Y-%m-%d %H:%M} UTC)."
+            )
     if action == ClearanceAction.DEPLOY:
         reasons += deployment_gaps(model)
     return {
@@ -236,12 +278,29 @@ def model_clearance(model, action) -> dict:
         "action": action.value,
         "result": "blocked" if reasons else "allowed",
         "reasons": reasons,
-        "pending": [
-            f"{r.get_kind_display()} proposed, awaiting the RSO's and the CEO's signatures"
-            for r in restrictions
-            if r.state == RestrictionState.PROPOSED
+        "pending": pending,
+        "interim_measures": [
+            {
+                "restriction": r.pk,
+                "kind": r.kind,
+                "measures": r.waiver_measures,
+                "until": r.waiver_until.isoformat(),
+                "signed_by": [str(r.waiver_rso), str(r.waiver_ceo)],
+            }
+            for r in waived
         ],
     }
+
+
+def _awaiting_signatures(restriction) -> str:
+    """Who the decision on a proposed restriction waits for, by role and by who signed what."""
+    signed = []
+    for role, person in (
+        ("RSO", restriction.activation_rso or restriction.waiver_rso),
+        ("CEO", restriction.activation_ceo or restriction.waiver_ceo),
+    ):
+        signed.append(f"the {role} ({person} has signed)" if person else f"the {role}")
+    return " and ".join(signed)
 
 
 def escalations_list() -> QuerySet:
@@ -260,7 +319,12 @@ def escalation_detail() -> QuerySet:
         Prefetch(
             "restrictions",
             queryset=Restriction.objects.select_related(
-                "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
+                "activation_rso",
+                "activation_ceo",
+                "lift_rso",
+                "lift_ceo",
+                "waiver_rso",
+                "waiver_ceo",
             ),
         ),
     )
@@ -272,8 +336,17 @@ def live_restrictions(model) -> list:
 
     return list(
         Restriction.objects.filter(
-            model=model, state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE]
-        ).select_related("activation_rso", "activation_ceo", "lift_rso", "lift_ceo", "escalation")
+            model=model,
+            state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE, RestrictionState.WAIVED],
+        ).select_related(
+            "activation_rso",
+            "activation_ceo",
+            "lift_rso",
+            "lift_ceo",
+            "waiver_rso",
+            "waiver_ceo",
+            "escalation",
+        )
     )
 
 

@@ -18,6 +18,16 @@ def register_trustees_sitting(lookup: Callable[[dt.date | None], list]) -> None:
     _trustees_sitting = lookup
 
 
+def members_sitting(on: dt.date | None = None) -> list:
+    """The board and the Trust as they sit on `on` (today by default): directors with a current
+    seat and trustees with a current term, who still hold their role. Whoever must be told of a
+    determination or a report, and acknowledge it; a director who is also a trustee is one."""
+    from .services.board import directors_sitting
+
+    sitting = {person.pk: person for person in directors_sitting(on) + trustees_sitting(on)}
+    return list(sitting.values())
+
+
 def trustees_sitting(on: dt.date | None = None) -> list:
     """The trustees whose term covers `on` (today by default); without the trust app, those
     holding the trustee role."""

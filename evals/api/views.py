@@ -22,6 +22,7 @@ from ..selectors import (
     eval_suites_list,
     eval_systems_list,
     ingestions_list,
+    ingestions_visible_to_system,
 )
 from ..services import (
     eval_suite_create,
@@ -66,7 +67,13 @@ class IngestionViewSet(
     def get_queryset(self):
         queryset = ingestions_list().prefetch_related("run__evaluations__threshold")
         system = eval_system_of(self.request)
-        return queryset.filter(eval_system=system) if system is not None else queryset
+        if system is None:
+            return queryset
+        if self.action == "list":
+            return queryset.filter(eval_system=system)  # its own posts
+        # One ingestion (its status URL): also an evaluation another system stored first,
+        # which this one was answered with.
+        return ingestions_visible_to_system(system, queryset)
 
     @extend_schema(
         request={

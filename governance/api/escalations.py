@@ -28,8 +28,11 @@ from ..services.escalations import (
     escalation_resolve,
     restriction_sign_activation,
     restriction_sign_lift,
+    restriction_sign_waiver,
+    restriction_waiver_end,
 )
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
+from .serializers import validated_input
 
 
 class EscalationEventSerializer(serializers.ModelSerializer):
@@ -44,6 +47,9 @@ class RestrictionSerializer(serializers.ModelSerializer):
     activation_ceo = serializers.StringRelatedField()
     lift_rso = serializers.StringRelatedField()
     lift_ceo = serializers.StringRelatedField()
+    waiver_rso = serializers.StringRelatedField()
+    waiver_ceo = serializers.StringRelatedField()
+    waiver_in_force = serializers.SerializerMethodField()
 
     class Meta:
         model = Restriction
@@ -62,8 +68,17 @@ class RestrictionSerializer(serializers.ModelSerializer):
             "lift_rso",
             "lift_ceo",
             "lifted_at",
+            "waiver_measures",
+            "waiver_until",
+            "waiver_rso",
+            "waiver_ceo",
+            "waived_at",
+            "waiver_in_force",
             "created_at",
         ]
+
+    def get_waiver_in_force(self, restriction) -> bool:
+        return restriction.waiver_in_force()
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -204,13 +219,28 @@ class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+class WaiverSerializer(serializers.Serializer):
+    measures = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    until = serializers.DateTimeField(required=False)
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
 class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
     """Restrictions; each is activated, then lifted, by two signatures: the RSO's and the CEO's."""
 
     serializer_class = RestrictionSerializer
     permission_classes = [api_roles(write=[Role.RSO, Role.CEO])]
     queryset = Restriction.objects.select_related(
-        "model", "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
+        "model",
+        "activation_rso",
+        "activation_ceo",
+        "lift_rso",
+        "lift_ceo",
+        "waiver_rso",
+        "waiver_ceo",
     ).order_by("-created_at")
     filterset_fields = ["model", "kind", "state"]
 
@@ -224,6 +254,27 @@ class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="sign-lift")
     def sign_lift(self, request, pk=None):
         restriction = restriction_sign_lift(actor=request.user, restriction=self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=restriction.pk)).data)
+
+    @extend_schema(request=WaiverSerializer)
+    @action(detail=True, methods=["post"])
+    def waive(self, request, pk=None):
+        """Sign interim measures: the first signer gives `measures` and `until`; the second
+        signs them as written (sending nothing, or the same)."""
+        data = validated_input(request, WaiverSerializer)
+        restriction = restriction_sign_waiver(
+            actor=request.user, restriction=self.get_object(), **data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=restriction.pk)).data)
+
+    @extend_schema(request=RequiredReasonSerializer)
+    @action(detail=True, methods=["post"], url_path="end-waiver")
+    def end_waiver(self, request, pk=None):
+        """End interim measures now (either officer: stopping needs no second signature)."""
+        data = validated_input(request, RequiredReasonSerializer)
+        restriction = restriction_waiver_end(
+            actor=request.user, restriction=self.get_object(), reason=data["reason"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=restriction.pk)).data)
 
 

@@ -146,11 +146,23 @@ class Restriction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
+    # A waiver: the RSO's and the CEO's written decision to proceed under interim measures that
+    # give the same assurance, until a date. The first signer writes it; the second signs it.
+    waiver_measures = models.TextField(blank=True)
+    waiver_until = models.DateTimeField(null=True, blank=True)
+    waiver_rso = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waiver_ceo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # A waived restriction is not "live": a new crossing proposes a new one, which blocks.
             models.UniqueConstraint(
                 "model",
                 "kind",
@@ -161,3 +173,14 @@ class Restriction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.model} ({self.get_state_display()})"
+
+    def waiver_in_force(self, at=None) -> bool:
+        from django.utils import timezone
+
+        # waived_at: both signatures are on these measures (a renewal clears it until then).
+        return (
+            self.state == RestrictionState.WAIVED
+            and self.waived_at is not None
+            and self.waiver_until is not None
+            and self.waiver_until > (at or timezone.now())
+        )

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
+from ..sitting import members_sitting
 from .notifications import notify, users_with_roles
 
 TEXT_FIELDS = ("title", "summary", "elicitation_statement", "forecast_note", "dissent_notes")
@@ -184,12 +185,14 @@ def _set_findings(determination: Determination, findings: list[dict[str, Any]]) 
 
 
 def _flag_contradictions(determination: Determination) -> list[Finding]:
-    """Flag every "below" that an evaluation of the covered snapshots contradicts (crossed, or
-    inconclusive, anywhere). Run again at submit and at signing: evidence keeps arriving."""
-    snapshots = list(determination.snapshots.all())
+    """Flag every "below" that an evaluation contradicts (crossed, or inconclusive). The policy
+    counts a threshold met at any stage of training, so the evidence is the model's standing
+    over all its snapshots, not only those the determination covers: a later snapshot that
+    reads "below" does not undo an earlier one that crossed. Run again at submit and at
+    signing: evidence keeps arriving."""
     flagged = []
     for finding in determination.findings.select_related("threshold"):
-        worst = evidence_registry.worst_outcome(determination.model, finding.threshold, snapshots)
+        worst = evidence_registry.worst_outcome(determination.model, finding.threshold)
         contradicts = finding.outcome == FindingOutcome.BELOW and worst in CONTRADICTED
         if contradicts != finding.contradicts_evidence:
             finding.contradicts_evidence = contradicts
@@ -349,10 +352,13 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
         raise TransitionNotAllowed(
             f"Justify the findings that contradict the evaluations first: {codes}."
         )
-    acknowledgers = users_with_roles(Role.BOARD_DIRECTOR, Role.TRUSTEE)
+    # Shared with the board and the Trust as they sit: a director with a current seat, a
+    # trustee with a current term (holding the role alone is not enough).
+    acknowledgers = members_sitting()
     if not acknowledgers:
         raise TransitionNotAllowed(
-            "There is no board director or trustee to share it with; it cannot be decided."
+            "No board director or trustee is sitting (a current seat or term) to share it "
+            "with; it cannot be decided."
         )
     now = timezone.now()
     if has_role(actor, Role.RSO) and determination.decision_rso_id is None:

@@ -455,6 +455,15 @@ def _propose_restrictions(escalation: Escalation) -> list[Restriction]:
             state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE],
         ).exists():
             continue
+        # New evidence on the same escalation does not undo the officers' interim measures;
+        # they end when their date passes.
+        if any(
+            waived.waiver_in_force()
+            for waived in Restriction.objects.filter(
+                escalation=escalation, kind=kind, state=RestrictionState.WAIVED
+            )
+        ):
+            continue
         restriction = Restriction.objects.create(
             model=escalation.model,
             kind=kind,
@@ -486,20 +495,39 @@ def _propose_restrictions(escalation: Escalation) -> list[Restriction]:
     return proposals
 
 
-def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
-    """One of the two signatures (RSO, CEO) to activate or to lift a restriction."""
+def _require_signer(actor: Actor, doing: str) -> None:
     if isinstance(actor, AuditActor):
         raise PermissionDenied("A restriction is signed by people, not by the system.")
-    _require(actor, (Role.RSO, Role.CEO), f"sign to {stage} a restriction")
+    _require(actor, (Role.RSO, Role.CEO), doing)
+
+
+def _signature_slot(actor, restriction: Restriction, rso_field: str, ceo_field: str) -> str:
+    """Which of the two signatures `actor` gives: the RSO's or the CEO's, never both."""
+    signed = {getattr(restriction, f"{rso_field}_id"), getattr(restriction, f"{ceo_field}_id")}
+    if actor.pk in signed:
+        raise TransitionNotAllowed(
+            "You have signed already; the other signature must come from someone else."
+        )
+    if has_role(actor, Role.RSO) and getattr(restriction, f"{rso_field}_id") is None:
+        return rso_field
+    if has_role(actor, Role.CEO) and getattr(restriction, f"{ceo_field}_id") is None:
+        return ceo_field
+    raise TransitionNotAllowed("Your role's signature is given already; the other role must sign.")
+
+
+def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
+    """One of the two signatures (RSO, CEO) to activate or to lift a restriction."""
+    _require_signer(actor, f"sign to {stage} a restriction")
     expected, done = {
-        "activate": (RestrictionState.PROPOSED, RestrictionState.ACTIVE),
-        "lift": (RestrictionState.ACTIVE, RestrictionState.LIFTED),
+        "activate": ({RestrictionState.PROPOSED}, RestrictionState.ACTIVE),
+        # A waived restriction is lifted on the same grounds as an active one.
+        "lift": ({RestrictionState.ACTIVE, RestrictionState.WAIVED}, RestrictionState.LIFTED),
     }[stage]
     with transaction.atomic():
         restriction = (
             Restriction.objects.select_for_update().select_related("model").get(pk=restriction.pk)
         )
-        if restriction.state != expected:
+        if restriction.state not in expected:
             raise TransitionNotAllowed(
                 f"This restriction is {restriction.get_state_display().lower()}; "
                 f"it cannot be signed to {stage}."
@@ -509,20 +537,7 @@ def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
             if stage == "activate"
             else ("lift_rso", "lift_ceo")
         )
-        signed = {getattr(restriction, f"{rso_field}_id"), getattr(restriction, f"{ceo_field}_id")}
-        if actor.pk in signed:
-            raise TransitionNotAllowed(
-                "You have signed already; the other signature must come from someone else."
-            )
-        slot = None
-        if has_role(actor, Role.RSO) and getattr(restriction, f"{rso_field}_id") is None:
-            slot = rso_field
-        elif has_role(actor, Role.CEO) and getattr(restriction, f"{ceo_field}_id") is None:
-            slot = ceo_field
-        if slot is None:
-            raise TransitionNotAllowed(
-                "Your role's signature is given already; the other role must sign."
-            )
+        slot = _signature_slot(actor, restriction, rso_field, ceo_field)
         setattr(restriction, slot, actor)
         fields = [slot]
         complete = getattr(restriction, f"{rso_field}_id") and getattr(
@@ -598,6 +613,185 @@ def _require_grounds_to_lift(restriction: Restriction) -> None:
 
 def restriction_sign_activation(*, actor: Actor, restriction: Restriction) -> Restriction:
     return _sign(actor=actor, restriction=restriction, stage="activate")
+
+
+# Interim measures are a decision to proceed, so they take what stopping does not: both
+# officers' signatures, written measures, and an end date no further off than this.
+INTERIM_MEASURES_LONGEST = dt.timedelta(days=90)
+INTERIM_MEASURES_SHORTEST_TEXT = 20
+
+
+def _waiver_pending(restriction: Restriction) -> bool:
+    return restriction.waived_at is None and bool(
+        restriction.waiver_rso_id or restriction.waiver_ceo_id
+    )
+
+
+def _check_interim_measures(measures: str, until: dt.datetime | None, now) -> None:
+    errors = {}
+    if len(measures) < INTERIM_MEASURES_SHORTEST_TEXT:
+        errors["measures"] = (
+            "Write the interim measures in force instead (what, who, how it gives the same "
+            f"assurance), at least {INTERIM_MEASURES_SHORTEST_TEXT} characters."
+        )
+    if until is None:
+        errors["until"] = "Interim measures expire: give the moment they end."
+    elif until <= now:
+        errors["until"] = "Interim measures end in the future."
+    elif until > now + INTERIM_MEASURES_LONGEST:
+        errors["until"] = (
+            f"Interim measures last at most {INTERIM_MEASURES_LONGEST.days} days; decide again "
+            "then."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def restriction_sign_waiver(
+    *,
+    actor: Actor,
+    restriction: Restriction,
+    measures: str = "",
+    until: dt.datetime | None = None,
+) -> Restriction:
+    """One of the two signatures (RSO, CEO) on a written decision to proceed under interim
+    measures instead of a proposed or active pause or hold, until a moment. The first signer
+    writes the measures and the end; the second signs those words. Until both have signed the
+    restriction keeps blocking; once the end passes it blocks again."""
+    _require_signer(actor, "sign interim measures")
+    measures = (measures or "").strip()
+    now = timezone.now()
+    with transaction.atomic():
+        restriction = (
+            Restriction.objects.select_for_update()
+            .select_related("model", "escalation")
+            .get(pk=restriction.pk)
+        )
+        waivable = (RestrictionState.PROPOSED, RestrictionState.ACTIVE, RestrictionState.WAIVED)
+        if restriction.state not in waivable:
+            raise TransitionNotAllowed(
+                f"This restriction is {restriction.get_state_display().lower()}; there is "
+                "nothing to waive."
+            )
+        if restriction.waiver_in_force(now):
+            raise TransitionNotAllowed(
+                f"Interim measures are in force until {restriction.waiver_until:%Y-%m-%d %H:%M} "
+                "UTC; decide again when they end."
+            )
+        if _waiver_pending(restriction):
+            if (measures and measures != restriction.waiver_measures) or (
+                until is not None and until != restriction.waiver_until
+            ):
+                raise ValidationError(
+                    {
+                        "measures": "The other officer signed different interim measures: sign "
+                        "them as written, or leave them unsigned and let the restriction stand."
+                    }
+                )
+        else:
+            _check_interim_measures(measures, until, now)
+            restriction.waiver_measures, restriction.waiver_until = measures, until
+            restriction.waiver_rso = restriction.waiver_ceo = restriction.waived_at = None
+        slot = _signature_slot(actor, restriction, "waiver_rso", "waiver_ceo")
+        setattr(restriction, slot, actor)
+        complete = bool(restriction.waiver_rso_id and restriction.waiver_ceo_id)
+        if complete:
+            restriction.state, restriction.waived_at = RestrictionState.WAIVED, now
+        restriction.save(
+            update_fields=[
+                "state",
+                "waiver_measures",
+                "waiver_until",
+                "waiver_rso",
+                "waiver_ceo",
+                "waived_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="restriction.waived" if complete else "restriction.waiver_signed",
+            target=restriction,
+            after={
+                "signature": slot,
+                "measures": restriction.waiver_measures,
+                "until": restriction.waiver_until,
+                "state": restriction.state,
+            },
+        )
+        until_text = f"{restriction.waiver_until:%Y-%m-%d %H:%M} UTC"
+        if restriction.escalation_id:
+            _event(
+                restriction.escalation,
+                actor,
+                "restriction",
+                f"{restriction.get_kind_display()}: interim measures until {until_text} signed "
+                f"by {_label(actor)}"
+                + ("; waived." if complete else "; the other officer's signature is awaited."),
+            )
+        if complete:
+            # The policy sends an interim-measures plan to the board and the Trust as well.
+            notify(
+                event_type="restriction.waived",
+                users=users_with_roles(
+                    Role.RSO, Role.CEO, Role.SAFETY_STAFF, Role.BOARD_DIRECTOR, Role.TRUSTEE
+                ),
+                title=(
+                    f"{restriction.get_kind_display()} of {restriction.model} waived under "
+                    f"interim measures until {until_text}"
+                ),
+                body=restriction.waiver_measures,
+                link=restriction.model.get_absolute_url(),
+                payload={
+                    "model": restriction.model.name,
+                    "restriction": restriction.kind,
+                    "until": restriction.waiver_until.isoformat(),
+                },
+            )
+    return restriction
+
+
+def restriction_waiver_end(*, actor: Actor, restriction: Restriction, reason: str) -> Restriction:
+    """End interim measures now: stopping needs no second signature, so either officer may."""
+    _require_signer(actor, "end interim measures")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the interim measures end."})
+    now = timezone.now()
+    with transaction.atomic():
+        restriction = (
+            Restriction.objects.select_for_update()
+            .select_related("model", "escalation")
+            .get(pk=restriction.pk)
+        )
+        if not restriction.waiver_in_force(now):
+            raise TransitionNotAllowed("No interim measures are in force for this restriction.")
+        before = restriction.waiver_until
+        restriction.waiver_until = now
+        restriction.save(update_fields=["waiver_until"])
+        audit_record(
+            actor=actor,
+            action="restriction.waiver_ended",
+            target=restriction,
+            before={"until": before},
+            after={"until": now, "reason": reason},
+        )
+        if restriction.escalation_id:
+            _event(
+                restriction.escalation,
+                actor,
+                "restriction",
+                f"{restriction.get_kind_display()}: interim measures ended by {_label(actor)}: "
+                f"{reason}",
+            )
+        notify(
+            event_type="restriction.waiver_ended",
+            users=users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+            title=f"{restriction.get_kind_display()} of {restriction.model} blocks again",
+            body=reason,
+            link=restriction.model.get_absolute_url(),
+            payload={"model": restriction.model.name, "restriction": restriction.kind},
+        )
+    return restriction
 
 
 def restriction_sign_lift(*, actor: Actor, restriction: Restriction) -> Restriction:

@@ -56,8 +56,7 @@ from ..models import (
 )
 from ..permissions import can_read, require_person
 from ..selectors import framework_version_in_force
-from ..sitting import trustees_sitting
-from .board import directors_sitting
+from ..sitting import members_sitting
 from .escalations import escalation_resolve
 from .notifications import notify, users_with_roles
 
@@ -274,11 +273,13 @@ def _safeguards(as_of) -> list[dict[str, Any]]:
 
 
 def _restrictions(start, end) -> list[dict[str, Any]]:
-    live = Q(state__in=(RestrictionState.PROPOSED, RestrictionState.ACTIVE))
+    live = Q(
+        state__in=(RestrictionState.PROPOSED, RestrictionState.ACTIVE, RestrictionState.WAIVED)
+    )
     rows = (
         Restriction.objects.filter(created_at__lt=end)
         .filter(live | _in("created_at", start, end) | Q(lifted_at__gte=start))
-        .select_related("model")
+        .select_related("model", "waiver_rso", "waiver_ceo")
         .order_by("created_at", "pk")
     )
     return [
@@ -290,6 +291,13 @@ def _restrictions(start, end) -> list[dict[str, Any]]:
             "reason": row.reason,
             "activated_at": _when(row.activated_at),
             "lifted_at": _when(row.lifted_at),
+            # The board and the Trust see every decision to proceed under interim measures.
+            "interim_measures": (
+                f"{row.waiver_measures} (until {_when(row.waiver_until)}; signed by "
+                f"{row.waiver_rso} and {row.waiver_ceo} on {_when(row.waived_at)})"
+                if row.waived_at
+                else None
+            ),
         }
         for row in rows
     ]
@@ -573,9 +581,7 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
         )
     if not report.commentary:
         raise ValidationError({"commentary": "Add your commentary before issuing the report."})
-    # A director who is also a trustee is one recipient.
-    sitting = {person.pk: person for person in directors_sitting() + trustees_sitting()}
-    recipients = list(sitting.values())
+    recipients = members_sitting()
     if not recipients:
         raise TransitionNotAllowed("No director or trustee is sitting to issue it to.")
     _regenerate(report, now)

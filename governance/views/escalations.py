@@ -12,7 +12,6 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from ..choices import EscalationState, Role
-from ..errors import DomainError
 from ..filters import EscalationFilter
 from ..models import (
     Determination,
@@ -33,6 +32,8 @@ from ..services.escalations import (
     escalation_resolve,
     restriction_sign_activation,
     restriction_sign_lift,
+    restriction_sign_waiver,
+    restriction_waiver_end,
 )
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
 from . import ServiceFormView, querystring_without_page, run_step
@@ -116,22 +117,51 @@ class EscalationActionView(RoleRequiredMixin, View):
         return redirect(escalation.get_absolute_url())
 
 
+def _moment_from_form(text: str):
+    """A datetime-local field's value, in the site's time zone; None when empty or invalid
+    (the service then says what it needs)."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        moment = parse_datetime((text or "").strip())
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 class RestrictionSignView(RoleRequiredMixin, View):
+    """The restriction buttons: sign to activate, to lift, or to waive under interim measures
+    (with the measures and their end), and end interim measures (with a reason)."""
+
     write_roles = [Role.RSO, Role.CEO]
 
     def post(self, request, pk, stage):
         restriction = get_object_or_404(Restriction.objects.select_related("model"), pk=pk)
-        sign = {"activate": restriction_sign_activation, "lift": restriction_sign_lift}.get(stage)
-        if sign is None:
+        steps = {
+            "activate": lambda: restriction_sign_activation(
+                actor=request.user, restriction=restriction
+            ),
+            "lift": lambda: restriction_sign_lift(actor=request.user, restriction=restriction),
+            "waive": lambda: restriction_sign_waiver(
+                actor=request.user,
+                restriction=restriction,
+                measures=request.POST.get("measures", ""),
+                until=_moment_from_form(request.POST.get("until", "")),
+            ),
+            "end-waiver": lambda: restriction_waiver_end(
+                actor=request.user, restriction=restriction, reason=request.POST.get("reason", "")
+            ),
+        }
+        if stage not in steps:
             raise PermissionDenied("Unknown action.")
-        try:
-            signed = sign(actor=request.user, restriction=restriction)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Signed. {signed.get_kind_display()} is {signed.get_state_display().lower()}.",
+        outcome = {}
+        if run_step(request, lambda: outcome.setdefault("r", steps[stage]()), "Signed."):
+            signed = outcome["r"]
+            messages.info(
+                request, f"{signed.get_kind_display()} is {signed.get_state_display().lower()}."
             )
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(

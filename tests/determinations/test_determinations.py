@@ -378,6 +378,44 @@ def test_a_crossing_on_record_flags_a_below_even_after_a_later_below(
     assert determination.findings.get().contradicts_evidence is True
 
 
+def test_a_crossing_by_an_earlier_snapshot_flags_a_below_for_a_later_one_alone(
+    officers, snapshot, version, machine, autonomy_suite
+):
+    """A threshold met at any stage of training counts for the model: a report that covers
+    only a later snapshot, which reads "below", still answers the earlier crossing."""
+    from tests.factories import SnapshotFactory
+
+    post_log(machine, CROSSING_JSON)  # snapshot A (fx-autonomy) crosses
+    later = SnapshotFactory(model=snapshot.model, name="fx-later", external_ids=["acme/later"])
+    determination = determination_create(
+        actor=officers["safety"],
+        model=snapshot.model,
+        title="Report on the later snapshot only",
+        summary="Below on the later snapshot.",
+        snapshots=[later],
+    )
+    determination_update(
+        actor=officers["safety"],
+        determination=determination,
+        findings=[
+            {
+                "threshold": version.thresholds.get(code="Autonomy checkpoint"),
+                "outcome": "below",
+                "rationale": "fx-later passed 2 of 10 tasks.",
+            }
+        ],
+        required_level=version.levels.get(code="ASL-2"),
+        required_safeguards=[],
+    )
+    assert list(determination.snapshots.all()) == [later]
+    finding = determination.findings.get()
+    assert finding.contradicts_evidence is True
+    determination_submit(actor=officers["safety"], determination=determination)
+    determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
+    with pytest.raises(TransitionNotAllowed, match="Justify the findings"):
+        determination_sign(actor=officers["rso"], determination=determination)
+
+
 def test_evidence_arriving_after_review_is_caught_at_signing(
     officers, snapshot, version, machine, autonomy_suite
 ):
@@ -422,8 +460,31 @@ def test_nothing_is_decided_without_a_board_or_trust_to_tell(officers, snapshot,
     determination_submit(actor=officers["safety"], determination=determination)
     determination_review(actor=officers["reviewer"], determination=determination, critique="ok")
     Group.objects.filter(name__in=["board_director", "trustee"]).delete()
-    with pytest.raises(TransitionNotAllowed, match="no board director or trustee"):
+    with pytest.raises(TransitionNotAllowed, match="No board director or trustee is sitting"):
         determination_sign(actor=officers["rso"], determination=determination)
+
+
+def test_only_sitting_directors_and_trustees_are_asked_to_acknowledge(
+    officers, snapshot, version, make_user
+):
+    """The role alone is not a seat: a director without one and a trustee whose term has ended
+    are not asked, as with the RSO's quarterly report."""
+    from trust.models import TrusteeTerm
+
+    make_user(Role.BOARD_DIRECTOR, username="unseated")
+    former = make_user(Role.TRUSTEE, username="former")
+    TrusteeTerm.objects.create(
+        user=former,
+        starts_on=timezone.localdate() - dt.timedelta(days=800),
+        ends_on=timezone.localdate() - dt.timedelta(days=435),
+    )
+    determination = decide(officers, draft(officers, snapshot, version))
+    assert set(determination.acknowledgers.values_list("username", flat=True)) == {
+        "director",
+        "trustee",
+    }
+    with pytest.raises(PermissionDenied):
+        determination_acknowledge(actor=former, determination=determination)
 
 
 def test_the_deciders_may_send_it_back_and_signatures_lapse(officers, snapshot, version):

@@ -15,8 +15,18 @@ from tests.evals.conftest import (  # noqa: F401
 
 @pytest.fixture
 def officers(make_user):
-    """The demo's people: one per role that escalations involve."""
-    return {
+    """The demo's people: one per role that escalations involve. The director holds a seat and
+    the trustee a term, as those who are told of determinations must."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from governance.audit import SYSTEM
+    from governance.choices import SeatType
+    from governance.services.board import director_seat
+    from trust.services import trustee_term_record
+
+    people = {
         "rso": make_user(Role.RSO, username="rso", email="rso@example.org"),
         "ceo": make_user(Role.CEO, username="ceo", email="ceo@example.org"),
         "safety": make_user(Role.SAFETY_STAFF, username="safety", email="safety@example.org"),
@@ -25,6 +35,15 @@ def officers(make_user):
         "auditor": make_user(Role.AUDITOR, username="auditor"),
         "reviewer": make_user(Role.INTERNAL_REVIEWER, username="reviewer"),
     }
+    today = timezone.localdate()
+    director_seat(
+        actor=SYSTEM,
+        user=people["director"],
+        seat_type=SeatType.TRUST,
+        term_start=today - dt.timedelta(days=100),
+    )
+    trustee_term_record(actor=SYSTEM, user=people["trustee"], starts_on=today)
+    return people
 
 
 @pytest.fixture

@@ -61,15 +61,24 @@ def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
         Notification.objects.count(),
     ) == counts
 
-    # Proposed restrictions do not block yet; the pipeline (a machine token) may ask.
+    # Fail closed: a proposed pause blocks at once (stopping needs no decision, proceeding does),
+    # and the answer says whose decision it awaits. The pipeline (a machine token) may ask.
     gate = clearance(machine, snapshot.model, "train").json()
-    assert gate["result"] == "allowed" and len(gate["pending"]) == 1
+    assert gate["result"] == "blocked"
+    assert gate["pending"] == ["Pause training proposed, pending a decision by the RSO and the CEO"]
+    assert any("in effect until the RSO and the CEO decide" in r for r in gate["reasons"])
     pause = Restriction.objects.get(kind="pause_training")
     restriction_sign_activation(actor=officers["rso"], restriction=pause)
-    assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
+    gate = clearance(machine, snapshot.model, "train").json()
+    assert gate["result"] == "blocked"
+    assert gate["pending"] == [
+        f"Pause training proposed, pending a decision by the RSO ({officers['rso']} has signed) "
+        "and the CEO"
+    ]
     restriction_sign_activation(actor=officers["ceo"], restriction=pause)
     gate = clearance(machine, snapshot.model, "train").json()
     assert gate["result"] == "blocked" and "not approved and in force" in gate["reasons"][0]
+    assert gate["pending"] == []
     # Deployment is blocked anyway until a final determination exists; the hold adds to it.
     hold = Restriction.objects.get(kind="hold_deployment")
     restriction_sign_activation(actor=officers["rso"], restriction=hold)
@@ -87,7 +96,14 @@ def test_crossing_log_escalates_proposes_pauses_and_blocks_once_signed(
     approve_security(officers, snapshot, frameworks_in_force())
     assert clearance(machine, snapshot.model, "train").json()["result"] == "blocked"
     restriction_sign_lift(actor=officers["rso"], restriction=pause)
-    assert clearance(machine, snapshot.model, "train").json()["result"] == "allowed"
+    # The pause is lifted, but the crossing's escalation is open until a determination
+    # resolves it: training stays blocked until then.
+    gate = clearance(machine, snapshot.model, "train").json()
+    assert gate["result"] == "blocked"
+    assert gate["reasons"] == [
+        f"Open escalation, not yet resolved by a determination: {escalation.title} "
+        f"(opened {escalation.created_at:%Y-%m-%d %H:%M} UTC)."
+    ]
     assert clearance(machine, snapshot.model, "deploy").json()["result"] == "blocked"
 
 

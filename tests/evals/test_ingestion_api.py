@@ -72,16 +72,16 @@ def test_repeat_post_returns_the_original_ingestion(machine, snapshot, autonomy_
     assert incoming_files(media_root) == []
 
 
-def test_same_eval_id_with_other_bytes_is_refused(
+def test_same_eval_id_with_other_bytes_returns_the_original(
     machine, snapshot, autonomy_suite, tmp_path, media_root
 ):
+    """The same evaluation serialized again (other bytes, the same eval id) is one run."""
     first = post_log(machine, CROSSING_JSON).json()
     reformatted = tmp_path / "reformatted.json"
     reformatted.write_text(json.dumps(json.loads(CROSSING_JSON.read_text())))
     again = post_log(machine, reformatted)
-    assert again.status_code == 422
-    assert "was ingested before from other content" in again.json()["detail"]
-    assert first["id"] in again.json()["detail"]
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
     assert EvalRun.objects.count() == 1
     assert stored_files(media_root) == 1
 
@@ -273,8 +273,8 @@ def test_eval_runs_api_filters_by_outcome_and_model(machine, snapshot, autonomy_
     assert client.get("/api/v1/eval-runs/", {"outcome": "maybe"}).status_code == 400
 
 
-def test_another_system_reposting_a_log_gets_its_own_ingestion_within_its_scope(
-    machine, snapshot, autonomy_suite
+def test_a_run_is_one_evaluation_whoever_posts_it_within_each_systems_scope(
+    machine, snapshot, autonomy_suite, tmp_path
 ):
     from evals.services import eval_system_create
     from governance.audit import SYSTEM
@@ -287,10 +287,17 @@ def test_another_system_reposting_a_log_gets_its_own_ingestion_within_its_scope(
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert post_log(client, CROSSING_JSON).status_code == 403  # out of scope, repeat or not
+    assert client.get(first["status_url"]).status_code == 404  # nor may it read it
     wide, token = eval_system_create(actor=SYSTEM, name="wide", all_models=True, all_suites=True)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     other = post_log(client, CROSSING_JSON)
-    assert other.status_code == 202 and other.json()["id"] != first["id"]
+    assert (other.status_code, other.json()["id"]) == (200, first["id"])
+    reformatted = tmp_path / "reformatted.json"
+    reformatted.write_text(json.dumps(json.loads(CROSSING_JSON.read_text())))
+    assert post_log(client, reformatted).json()["id"] == first["id"]
+    polled = client.get(other.json()["status_url"])
+    assert polled.status_code == 200 and polled.json()["status"] == "done"
+    assert (Ingestion.objects.count(), EvalRun.objects.count()) == (1, 1)
 
 
 def test_a_failed_ingestion_posted_again_is_processed_again(

@@ -24,7 +24,9 @@ from tests.integration.conftest import (
 from tests.integration.fresh_clone import free_port
 
 
-def post_multipart(url: str, token: str, path, timeout: float = 60) -> tuple[int, dict]:
+def post_multipart(
+    url: str, token: str, path, timeout: float = 60, headers: dict | None = None
+) -> tuple[int, dict]:
     boundary = uuid.uuid4().hex
     body = (
         (
@@ -41,6 +43,7 @@ def post_multipart(url: str, token: str, path, timeout: float = 60) -> tuple[int
         headers={
             "Authorization": f"Bearer {token}",
             "Content-Type": f"multipart/form-data; boundary={boundary}",
+            **(headers or {}),
         },
     )
     try:
