@@ -50,8 +50,22 @@ def faketime_binary() -> str:
     return found
 
 
+def real_now() -> dt.datetime:
+    """The machine's clock, even when this script itself runs under libfaketime (a whole CI run
+    moved to another date): libfaketime offsets count from the real clock, not the moved one."""
+    clean = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKE")}
+    seconds = subprocess.run(
+        [sys.executable, "-c", "import time; print(time.time())"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dt.datetime.fromtimestamp(float(seconds), dt.UTC)
+
+
 def run_on(moment: dt.datetime, faketime: str, pytest_args: list[str]) -> tuple[int, float]:
-    offset = round((moment - dt.datetime.now(dt.UTC)).total_seconds())
+    offset = round((moment - real_now()).total_seconds())
     command = [
         faketime,
         "-m",  # the thread-safe library: Python, gunicorn and Chromium all run threads
