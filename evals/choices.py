@@ -17,6 +17,16 @@ class LogFormat(models.TextChoices):
     NATIVE = "native", "Native JSON"
 
 
+class ExpectedTasksSource(models.TextChoices):
+    """Where a suite's list of tasks comes from: a run scored against a suite is judged against
+    the whole list, so a subset (`--limit`, `--sample-id`) can show a crossing but never a
+    "below"."""
+
+    FIRST_COMPLETE_RUN = "first_complete_run", "The first complete run"
+    LIST = "list", "A list kept with the suite"
+    DATASET = "dataset", "The dataset's sample ids in each log"
+
+
 class LogStatus(models.TextChoices):
     SUCCESS = "success", "Success"
     ERROR = "error", "Error"

@@ -6,6 +6,7 @@ from django import forms
 
 from governance.models import AIModel, CapabilityThreshold, Snapshot
 
+from .choices import ExpectedTasksSource
 from .models import EvalSuite, EvalSystem
 
 
@@ -45,6 +46,12 @@ class EvalSuiteForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="What the suite measures, in each framework version you use.",
     )
+    expected_tasks = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: the tasks (Inspect sample ids) of a complete run. Kept when "
+        "the source is a list; learned from the first complete run otherwise.",
+    )
     scoring_override = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -54,7 +61,16 @@ class EvalSuiteForm(forms.ModelForm):
 
     class Meta:
         model = EvalSuite
-        fields = ["name", "description", "task_names", "thresholds", "score_name", "success_score"]
+        fields = [
+            "name",
+            "description",
+            "task_names",
+            "thresholds",
+            "score_name",
+            "success_score",
+            "expected_tasks_source",
+            "expected_tasks",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -62,14 +78,24 @@ class EvalSuiteForm(forms.ModelForm):
         self.fields["thresholds"].label_from_instance = lambda t: (
             f"{t.version.framework} v{t.version.version}: {t.code}"
         )
+        # Left out, the task list is learned from the first complete run.
+        self.fields["expected_tasks_source"].required = False
         if self.instance.pk and not self.is_bound:
             self.initial["task_names"] = "\n".join(self.instance.task_names)
+            self.initial["expected_tasks"] = "\n".join(self.instance.expected_tasks)
             if self.instance.scoring_override:
                 self.initial["scoring_override"] = json.dumps(self.instance.scoring_override)
 
     def clean_task_names(self) -> list[str]:
         return [
             line.strip() for line in self.cleaned_data["task_names"].splitlines() if line.strip()
+        ]
+
+    def clean_expected_tasks(self) -> list[str]:
+        return [
+            line.strip()
+            for line in self.cleaned_data["expected_tasks"].splitlines()
+            if line.strip()
         ]
 
     def clean_scoring_override(self):
@@ -90,6 +116,9 @@ class EvalSuiteForm(forms.ModelForm):
             "score_name": data["score_name"],
             "success_score": data["success_score"],
             "scoring_override": data["scoring_override"],
+            "expected_tasks_source": data["expected_tasks_source"]
+            or ExpectedTasksSource.FIRST_COMPLETE_RUN,
+            "expected_tasks": data["expected_tasks"],
         }
 
 

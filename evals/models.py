@@ -10,7 +10,7 @@ from django.urls import reverse
 from governance.choices import ScoreAggregate, ScoreDirection, ThresholdOutcome
 from governance.models import AIModel, CapabilityThreshold, FrameworkVersion, Snapshot
 
-from .choices import IngestionStatus, LogFormat, LogStatus
+from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus
 
 
 class EvalSystem(models.Model):
@@ -69,6 +69,18 @@ class EvalSuite(models.Model):
     )
     # Optional override of the threshold's rule, same fields as a framework file's `scoring`.
     scoring_override = models.JSONField(null=True, blank=True)
+    expected_tasks_source = models.CharField(
+        max_length=30,
+        choices=ExpectedTasksSource.choices,
+        default=ExpectedTasksSource.FIRST_COMPLETE_RUN,
+        help_text="Where the suite's task list comes from.",
+    )
+    expected_tasks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The tasks (Inspect sample ids) a complete run has; a run that lacks some is "
+        "scored with them undecided.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -193,6 +205,11 @@ class EvalRun(models.Model):
         default=False, help_text="No suite matches the log's task: nothing to score against."
     )
     scoring_note = models.TextField(blank=True, help_text="Why the run was scored as it was.")
+    missing_tasks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Tasks of the suite this run did not run: scored as undecided.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.models import F
 from django.utils import timezone
 
-from governance.audit import Actor, AuditActor, audit_record, fields_snapshot
+from governance.audit import SYSTEM, Actor, AuditActor, audit_record, fields_snapshot
 from governance.choices import (
     ActorType,
     EscalationKind,
@@ -39,7 +39,7 @@ from governance.selectors import framework_version_in_force, snapshot_by_identif
 from governance.services.escalations import escalation_raise
 from governance.services.fields import apply_changes, refuse_unknown
 
-from .choices import IngestionStatus, LogFormat, LogStatus
+from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus
 from .errors import IdempotencyConflict, IngestionRefused, OutOfScope, Unresolvable
 from .models import (
     EvalRun,
@@ -200,6 +200,8 @@ SUITE_FIELDS = (
     "score_name",
     "success_score",
     "scoring_override",
+    "expected_tasks_source",
+    "expected_tasks",
 )
 
 
@@ -221,6 +223,18 @@ def _clean_suite(suite: EvalSuite) -> None:
             raise ValidationError({"scoring_override": f"{error.field}: {error.reason}"}) from None
     if not 0 < suite.success_score <= 1:
         raise ValidationError({"success_score": "Give a score between 0 (exclusive) and 1."})
+    tasks = suite.expected_tasks
+    if tasks in (None, ""):
+        tasks = []
+    if not isinstance(tasks, list) or not all(
+        isinstance(t, str | int) and str(t).strip() for t in tasks
+    ):
+        raise ValidationError({"expected_tasks": "Give a list of task names (sample ids)."})
+    suite.expected_tasks = list(dict.fromkeys(str(t).strip() for t in tasks))
+    if suite.expected_tasks_source == ExpectedTasksSource.LIST and not suite.expected_tasks:
+        raise ValidationError(
+            {"expected_tasks": "A suite that keeps its task list needs the list of its tasks."}
+        )
     suite.full_clean()
 
 
@@ -708,7 +722,10 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
     )
     success_score = suite.success_score if suite else 1.0
     attempts = _store_tasks(run, log, score_name, success_score, suite)
-    evaluations = _evaluate(run, attempts, _problem(log), success_score) if suite else []
+    problem = _problem(log)
+    if suite:
+        attempts, problem = _with_missing_tasks(run, suite, log, attempts, problem)
+    evaluations = _evaluate(run, attempts, problem, success_score) if suite else []
     _escalate(run, evaluations)
     audit_record(
         actor=_ingestion_actor(ingestion),
@@ -723,6 +740,64 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
         },
     )
     return run
+
+
+def _expected_tasks(
+    run: EvalRun, suite: EvalSuite, log: ParsedLog, ran: set[str]
+) -> tuple[list | None, bool]:
+    """The suite's whole task list for this run (None: not known), and whether it was read
+    from this log itself (which a cut-down run may have cut down too)."""
+    if suite.expected_tasks_source == ExpectedTasksSource.LIST:
+        return list(suite.expected_tasks), False
+    if suite.expected_tasks_source == ExpectedTasksSource.DATASET:
+        return (list(log.dataset_task_names), True) if log.dataset_task_names else (None, True)
+    if suite.expected_tasks:
+        return list(suite.expected_tasks), False
+    # Learn the list from the first complete run: the whole dataset ran, nothing went wrong.
+    dataset = set(log.dataset_task_names or ())
+    if not log.subset and not _problem(log) and ran and dataset <= ran:
+        learned = sorted(ran)
+        EvalSuite.objects.filter(pk=suite.pk).update(expected_tasks=learned)
+        suite.expected_tasks = learned
+        audit_record(
+            actor=SYSTEM,
+            action="eval_suite.tasks_learned",
+            target=suite,
+            after={"expected_tasks": learned, "from_run": run.pk},
+        )
+        return learned, False
+    return (sorted(dataset), True) if dataset else (None, True)
+
+
+def _with_missing_tasks(
+    run: EvalRun, suite: EvalSuite, log: ParsedLog, attempts: list[TaskAttempts], problem: str
+) -> tuple[list[TaskAttempts], str]:
+    """Tasks of the suite the run lacks count as undecided, so a subset can show a crossing but
+    never a "below"; the run records which they were and why."""
+    ran = {attempt.name for attempt in attempts}
+    expected, from_log = _expected_tasks(run, suite, log, ran)
+    problems = [problem] if problem else []
+    missing = [name for name in expected if name not in ran] if expected is not None else []
+    cut = f" ({log.subset})" if log.subset else ""
+    if missing:
+        shown = ", ".join(missing[:20])
+        if len(missing) > 20:
+            shown += f" and {len(missing) - 20} more"
+        problems.append(
+            f"{len(missing)} of the suite's {len(expected)} tasks did not run{cut}: {shown}"
+        )
+        run.missing_tasks = missing
+        run.save(update_fields=["missing_tasks"])
+        attempts = [*attempts, *(TaskAttempts(name=name) for name in missing)]
+    elif log.subset and (expected is None or from_log):
+        # A cut-down run whose only task list is its own (possibly cut-down) dataset.
+        problems.append(
+            f"the log ran a subset of its tasks{cut} and the suite's full task list is not "
+            "known: choose where it comes from on the suite"
+        )
+    elif expected is None and suite.expected_tasks_source == ExpectedTasksSource.DATASET:
+        problems.append("the suite takes its tasks from the log's dataset, and this log lists none")
+    return attempts, "; ".join(problems)
 
 
 def _store_tasks(

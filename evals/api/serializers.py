@@ -183,6 +183,7 @@ class EvalRunSerializer(serializers.ModelSerializer):
             "snapshot",
             "suite",
             "unmapped",
+            "missing_tasks",
             "eval_system",
             "framework_version",
             "source_format",

@@ -53,6 +53,10 @@ class ParsedLog:
     samples: list[ParsedSample] = field(default_factory=list)
     tasks: list[ParsedTask] = field(default_factory=list)
     error: str = ""
+    # The tasks the log's dataset declares (Inspect: eval.dataset.sample_ids), when it says.
+    dataset_task_names: tuple[str, ...] | None = None
+    # How the run was cut down, if it was (Inspect --limit / --sample-id): "" for a full run.
+    subset: str = ""
 
 
 def score_value(value: Any) -> float | None:

@@ -111,7 +111,15 @@ def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample])
     names += [s.get("name") for s in eval_spec.get("scorers") or [] if isinstance(s, dict)]
     score_names = list(dict.fromkeys(name for name in [headline, *names] if name))
     error = top.get("error") or {}
+    dataset = eval_spec.get("dataset") if isinstance(eval_spec.get("dataset"), dict) else {}
+    sample_ids = dataset.get("sample_ids")
     return ParsedLog(
+        dataset_task_names=(
+            tuple(str(sample_id) for sample_id in sample_ids)
+            if isinstance(sample_ids, list) and sample_ids
+            else None
+        ),
+        subset=_subset(config),
         header=header,
         status=LogStatus(status),
         started_at=parse_time(stats.get("started_at")),
@@ -145,6 +153,21 @@ def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample])
         samples=samples,
         error=str(error.get("message", "")) if isinstance(error, dict) else str(error),
     )
+
+
+def _subset(config: dict[str, Any]) -> str:
+    """Inspect's `--limit` and `--sample-id`, as the run page says them ("" for neither)."""
+    parts = []
+    limit = config.get("limit")
+    if limit not in (None, "", []):
+        parts.append(
+            f"--limit {limit if not isinstance(limit, list) else ','.join(map(str, limit))}"
+        )
+    sample_id = config.get("sample_id")
+    if sample_id not in (None, "", []):
+        ids = sample_id if isinstance(sample_id, list) else [sample_id]
+        parts.append(f"--sample-id {','.join(str(i) for i in ids)}")
+    return " ".join(parts)
 
 
 def parse_eval(path: Path) -> ParsedLog:

@@ -663,7 +663,8 @@ def restriction_sign_waiver(
     now = timezone.now()
     with transaction.atomic():
         restriction = (
-            Restriction.objects.select_for_update()
+            # Only the restriction's row: its escalation may be absent (an outer join).
+            Restriction.objects.select_for_update(of=("self",))
             .select_related("model", "escalation")
             .get(pk=restriction.pk)
         )
@@ -759,7 +760,8 @@ def restriction_waiver_end(*, actor: Actor, restriction: Restriction, reason: st
     now = timezone.now()
     with transaction.atomic():
         restriction = (
-            Restriction.objects.select_for_update()
+            # Only the restriction's row: its escalation may be absent (an outer join).
+            Restriction.objects.select_for_update(of=("self",))
             .select_related("model", "escalation")
             .get(pk=restriction.pk)
         )
