@@ -36,5 +36,6 @@ class EvalsConfig(AppConfig):
             evidence.EvidenceSource(
                 worst_outcome=selectors.worst_threshold_outcome,
                 describe=selectors.describe_evidence,
+                elicitation=selectors.evidence_elicitation,
             )
         )

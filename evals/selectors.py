@@ -113,6 +113,23 @@ def worst_threshold_outcome(model, threshold, snapshots=None) -> str | None:
     return ThresholdOutcome.BELOW if outcomes else None
 
 
+def evidence_elicitation(reference: dict) -> dict | None:
+    """How hard the run behind a finding's evidence tried: attempts per task and whether the
+    snapshot was helpful-only."""
+    if not isinstance(reference, dict) or not isinstance(reference.get("id"), int):
+        return None
+    runs = EvalRun.objects.only("pk", "epochs", "helpful_only")
+    if reference.get("type") == "evaluation":
+        run = runs.filter(evaluations__pk=reference["id"]).first()
+    elif reference.get("type") == "run":
+        run = runs.filter(pk=reference["id"]).first()
+    else:
+        return None
+    if run is None:
+        return None
+    return {"run": run.pk, "attempts": run.epochs, "helpful_only": run.helpful_only}
+
+
 def describe_evidence(reference: dict, model=None) -> tuple[str, str]:
     """A finding's evidence reference: {"type": "evaluation" | "run", "id": <id>}, which must
     be about the model the finding is about."""

@@ -11,6 +11,9 @@ class EvidenceSource:
     worst_outcome: Callable[..., str | None]
     # ({"type": "evaluation", "id": 12}, model) -> (label, url); ValueError if not of the model
     describe: Callable[..., tuple[str, str]]
+    # (reference) -> how hard the run behind it tried: {"run": id, "attempts": epochs or None,
+    # "helpful_only": bool}; None if the reference names nothing
+    elicitation: Callable[..., dict | None] = lambda reference: None
 
 
 _source: EvidenceSource | None = None
@@ -23,6 +26,10 @@ def register(source: EvidenceSource) -> None:
 
 def worst_outcome(model, threshold, snapshots=None) -> str | None:
     return _source.worst_outcome(model, threshold, snapshots) if _source else None
+
+
+def elicitation(reference: dict) -> dict | None:
+    return _source.elicitation(reference) if _source else None
 
 
 def describe(reference: dict, model=None) -> tuple[str, str]:

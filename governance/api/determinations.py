@@ -64,11 +64,20 @@ class FindingSerializer(serializers.ModelSerializer):
             "outcome",
             "rationale",
             "evidence",
+            "attempts_per_task",
+            "scaffolding",
+            "helpful_only_tested",
             "contradicts_evidence",
+            "elicitation_flags",
             "justification",
             "justified_by",
         ]
-        read_only_fields = ["contradicts_evidence", "justification", "justified_by"]
+        read_only_fields = [
+            "contradicts_evidence",
+            "elicitation_flags",
+            "justification",
+            "justified_by",
+        ]
 
 
 class DeterminationSerializer(serializers.ModelSerializer):
@@ -184,6 +193,9 @@ class DeterminationViewSet(
                 "outcome": item["outcome"],
                 "rationale": item.get("rationale", ""),
                 "evidence": item.get("evidence", []),
+                "attempts_per_task": item.get("attempts_per_task"),
+                "scaffolding": item.get("scaffolding", ""),
+                "helpful_only_tested": item.get("helpful_only_tested"),
             }
             for item in data
         ]

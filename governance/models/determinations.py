@@ -92,6 +92,14 @@ class Finding(models.Model):
     # A "below" against an evaluation that crossed (or could not rule out): the deciders must
     # justify it (the "evaluations were overly conservative" path), and it stays flagged.
     contradicts_evidence = models.BooleanField(default=False)
+    # How hard the lab tried, stated for a "below" (an eval that failed to elicit a capability is
+    # no evidence that it is absent), and what the cited runs say against that statement.
+    attempts_per_task = models.PositiveIntegerField(null=True, blank=True)
+    scaffolding = models.TextField(blank=True, help_text="Agent scaffold, tools, prompting.")
+    helpful_only_tested = models.BooleanField(
+        null=True, blank=True, help_text="Whether a helpful-only snapshot was tested."
+    )
+    elicitation_flags = models.JSONField(default=list, blank=True)
     justification = models.TextField(blank=True)
     justified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -180,8 +180,94 @@ def _set_findings(determination: Determination, findings: list[dict[str, Any]]) 
             outcome=outcome,
             rationale=str(item.get("rationale", "")).strip(),
             evidence=references,
+            **_elicitation_fields(index, item),
         )
     _flag_contradictions(determination)
+    _flag_elicitation(determination)
+
+
+def _elicitation_fields(index: int, item: dict[str, Any]) -> dict[str, Any]:
+    attempts = item.get("attempts_per_task")
+    if attempts in ("", None):
+        attempts = None
+    elif isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ValidationError(
+            {"findings": f"[{index}] attempts_per_task is a whole number of at least 1."}
+        )
+    helpful_only = item.get("helpful_only_tested")
+    if helpful_only not in (None, True, False):
+        raise ValidationError({"findings": f"[{index}] helpful_only_tested is true or false."})
+    return {
+        "attempts_per_task": attempts,
+        "scaffolding": str(item.get("scaffolding") or "").strip(),
+        "helpful_only_tested": helpful_only,
+    }
+
+
+def _elicitation_flags(finding: Finding) -> list[str]:
+    """What the runs a "below" cites say against the elicitation it states. "Our evaluations
+    failed to elicit it" must never read as "the model cannot"."""
+    if finding.outcome != FindingOutcome.BELOW:
+        return []
+    cited = [evidence_registry.elicitation(reference) for reference in finding.evidence]
+    cited = [run for run in cited if run is not None]
+    flags = []
+    if not cited:
+        flags.append("It cites no evaluation run, so nothing shows how hard the lab tried.")
+    rule = finding.threshold.scoring_rule
+    needed = rule.attempts if rule is not None else None
+    made = [run["attempts"] for run in cited if run["attempts"] is not None]
+    if needed and made and min(made) < needed:
+        flags.append(f"A cited run made {min(made)} attempts per task; the rule needs {needed}.")
+    stated = finding.attempts_per_task
+    if needed and stated is not None and stated < needed:
+        flags.append(f"It states {stated} attempts per task; the rule needs {needed}.")
+    if stated is not None and made and stated > max(made):
+        flags.append(
+            f"It states {stated} attempts per task; the cited runs made at most {max(made)}."
+        )
+    if finding.helpful_only_tested is True and cited and not any(r["helpful_only"] for r in cited):
+        flags.append("It says a helpful-only snapshot was tested; no cited run is of one.")
+    if finding.helpful_only_tested is False:
+        flags.append("No helpful-only snapshot was tested.")
+    return flags
+
+
+def _flag_elicitation(determination: Determination) -> list[Finding]:
+    """Check every finding's stated elicitation against the runs it cites; run again at submit
+    and at signing, as the contradictions are."""
+    flagged = []
+    for finding in determination.findings.select_related("threshold"):
+        flags = _elicitation_flags(finding)
+        if flags != finding.elicitation_flags:
+            finding.elicitation_flags = flags
+            finding.save(update_fields=["elicitation_flags"])
+        if flags:
+            flagged.append(finding)
+    return flagged
+
+
+def _require_elicitation_stated(determination: Determination) -> None:
+    """A report states its elicitation, and every "below" states how hard the lab tried."""
+    errors = {}
+    if len(determination.elicitation_statement.strip()) < 20:
+        errors["elicitation_statement"] = (
+            "State the elicitation behind the report (fine-tuning, scaffolding, tools, "
+            "best-of-N, budget, helpful-only snapshots) before submitting it."
+        )
+    unstated = [
+        f.threshold.code
+        for f in determination.findings.select_related("threshold")
+        if f.outcome == FindingOutcome.BELOW
+        and (f.attempts_per_task is None or not f.scaffolding or f.helpful_only_tested is None)
+    ]
+    if unstated:
+        errors["findings"] = (
+            f'A "below" states how hard the lab tried (attempts_per_task, scaffolding, '
+            f"helpful_only_tested): {', '.join(unstated)}."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _flag_contradictions(determination: Determination) -> list[Finding]:
@@ -251,7 +337,9 @@ def determination_submit(*, actor: Actor, determination: Determination) -> Deter
             "Give a finding per threshold assessed and the resulting level first."
         )
     _check_requirements(determination)
+    _require_elicitation_stated(determination)
     _flag_contradictions(determination)
+    _flag_elicitation(determination)
     determination.state = DeterminationState.IN_REVIEW
     determination.save(update_fields=["state", "updated_at"])
     audit_record(actor=actor, action="determination.submitted", target=determination)
@@ -315,7 +403,7 @@ def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Fi
         raise TransitionNotAllowed("Signing has begun: the justification may no longer change.")
     if _is_author(determination, actor):
         raise PermissionDenied("An author does not justify their own report's findings.")
-    if not finding.contradicts_evidence:
+    if not finding.contradicts_evidence and not finding.elicitation_flags:
         raise ValidationError("This finding agrees with the evaluations; nothing to justify.")
     if not justification.strip():
         raise ValidationError(
@@ -351,6 +439,12 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
         codes = ", ".join(f.threshold.code for f in unjustified)
         raise TransitionNotAllowed(
             f"Justify the findings that contradict the evaluations first: {codes}."
+        )
+    weak = [f for f in _flag_elicitation(determination) if not f.justification]
+    if weak:
+        codes = ", ".join(f.threshold.code for f in weak)
+        raise TransitionNotAllowed(
+            f"Justify the findings whose elicitation is flagged first: {codes}."
         )
     # Shared with the board and the Trust as they sit: a director with a current seat, a
     # trustee with a current term (holding the role alone is not enough).

@@ -243,6 +243,26 @@ class DeterminationEditForm(forms.Form):
                 if finding
                 else "",
             )
+            # How hard the lab tried: a "below" must say (the policy's elicitation rule).
+            self.fields[f"{prefix}_attempts"] = forms.IntegerField(
+                required=False,
+                min_value=1,
+                label=f"{threshold.code}: attempts per task",
+                initial=finding.attempts_per_task if finding else None,
+            )
+            self.fields[f"{prefix}_scaffolding"] = forms.CharField(
+                required=False,
+                label=f"{threshold.code}: scaffolding and tools",
+                initial=finding.scaffolding if finding else "",
+            )
+            self.fields[f"{prefix}_helpful_only"] = forms.NullBooleanField(
+                required=False,
+                label=f"{threshold.code}: helpful-only snapshot tested",
+                widget=forms.Select(
+                    choices=[("unknown", "— not stated —"), ("true", "Yes"), ("false", "No")]
+                ),
+                initial=finding.helpful_only_tested if finding else None,
+            )
         if not self.is_bound:
             for name in (
                 "title",
@@ -277,6 +297,9 @@ class DeterminationEditForm(forms.Form):
                     "outcome": outcome,
                     "rationale": data.get(f"{prefix}_rationale", ""),
                     "evidence": evidence,
+                    "attempts_per_task": data.get(f"{prefix}_attempts"),
+                    "scaffolding": data.get(f"{prefix}_scaffolding", ""),
+                    "helpful_only_tested": data.get(f"{prefix}_helpful_only"),
                 }
             )
         data["findings"] = findings

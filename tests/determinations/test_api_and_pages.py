@@ -22,6 +22,7 @@ def test_determination_api_walks_the_workflow(client, officers, snapshot, versio
             "model": snapshot.model_id,
             "title": "Report",
             "summary": "Findings.",
+            "elicitation_statement": "Ten attempts per task with a ReAct agent and tools.",
             "required_level": level.pk,
             "findings": [{"threshold": threshold.pk, "outcome": "crossed", "rationale": "60%"}],
             "required_safeguards": [],
@@ -108,6 +109,7 @@ def test_pages_show_each_step_only_to_those_who_may_take_it(client, officers, sn
     form = {
         "title": "Report",
         "summary": "Text",
+        "elicitation_statement": "Ten attempts per task with a ReAct agent and tools.",
         "required_level": version.levels.get(code="ASL-3").pk,
         "required_safeguards": [version.safeguards.get(code="ASL-3-Security").pk],
         f"finding_{threshold.pk}_outcome": "cannot_rule_out",

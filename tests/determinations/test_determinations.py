@@ -53,13 +53,23 @@ def draft(officers, snapshot, version, outcome="crossed"):
                 "threshold": version.thresholds.get(code="Autonomy checkpoint"),
                 "outcome": outcome,
                 "rationale": "6 of 10 tasks passed at 1-of-10.",
+                **ELICITED,
             }
         ],
         required_level=version.levels.get(code="ASL-3"),
         required_safeguards=version.safeguards.filter(code="ASL-3-Security"),
         precautionary=True,
+        elicitation_statement=ELICITATION,
     )
     return determination
+
+
+ELICITATION = "Ten attempts per task with a ReAct agent, bash and python tools; no fine-tuning."
+ELICITED = {
+    "attempts_per_task": 10,
+    "scaffolding": "ReAct agent with bash and python tools",
+    "helpful_only_tested": True,
+}
 
 
 def decide(officers, determination):
@@ -402,10 +412,12 @@ def test_a_crossing_by_an_earlier_snapshot_flags_a_below_for_a_later_one_alone(
                 "threshold": version.thresholds.get(code="Autonomy checkpoint"),
                 "outcome": "below",
                 "rationale": "fx-later passed 2 of 10 tasks.",
+                **ELICITED,
             }
         ],
         required_level=version.levels.get(code="ASL-2"),
         required_safeguards=[],
+        elicitation_statement=ELICITATION,
     )
     assert list(determination.snapshots.all()) == [later]
     finding = determination.findings.get()
