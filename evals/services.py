@@ -31,6 +31,7 @@ from governance.choices import (
     SnapshotStage,
     ThresholdOutcome,
 )
+from governance.errors import TransitionNotAllowed
 from governance.framework_files import FrameworkFileError, validate_scoring
 from governance.models import AIModel, CapabilityThreshold, Snapshot
 from governance.permissions import has_role
@@ -358,15 +359,20 @@ def _resolve_snapshot(snapshot_ref: str | None, model_name: str) -> Snapshot:
     return found
 
 
+def resolve_suite(suite_ref: str) -> EvalSuite:
+    """A suite by id or name; Unresolvable (422) naming it otherwise."""
+    ref = clean_text(suite_ref, field="suite", limit=200)
+    pk = _numeric_id(ref)
+    found = EvalSuite.objects.filter(pk=pk).first() if pk is not None else None
+    found = found or EvalSuite.objects.filter(name=ref).first()
+    if found is None:
+        raise Unresolvable(f"No eval suite is called {ref!r} (see /api/v1/eval-suites/).")
+    return found
+
+
 def _resolve_suite(suite_ref: str | None, task_names: Iterable[str]) -> EvalSuite | None:
     if suite_ref:
-        ref = clean_text(suite_ref, field="suite", limit=200)
-        pk = _numeric_id(ref)
-        found = EvalSuite.objects.filter(pk=pk).first() if pk is not None else None
-        found = found or EvalSuite.objects.filter(name=ref).first()
-        if found is None:
-            raise Unresolvable(f"No eval suite is called {ref!r} (see /api/v1/eval-suites/).")
-        return found
+        return resolve_suite(suite_ref)
     names = set(task_names)
     for suite in EvalSuite.objects.all().only("id", "name", "task_names"):
         if names & {suite.name, *suite.task_names}:
@@ -672,8 +678,8 @@ def _problem(log: ParsedLog) -> str:
     return "; ".join(problems)
 
 
-def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
-    suite = ingestion.suite
+def _score_name(suite: EvalSuite | None, log: ParsedLog) -> str:
+    """The scorer to read: the suite's, or the log's headline one."""
     score_name = (suite.score_name if suite else "") or (
         log.score_names[0] if log.score_names else ""
     )
@@ -682,6 +688,22 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
             f"suite {suite} scores with {suite.score_name!r}, which the log does not have "
             f"(it has: {', '.join(log.score_names) or 'none'})"
         )
+    return score_name
+
+
+def _score(run: EvalRun, suite: EvalSuite, log: ParsedLog, score_name: str) -> list:
+    """Store the run's per-task results under `score_name`, score them against the suite's
+    thresholds, and escalate what needs it."""
+    attempts = _store_tasks(run, log, score_name, suite.success_score, suite)
+    attempts, problem = _with_missing_tasks(run, suite, log, attempts, _problem(log))
+    evaluations = _evaluate(run, attempts, problem, suite.success_score)
+    _escalate(run, evaluations)
+    return evaluations
+
+
+def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
+    suite = ingestion.suite
+    score_name = _score_name(suite, log)
     run_time = log.started_at or log.completed_at or ingestion.created_at
     notes = []
     if run_time > ingestion.created_at + dt.timedelta(days=1):
@@ -720,13 +742,11 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
         unmapped=suite is None,
         scoring_note=" ".join(notes),
     )
-    success_score = suite.success_score if suite else 1.0
-    attempts = _store_tasks(run, log, score_name, success_score, suite)
-    problem = _problem(log)
     if suite:
-        attempts, problem = _with_missing_tasks(run, suite, log, attempts, problem)
-    evaluations = _evaluate(run, attempts, problem, success_score) if suite else []
-    _escalate(run, evaluations)
+        evaluations = _score(run, suite, log, score_name)
+    else:
+        evaluations = []
+        _store_tasks(run, log, score_name, 1.0, None)  # kept, to be scored once mapped
     audit_record(
         actor=_ingestion_actor(ingestion),
         action="eval_run.recorded",
@@ -740,6 +760,57 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
         },
     )
     return run
+
+
+@transaction.atomic
+def eval_run_map(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
+    """Score an unmapped run (its task named no suite when it came in) against `suite`, from
+    its raw log as posted: the same scoring, escalations and audit as at ingestion."""
+    _require_safety_staff(actor)
+    run = (
+        EvalRun.objects.select_for_update(of=("self",))
+        .select_related("ingestion", "snapshot__model")
+        .get(pk=run.pk)
+    )
+    if run.suite_id is not None:
+        raise TransitionNotAllowed(f"Run {run.pk} is scored against suite {run.suite} already.")
+    ingestion = run.ingestion
+    try:
+        log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
+        score_name = _score_name(suite, log)
+    except (LogParseError, OSError) as error:
+        raise ValidationError(
+            {"run": f"The raw log of run {run.pk} cannot be read: {error}"}
+        ) from None
+    except IngestionRefused as error:
+        raise ValidationError({"suite": str(error)}) from None
+    run.suite, run.unmapped, run.score_name = suite, False, score_name
+    run.save(update_fields=["suite", "unmapped", "score_name"])
+    Ingestion.objects.filter(pk=ingestion.pk).update(suite=suite)
+    run.task_results.all().delete()  # stored under the log's headline score; read again
+    evaluations = _score(run, suite, log, score_name)
+    audit_record(
+        actor=actor,
+        action="eval_run.mapped",
+        target=run,
+        after={
+            "suite": suite.name,
+            "score_name": score_name,
+            "outcomes": {e.threshold.code: e.outcome for e in evaluations},
+        },
+    )
+    return run
+
+
+def eval_runs_map_task(*, actor: Actor, task_name: str, suite: EvalSuite) -> list[EvalRun]:
+    """Map every unmapped run of one task to `suite` (each in its own transaction, so one
+    unreadable log does not hold back the rest); returns the runs mapped."""
+    _require_safety_staff(actor)
+    task_name = clean_text(task_name, field="task_name", limit=300)
+    runs = EvalRun.objects.filter(unmapped=True, suite__isnull=True, task_name=task_name)
+    if not runs.exists():
+        raise ValidationError({"task_name": f"No unmapped run of task {task_name!r}."})
+    return [eval_run_map(actor=actor, run=run, suite=suite) for run in runs.order_by("pk")]
 
 
 def _expected_tasks(

@@ -7,6 +7,7 @@ app_name = "evals"
 urlpatterns = [
     path("runs/", views.EvalRunListView.as_view(), name="run-list"),
     path("runs/<int:pk>/", views.EvalRunDetailView.as_view(), name="run-detail"),
+    path("runs/<int:pk>/map/", views.EvalRunMapView.as_view(), name="run-map"),
     path("ingestions/", views.IngestionListView.as_view(), name="ingestion-list"),
     path("ingestions/upload/", views.UploadView.as_view(), name="upload"),
     path("ingestions/<uuid:pk>/", views.IngestionDetailView.as_view(), name="ingestion-detail"),

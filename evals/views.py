@@ -15,11 +15,11 @@ from django.views.generic import DetailView, ListView
 from governance.choices import Role
 from governance.errors import DomainError
 from governance.permissions import RoleRequiredMixin, can_write, has_role
-from governance.views import ServiceFormView, querystring_without_page
+from governance.views import ServiceFormView, querystring_without_page, run_step
 
 from .filters import EvalRunFilter, IngestionFilter
 from .forms import EvalSuiteForm, EvalSystemForm, UploadForm
-from .models import EvalSuite, EvalSystem, Ingestion
+from .models import EvalRun, EvalSuite, EvalSystem, Ingestion
 from .selectors import (
     eval_run_detail,
     eval_runs_list,
@@ -28,6 +28,8 @@ from .selectors import (
     ingestions_list,
 )
 from .services import (
+    eval_run_map,
+    eval_runs_map_task,
     eval_suite_create,
     eval_suite_update,
     eval_system_create,
@@ -82,7 +84,35 @@ class EvalRunDetailView(RoleRequiredMixin, DetailView):
         evaluations = list(run.evaluations.all())
         passes = evaluations[0].task_passes if evaluations else {}
         tasks = [(task, passes.get(task.name)) for task in run.task_results.all()]
-        return super().get_context_data(evaluations=evaluations, tasks=tasks, **kwargs)
+        may_map = run.suite_id is None and can_write(self.request.user, [Role.SAFETY_STAFF])
+        return super().get_context_data(
+            evaluations=evaluations,
+            tasks=tasks,
+            suites=EvalSuite.objects.order_by("name") if may_map else None,
+            **kwargs,
+        )
+
+
+class EvalRunMapView(RoleRequiredMixin, View):
+    """Map an unmapped run (or every unmapped run of its task) to a suite and score it."""
+
+    write_roles = [Role.SAFETY_STAFF]
+
+    def post(self, request, pk):
+        run = get_object_or_404(EvalRun, pk=pk)
+        suite = EvalSuite.objects.filter(pk=request.POST.get("suite") or 0).first()
+        if suite is None:
+            messages.error(request, "Choose the suite to score the run against.")
+            return redirect(run.get_absolute_url())
+
+        def step():
+            if request.POST.get("all_of_task"):
+                eval_runs_map_task(actor=request.user, task_name=run.task_name, suite=suite)
+            else:
+                eval_run_map(actor=request.user, run=run, suite=suite)
+
+        run_step(request, step, f"Scored against {suite}.")
+        return redirect(run.get_absolute_url())
 
 
 class RawLogView(RoleRequiredMixin, View):

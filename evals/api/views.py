@@ -3,12 +3,14 @@ from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as serializers_lib
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from governance.api.serializers import validated_input
 from governance.choices import Role
 from governance.permissions import api_roles, can_read, can_write
 
@@ -25,6 +27,8 @@ from ..selectors import (
     ingestions_visible_to_system,
 )
 from ..services import (
+    eval_run_map,
+    eval_runs_map_task,
     eval_suite_create,
     eval_suite_update,
     eval_system_create,
@@ -32,6 +36,7 @@ from ..services import (
     eval_system_rotate_token,
     eval_system_update,
     ingestion_submit,
+    resolve_suite,
     store_upload,
 )
 from . import serializers
@@ -140,10 +145,33 @@ class IngestionViewSet(
         return Response(data, status=code, headers={"Location": data["status_url"]})
 
 
+class MapRunSerializer(serializers_lib.Serializer):
+    suite = serializers_lib.CharField(max_length=200, help_text="Eval suite id or name.")
+    all_of_task = serializers_lib.BooleanField(
+        default=False, help_text="Map every unmapped run of this run's task too."
+    )
+
+
 class EvalRunViewSet(viewsets.ReadOnlyModelViewSet):
-    """Stored eval runs with their threshold evaluations; the detail adds per-task results."""
+    """Stored eval runs with their threshold evaluations; the detail adds per-task results.
+    Safety staff map an unmapped run (or every unmapped run of its task) to a suite."""
 
     filterset_class = EvalRunFilter
+    permission_classes = [api_roles(write=[Role.SAFETY_STAFF])]
+
+    @extend_schema(request=MapRunSerializer, responses=serializers.EvalRunSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="map")
+    def map_to_suite(self, request, pk=None):
+        """Score this unmapped run against a suite, from its raw log; audited."""
+        data = validated_input(request, MapRunSerializer)
+        run = self.get_object()
+        suite = resolve_suite(data["suite"])
+        if data["all_of_task"]:
+            mapped = eval_runs_map_task(actor=request.user, task_name=run.task_name, suite=suite)
+        else:
+            mapped = [eval_run_map(actor=request.user, run=run, suite=suite)]
+        runs = eval_runs_list().filter(pk__in=[r.pk for r in mapped])
+        return Response(serializers.EvalRunSerializer(runs, many=True).data)
 
     def get_queryset(self):
         return eval_run_detail() if self.action == "retrieve" else eval_runs_list()
