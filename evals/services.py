@@ -706,6 +706,13 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
     score_name = _score_name(suite, log)
     run_time = log.started_at or log.completed_at or ingestion.created_at
     notes = []
+    others = [name for name in log.score_names if name != score_name]
+    if others and not (suite and suite.score_name):
+        # Never silently: say which score was read and what else the log offers.
+        notes.append(
+            f"Scored with {score_name!r}, the log's headline score; it also has "
+            f"{', '.join(repr(name) for name in others)} (a suite chooses with its score name)."
+        )
     if run_time > ingestion.created_at + dt.timedelta(days=1):
         notes.append(f"The log's time ({run_time:%Y-%m-%d}) is in the future; received time used.")
         run_time = ingestion.created_at

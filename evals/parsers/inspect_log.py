@@ -87,10 +87,16 @@ def _sample(raw: Any) -> ParsedSample:
     scores = raw.get("scores") or {}
     if not isinstance(scores, dict):
         raise LogParseError(f"sample {raw['id']!r} has scores that are not a mapping")
-    values = {
-        str(name): score_value(score.get("value") if isinstance(score, dict) else score)
-        for name, score in scores.items()
-    }
+    values = {}
+    for name, score in scores.items():
+        value = score.get("value") if isinstance(score, dict) else score
+        if isinstance(value, dict):
+            # A scorer that returns several values ({"solved": 1, "partial": 0.5}): each is
+            # read as "scorer/key", which a suite names to score with it.
+            for key, item in value.items():
+                values[f"{name}/{key}"] = score_value(item)
+        else:
+            values[str(name)] = score_value(value)
     try:
         epoch = int(raw["epoch"])
     except (TypeError, ValueError):
@@ -109,7 +115,7 @@ def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample])
     headline = (results.get("headline") or {}).get("scorer")
     names = [s.get("name") for s in results.get("scores") or [] if isinstance(s, dict)]
     names += [s.get("name") for s in eval_spec.get("scorers") or [] if isinstance(s, dict)]
-    score_names = list(dict.fromkeys(name for name in [headline, *names] if name))
+    score_names = _readable_score_names([headline, *names], samples)
     error = top.get("error") or {}
     dataset = eval_spec.get("dataset") if isinstance(eval_spec.get("dataset"), dict) else {}
     sample_ids = dataset.get("sample_ids")
@@ -168,6 +174,23 @@ def _subset(config: dict[str, Any]) -> str:
         ids = sample_id if isinstance(sample_id, list) else [sample_id]
         parts.append(f"--sample-id {','.join(str(i) for i in ids)}")
     return " ".join(parts)
+
+
+def _readable_score_names(declared: list, samples: list[ParsedSample]) -> list[str]:
+    """The score names a suite can choose: those the samples carry a number for, the log's
+    headline first. A scorer whose values are mappings is offered as its "scorer/key" parts."""
+    declared = list(dict.fromkeys(str(name) for name in declared if name))
+    if not samples:
+        return declared
+    readable = {}
+    for sample in samples:
+        for name, value in sample.values.items():
+            if value is not None:
+                readable[name] = True
+    parts = [name for name in readable if "/" in name]
+    ordered = [n for n in declared if n in readable]
+    ordered += [p for d in declared for p in parts if p.startswith(f"{d}/")]
+    return list(dict.fromkeys([*ordered, *readable]))
 
 
 def parse_eval(path: Path) -> ParsedLog:
