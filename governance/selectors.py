@@ -19,6 +19,7 @@ from .models import (
     SafeguardStandard,
     Snapshot,
 )
+from .models.escalations import RESTRICTION_SIGNERS
 from .permissions import has_role
 
 UNASSESSED = "Unassessed"
@@ -318,14 +319,7 @@ def escalation_detail() -> QuerySet:
         "events",
         Prefetch(
             "restrictions",
-            queryset=Restriction.objects.select_related(
-                "activation_rso",
-                "activation_ceo",
-                "lift_rso",
-                "lift_ceo",
-                "waiver_rso",
-                "waiver_ceo",
-            ),
+            queryset=Restriction.objects.select_related(*RESTRICTION_SIGNERS),
         ),
     )
 
@@ -338,15 +332,7 @@ def live_restrictions(model) -> list:
         Restriction.objects.filter(
             model=model,
             state__in=[RestrictionState.PROPOSED, RestrictionState.ACTIVE, RestrictionState.WAIVED],
-        ).select_related(
-            "activation_rso",
-            "activation_ceo",
-            "lift_rso",
-            "lift_ceo",
-            "waiver_rso",
-            "waiver_ceo",
-            "escalation",
-        )
+        ).select_related(*RESTRICTION_SIGNERS, "escalation")
     )
 
 

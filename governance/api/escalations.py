@@ -17,6 +17,7 @@ from ..models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from ..models.escalations import RESTRICTION_SIGNERS
 from ..models.notifications import HTTP_URL
 from ..permissions import IsPerson, api_roles
 from ..selectors import escalations_list
@@ -233,15 +234,9 @@ class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RestrictionSerializer
     permission_classes = [api_roles(write=[Role.RSO, Role.CEO])]
-    queryset = Restriction.objects.select_related(
-        "model",
-        "activation_rso",
-        "activation_ceo",
-        "lift_rso",
-        "lift_ceo",
-        "waiver_rso",
-        "waiver_ceo",
-    ).order_by("-created_at")
+    queryset = Restriction.objects.select_related("model", *RESTRICTION_SIGNERS).order_by(
+        "-created_at"
+    )
     filterset_fields = ["model", "kind", "state"]
 
     @extend_schema(request=None)

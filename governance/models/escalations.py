@@ -113,6 +113,17 @@ class EscalationEvent(models.Model):
         return f"{self.kind}: {self.message[:60]}"
 
 
+# Who signed what on a restriction: what pages and the API show with it.
+RESTRICTION_SIGNERS = (
+    "activation_rso",
+    "activation_ceo",
+    "lift_rso",
+    "lift_ceo",
+    "waiver_rso",
+    "waiver_ceo",
+)
+
+
 class Restriction(models.Model):
     """A pause on training or deployment of a model. Activating and lifting each need both the
     RSO and the CEO, two different people."""

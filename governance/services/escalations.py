@@ -569,22 +569,26 @@ def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
                 + (f"; now {restriction.get_state_display().lower()}." if complete else "."),
             )
         if complete:
-            notify(
-                event_type=f"restriction.{done}",
-                users=users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
-                title=(
-                    f"{restriction.get_kind_display()} of {restriction.model} is "
-                    f"{restriction.get_state_display().lower()}"
-                ),
-                body=restriction.reason,
-                link=restriction.model.get_absolute_url(),
-                payload={
-                    "model": restriction.model.name,
-                    "restriction": restriction.kind,
-                    "state": restriction.state,
-                },
+            _notify_restriction(
+                restriction,
+                f"restriction.{done}",
+                f"is {restriction.get_state_display().lower()}",
+                restriction.reason,
+                users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+                state=restriction.state,
             )
     return restriction
+
+
+def _notify_restriction(restriction, event_type, what, body, users, **payload) -> None:
+    notify(
+        event_type=event_type,
+        users=users,
+        title=f"{restriction.get_kind_display()} of {restriction.model} {what}",
+        body=body,
+        link=restriction.model.get_absolute_url(),
+        payload={"model": restriction.model.name, "restriction": restriction.kind, **payload},
+    )
 
 
 def _require_grounds_to_lift(restriction: Restriction) -> None:
@@ -731,22 +735,15 @@ def restriction_sign_waiver(
             )
         if complete:
             # The policy sends an interim-measures plan to the board and the Trust as well.
-            notify(
-                event_type="restriction.waived",
-                users=users_with_roles(
+            _notify_restriction(
+                restriction,
+                "restriction.waived",
+                f"waived under interim measures until {until_text}",
+                restriction.waiver_measures,
+                users_with_roles(
                     Role.RSO, Role.CEO, Role.SAFETY_STAFF, Role.BOARD_DIRECTOR, Role.TRUSTEE
                 ),
-                title=(
-                    f"{restriction.get_kind_display()} of {restriction.model} waived under "
-                    f"interim measures until {until_text}"
-                ),
-                body=restriction.waiver_measures,
-                link=restriction.model.get_absolute_url(),
-                payload={
-                    "model": restriction.model.name,
-                    "restriction": restriction.kind,
-                    "until": restriction.waiver_until.isoformat(),
-                },
+                until=restriction.waiver_until.isoformat(),
             )
     return restriction
 
@@ -785,13 +782,12 @@ def restriction_waiver_end(*, actor: Actor, restriction: Restriction, reason: st
                 f"{restriction.get_kind_display()}: interim measures ended by {_label(actor)}: "
                 f"{reason}",
             )
-        notify(
-            event_type="restriction.waiver_ended",
-            users=users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
-            title=f"{restriction.get_kind_display()} of {restriction.model} blocks again",
-            body=reason,
-            link=restriction.model.get_absolute_url(),
-            payload={"model": restriction.model.name, "restriction": restriction.kind},
+        _notify_restriction(
+            restriction,
+            "restriction.waiver_ended",
+            "blocks again",
+            reason,
+            users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
         )
     return restriction
 
