@@ -809,9 +809,10 @@ def eval_run_map(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
     return run
 
 
+@transaction.atomic
 def eval_runs_map_task(*, actor: Actor, task_name: str, suite: EvalSuite) -> list[EvalRun]:
-    """Map every unmapped run of one task to `suite` (each in its own transaction, so one
-    unreadable log does not hold back the rest); returns the runs mapped."""
+    """Map every unmapped run of one task to `suite`, all or none: a log that cannot be read
+    refuses the whole request, so the answer never hides runs mapped before it failed."""
     _require_safety_staff(actor)
     task_name = clean_text(task_name, field="task_name", limit=300)
     runs = EvalRun.objects.filter(unmapped=True, suite__isnull=True, task_name=task_name)
@@ -821,7 +822,7 @@ def eval_runs_map_task(*, actor: Actor, task_name: str, suite: EvalSuite) -> lis
 
 
 def _expected_tasks(
-    run: EvalRun, suite: EvalSuite, log: ParsedLog, ran: set[str]
+    run: EvalRun, suite: EvalSuite, log: ParsedLog, ran: set[str], problem: str
 ) -> tuple[list | None, bool]:
     """The suite's whole task list for this run (None: not known), and whether it was read
     from this log itself (which a cut-down run may have cut down too)."""
@@ -833,7 +834,7 @@ def _expected_tasks(
         return list(suite.expected_tasks), False
     # Learn the list from the first complete run: the whole dataset ran, nothing went wrong.
     dataset = set(log.dataset_task_names or ())
-    if not log.subset and not _problem(log) and ran and dataset <= ran:
+    if not log.subset and not problem and ran and dataset <= ran:
         learned = sorted(ran)
         EvalSuite.objects.filter(pk=suite.pk).update(expected_tasks=learned)
         suite.expected_tasks = learned
@@ -853,7 +854,7 @@ def _with_missing_tasks(
     """Tasks of the suite the run lacks count as undecided, so a subset can show a crossing but
     never a "below"; the run records which they were and why."""
     ran = {attempt.name for attempt in attempts}
-    expected, from_log = _expected_tasks(run, suite, log, ran)
+    expected, from_log = _expected_tasks(run, suite, log, ran, problem)
     problems = [problem] if problem else []
     missing = [name for name in expected if name not in ran] if expected is not None else []
     cut = f" ({log.subset})" if log.subset else ""

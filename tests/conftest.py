@@ -40,23 +40,25 @@ def pytest_sessionstart(session):
     _drop_leftover_test_databases()
 
 
-def _drop_leftover_test_databases() -> None:
+def postgres_connect(dbname: str = "postgres"):
+    """A psycopg connection (autocommit) to the configured PostgreSQL server, outside Django:
+    to its maintenance database by default, where databases are created and dropped."""
+    import psycopg
+
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    params = {key.lower(): database.get(key) for key in ("HOST", "PORT", "USER", "PASSWORD")}
+    params = {key: value for key, value in params.items() if value}
+    return psycopg.connect(dbname=dbname, autocommit=True, connect_timeout=10, **params)
+
+
+def _drop_leftover_test_databases() -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return
     import psycopg
     from psycopg import sql
 
-    params = {
-        "host": database.get("HOST") or None,
-        "port": database.get("PORT") or None,
-        "user": database.get("USER") or None,
-        "password": database.get("PASSWORD") or None,
-        "dbname": "postgres",
-        "connect_timeout": 10,
-    }
     try:
-        connection = psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+        connection = postgres_connect()
     except psycopg.Error:
         return  # the run itself reports an unreachable server
     with connection:

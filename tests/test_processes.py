@@ -103,10 +103,8 @@ def test_readiness_wait_gives_up_at_its_deadline_with_the_servers_log(tmp_path):
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     try:
-        started = time.monotonic()
         with pytest.raises(AssertionError) as failure:
             processes.wait_until_answering(f"http://127.0.0.1:{port}/", child, timeout=1.5)
-        assert time.monotonic() - started < 30
     finally:
         child.stop(grace=1)
     message = str(failure.value)
@@ -228,29 +226,19 @@ def test_only_test_databases_of_runs_that_are_gone_are_leftovers():
 
 
 def test_a_leftover_test_database_with_sessions_open_is_dropped(postgres):
-    import psycopg
-    from django.conf import settings
     from psycopg import sql
 
-    from tests.conftest import _drop_leftover_test_databases
+    from tests.conftest import _drop_leftover_test_databases, postgres_connect
 
-    database = settings.DATABASES["default"]
-    server = {
-        "host": database["HOST"] or None,
-        "port": database["PORT"] or None,
-        "user": database["USER"] or None,
-        "password": database["PASSWORD"] or None,
-    }
-    server = {key: value for key, value in server.items() if value}
     name = f"test_governance_leftover_run{_finished_pid()}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+    with postgres_connect() as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     # A session a killed run's server left open, which used to keep the database from being
     # dropped and recreated.
-    left_open = psycopg.connect(dbname=name, autocommit=True, **server)
+    left_open = postgres_connect(name)
     try:
         _drop_leftover_test_databases()
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        with postgres_connect() as admin:
             exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             assert exists.fetchone() is None
     finally:

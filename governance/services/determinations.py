@@ -182,8 +182,7 @@ def _set_findings(determination: Determination, findings: list[dict[str, Any]]) 
             evidence=references,
             **_elicitation_fields(index, item),
         )
-    _flag_contradictions(determination)
-    _flag_elicitation(determination)
+    _recheck_findings(determination)
 
 
 def _elicitation_fields(index: int, item: dict[str, Any]) -> dict[str, Any]:
@@ -217,6 +216,8 @@ def _elicitation_flags(finding: Finding) -> list[str]:
     rule = finding.threshold.scoring_rule
     needed = rule.attempts if rule is not None else None
     made = [run["attempts"] for run in cited if run["attempts"] is not None]
+    if needed and len(made) < len(cited):
+        flags.append("A cited run does not say how many attempts per task it made.")
     if needed and made and min(made) < needed:
         flags.append(f"A cited run made {min(made)} attempts per task; the rule needs {needed}.")
     stated = finding.attempts_per_task
@@ -231,20 +232,6 @@ def _elicitation_flags(finding: Finding) -> list[str]:
     if finding.helpful_only_tested is False:
         flags.append("No helpful-only snapshot was tested.")
     return flags
-
-
-def _flag_elicitation(determination: Determination) -> list[Finding]:
-    """Check every finding's stated elicitation against the runs it cites; run again at submit
-    and at signing, as the contradictions are."""
-    flagged = []
-    for finding in determination.findings.select_related("threshold"):
-        flags = _elicitation_flags(finding)
-        if flags != finding.elicitation_flags:
-            finding.elicitation_flags = flags
-            finding.save(update_fields=["elicitation_flags"])
-        if flags:
-            flagged.append(finding)
-    return flagged
 
 
 def _require_elicitation_stated(determination: Determination) -> None:
@@ -270,20 +257,25 @@ def _require_elicitation_stated(determination: Determination) -> None:
         raise ValidationError(errors)
 
 
-def _flag_contradictions(determination: Determination) -> list[Finding]:
-    """Flag every "below" that an evaluation contradicts (crossed, or inconclusive). The policy
-    counts a threshold met at any stage of training, so the evidence is the model's standing
-    over all its snapshots, not only those the determination covers: a later snapshot that
-    reads "below" does not undo an earlier one that crossed. Run again at submit and at
-    signing: evidence keeps arriving."""
+def _recheck_findings(determination: Determination) -> list[Finding]:
+    """Check every finding against the evidence, flag it, and return the findings a decider
+    must justify. Run again at submit and at signing: evidence keeps arriving.
+
+    - A "below" that an evaluation contradicts (crossed, or inconclusive). The policy counts a
+      threshold met at any stage of training, so the evidence is the model's standing over all
+      its snapshots, not only those the determination covers: a later snapshot that reads
+      "below" does not undo an earlier one that crossed.
+    - A "below" whose stated elicitation the runs it cites do not bear out.
+    """
     flagged = []
     for finding in determination.findings.select_related("threshold"):
         worst = evidence_registry.worst_outcome(determination.model, finding.threshold)
         contradicts = finding.outcome == FindingOutcome.BELOW and worst in CONTRADICTED
-        if contradicts != finding.contradicts_evidence:
-            finding.contradicts_evidence = contradicts
-            finding.save(update_fields=["contradicts_evidence"])
-        if contradicts:
+        flags = _elicitation_flags(finding)
+        if (contradicts, flags) != (finding.contradicts_evidence, finding.elicitation_flags):
+            finding.contradicts_evidence, finding.elicitation_flags = contradicts, flags
+            finding.save(update_fields=["contradicts_evidence", "elicitation_flags"])
+        if contradicts or flags:
             flagged.append(finding)
     return flagged
 
@@ -338,8 +330,7 @@ def determination_submit(*, actor: Actor, determination: Determination) -> Deter
         )
     _check_requirements(determination)
     _require_elicitation_stated(determination)
-    _flag_contradictions(determination)
-    _flag_elicitation(determination)
+    _recheck_findings(determination)
     determination.state = DeterminationState.IN_REVIEW
     determination.save(update_fields=["state", "updated_at"])
     audit_record(actor=actor, action="determination.submitted", target=determination)
@@ -434,13 +425,14 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
             "You have signed already; the other signature must come from someone else."
         )
     _check_requirements(determination)
-    unjustified = [f for f in _flag_contradictions(determination) if not f.justification]
-    if unjustified:
-        codes = ", ".join(f.threshold.code for f in unjustified)
+    unjustified = [f for f in _recheck_findings(determination) if not f.justification]
+    contradicting = [f for f in unjustified if f.contradicts_evidence]
+    if contradicting:
+        codes = ", ".join(f.threshold.code for f in contradicting)
         raise TransitionNotAllowed(
             f"Justify the findings that contradict the evaluations first: {codes}."
         )
-    weak = [f for f in _flag_elicitation(determination) if not f.justification]
+    weak = [f for f in unjustified if f.elicitation_flags]
     if weak:
         codes = ", ".join(f.threshold.code for f in weak)
         raise TransitionNotAllowed(

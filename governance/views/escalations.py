@@ -120,16 +120,10 @@ class EscalationActionView(RoleRequiredMixin, View):
 def _moment_from_form(text: str):
     """A datetime-local field's value, in the site's time zone; None when empty or invalid
     (the service then says what it needs)."""
-    from django.utils import timezone
-    from django.utils.dateparse import parse_datetime
-
     try:
-        moment = parse_datetime((text or "").strip())
-    except ValueError:
+        return forms.DateTimeField(required=False).clean(text)
+    except ValidationError:
         return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 class RestrictionSignView(RoleRequiredMixin, View):

@@ -94,6 +94,7 @@ def test_a_well_elicited_below_is_not_flagged(officers, snapshot, version, below
     ("change", "finding", "flag"),
     [
         ({"epochs": 3}, {}, "A cited run made 3 attempts per task; the rule needs 10."),
+        ({"epochs": None}, {}, "does not say how many attempts per task it made"),
         ({}, {"attempts_per_task": 2}, "It states 2 attempts per task; the rule needs 10."),
         ({}, {"attempts_per_task": 50}, "the cited runs made at most 10"),
         ({}, {"evidence": []}, "It cites no evaluation run"),
