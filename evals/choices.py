@@ -14,6 +14,7 @@ class LogFormat(models.TextChoices):
     INSPECT_JSON = "inspect_json", "Inspect AI log (.json)"
     INSPECT_EVAL = "inspect_eval", "Inspect AI log (.eval)"
     LM_EVAL = "lm_eval", "lm-evaluation-harness results"
+    LM_EVAL_SAMPLES = "lm_eval_samples", "lm-evaluation-harness output (zip, with samples)"
     NATIVE = "native", "Native JSON"
 
 

@@ -124,7 +124,8 @@ class EvalSuiteForm(forms.ModelForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        help_text="An Inspect AI log (.json or .eval), an lm-eval results file, or native JSON."
+        help_text="An Inspect AI log (.json or .eval), an lm-eval results file (or its output "
+        "folder zipped, with the samples of --log_samples), or native JSON."
     )
     snapshot = forms.ModelChoiceField(
         queryset=Snapshot.objects.select_related("model").order_by("model__name", "name"),

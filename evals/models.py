@@ -168,11 +168,18 @@ class Ingestion(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("evals:ingestion-detail", args=[self.pk])
 
+    @property
+    def run(self) -> "EvalRun | None":
+        """The run stored when the log was ingested (later scorings of the same log against
+        other suites are its other `runs`)."""
+        return min(self.runs.all(), key=lambda run: run.pk, default=None)
+
 
 class EvalRun(models.Model):
     """The results of one eval on one snapshot, as stored from an ingested log."""
 
-    ingestion = models.OneToOneField(Ingestion, on_delete=models.PROTECT, related_name="run")
+    # One log may be scored against several suites without being posted twice: a run each.
+    ingestion = models.ForeignKey(Ingestion, on_delete=models.PROTECT, related_name="runs")
     snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="eval_runs")
     suite = models.ForeignKey(
         EvalSuite, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
@@ -214,6 +221,19 @@ class EvalRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ingestion", "suite"],
+                name="run_once_per_log_and_suite",
+                condition=models.Q(suite__isnull=False),
+            ),
+            # A log with no suite is kept once, to be mapped (scored in place) later.
+            models.UniqueConstraint(
+                fields=["ingestion"],
+                name="run_unmapped_once_per_log",
+                condition=models.Q(suite__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_name or self.source_format} on {self.snapshot}"

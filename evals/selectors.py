@@ -10,7 +10,16 @@ _SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
 
 
 def ingestions_list() -> QuerySet[Ingestion]:
-    return Ingestion.objects.select_related("snapshot__model", "suite", "eval_system", "run")
+    return Ingestion.objects.select_related(
+        "snapshot__model", "suite", "eval_system"
+    ).prefetch_related(
+        Prefetch(
+            "runs",
+            queryset=EvalRun.objects.select_related("suite")
+            .prefetch_related("evaluations__threshold")
+            .order_by("pk"),
+        )
+    )
 
 
 def ingestions_visible_to_system(system, queryset: QuerySet[Ingestion]) -> QuerySet[Ingestion]:

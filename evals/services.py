@@ -1,6 +1,7 @@
 """Writes of the evals app: eval systems and their tokens, suites, and the ingestion pipeline
 (submit, process, sweep). Every change is audited."""
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -678,6 +679,9 @@ def _problem(log: ParsedLog) -> str:
     return "; ".join(problems)
 
 
+LM_EVAL_FORMATS = (LogFormat.LM_EVAL, LogFormat.LM_EVAL_SAMPLES)
+
+
 def _score_name(suite: EvalSuite | None, log: ParsedLog) -> str:
     """The scorer to read: the suite's, or the log's headline one."""
     score_name = (suite.score_name if suite else "") or (
@@ -694,7 +698,8 @@ def _score_name(suite: EvalSuite | None, log: ParsedLog) -> str:
 def _score(run: EvalRun, suite: EvalSuite, log: ParsedLog, score_name: str) -> list:
     """Store the run's per-task results under `score_name`, score them against the suite's
     thresholds, and escalate what needs it."""
-    attempts = _store_tasks(run, log, score_name, suite.success_score, suite)
+    log = _for_suite(log, suite)
+    attempts = _store_tasks(run, log, score_name, suite.success_score)
     attempts, problem = _with_missing_tasks(run, suite, log, attempts, _problem(log))
     evaluations = _evaluate(run, attempts, problem, suite.success_score)
     _escalate(run, evaluations)
@@ -753,7 +758,7 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
         evaluations = _score(run, suite, log, score_name)
     else:
         evaluations = []
-        _store_tasks(run, log, score_name, 1.0, None)  # kept, to be scored once mapped
+        _store_tasks(run, log, score_name, 1.0)  # kept, to be scored once mapped
     audit_record(
         actor=_ingestion_actor(ingestion),
         action="eval_run.recorded",
@@ -769,6 +774,20 @@ def _store_run(ingestion: Ingestion, log: ParsedLog) -> EvalRun:
     return run
 
 
+def _read_log_for(run: EvalRun, suite: EvalSuite) -> tuple[ParsedLog, str]:
+    """The raw log behind `run`, as posted, and the score `suite` reads from it."""
+    ingestion = run.ingestion
+    try:
+        log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
+        return log, _score_name(suite, log)
+    except (LogParseError, OSError) as error:
+        raise ValidationError(
+            {"run": f"The raw log of run {run.pk} cannot be read: {error}"}
+        ) from None
+    except IngestionRefused as error:
+        raise ValidationError({"suite": str(error)}) from None
+
+
 @transaction.atomic
 def eval_run_map(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
     """Score an unmapped run (its task named no suite when it came in) against `suite`, from
@@ -781,19 +800,10 @@ def eval_run_map(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
     )
     if run.suite_id is not None:
         raise TransitionNotAllowed(f"Run {run.pk} is scored against suite {run.suite} already.")
-    ingestion = run.ingestion
-    try:
-        log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
-        score_name = _score_name(suite, log)
-    except (LogParseError, OSError) as error:
-        raise ValidationError(
-            {"run": f"The raw log of run {run.pk} cannot be read: {error}"}
-        ) from None
-    except IngestionRefused as error:
-        raise ValidationError({"suite": str(error)}) from None
+    log, score_name = _read_log_for(run, suite)
     run.suite, run.unmapped, run.score_name = suite, False, score_name
     run.save(update_fields=["suite", "unmapped", "score_name"])
-    Ingestion.objects.filter(pk=ingestion.pk).update(suite=suite)
+    Ingestion.objects.filter(pk=run.ingestion_id).update(suite=suite)
     run.task_results.all().delete()  # stored under the log's headline score; read again
     evaluations = _score(run, suite, log, score_name)
     audit_record(
@@ -807,6 +817,69 @@ def eval_run_map(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
         },
     )
     return run
+
+
+# What a scoring of the same log against another suite shares with the run it came from.
+_SAME_LOG_FIELDS = (
+    "ingestion",
+    "snapshot",
+    "eval_system",
+    "framework_version",
+    "source_format",
+    "log_status",
+    "log_error",
+    "task_name",
+    "model_name",
+    "started_at",
+    "completed_at",
+    "total_samples",
+    "completed_samples",
+    "epochs",
+    "helpful_only",
+    "elicitation",
+)
+
+
+@transaction.atomic
+def eval_run_score_against(*, actor: Actor, run: EvalRun, suite: EvalSuite) -> EvalRun:
+    """Score the log behind `run` against another suite too, without posting it again: a new
+    run of the same log with its own task results, evaluations and escalations (one log may
+    measure several thresholds, or be read with another scorer). An unmapped run is mapped
+    instead. Refused if the log is scored against `suite` already."""
+    _require_safety_staff(actor)
+    # One request at a time per log, so two cannot both add the same suite.
+    ingestion = Ingestion.objects.select_for_update().get(pk=run.ingestion_id)
+    runs = list(EvalRun.objects.filter(ingestion=ingestion).select_related("suite").order_by("pk"))
+    unmapped = next((other for other in runs if other.suite_id is None), None)
+    if unmapped is not None:
+        return eval_run_map(actor=actor, run=unmapped, suite=suite)
+    scored = next((other for other in runs if other.suite_id == suite.pk), None)
+    if scored is not None:
+        raise TransitionNotAllowed(
+            f"The log of run {run.pk} is scored against suite {suite} already, as run {scored.pk}."
+        )
+    source = runs[0]
+    log, score_name = _read_log_for(source, suite)
+    new_run = EvalRun.objects.create(
+        **{name: getattr(source, name) for name in _SAME_LOG_FIELDS},
+        suite=suite,
+        score_name=score_name,
+        scoring_note=f"Scored against {suite} from the log of run {source.pk}, not posted again.",
+    )
+    evaluations = _score(new_run, suite, log, score_name)
+    audit_record(
+        actor=actor,
+        action="eval_run.scored_against",
+        target=new_run,
+        after={
+            "from_run": source.pk,
+            "ingestion": str(ingestion.pk),
+            "suite": suite.name,
+            "score_name": score_name,
+            "outcomes": {e.threshold.code: e.outcome for e in evaluations},
+        },
+    )
+    return new_run
 
 
 @transaction.atomic
@@ -879,8 +952,26 @@ def _with_missing_tasks(
     return attempts, "; ".join(problems)
 
 
+def _for_suite(log: ParsedLog, suite: EvalSuite) -> ParsedLog:
+    """The part of the log a suite reads. An lm-eval log can hold several tasks: a suite that
+    names some of them reads those only; one that names none of them was chosen for the whole
+    log (posted with `suite=`, or scored against it by safety staff) and reads all of it."""
+    names = set(suite.task_names) & set(log.header.task_names)
+    if log.header.format not in LM_EVAL_FORMATS or not names:
+        return log
+    dataset = log.dataset_task_names
+    return dataclasses.replace(
+        log,
+        samples=[sample for sample in log.samples if sample.source_task in names],
+        tasks=[task for task in log.tasks if task.name in names],
+        dataset_task_names=None
+        if dataset is None
+        else tuple(name for name in dataset if name.rpartition("/")[0] in names),
+    )
+
+
 def _store_tasks(
-    run: EvalRun, log: ParsedLog, score_name: str, success_score: float, suite: EvalSuite | None
+    run: EvalRun, log: ParsedLog, score_name: str, success_score: float
 ) -> list[TaskAttempts]:
     by_task: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
     for sample in log.samples:
@@ -900,10 +991,7 @@ def _store_tasks(
             )
         )
         attempts.append(TaskAttempts(name=name, scores=tuple(values)))
-    wanted = set(suite.task_names) if suite and log.header.format == LogFormat.LM_EVAL else None
     for task in log.tasks:
-        if wanted is not None and task.name not in wanted:
-            continue
         if task.attempts is not None:
             # Counts only: successes first, so a rule over fewer attempts errs towards "passed".
             scores = (1.0,) * task.successes + (0.0,) * (task.attempts - task.successes)

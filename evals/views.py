@@ -28,7 +28,7 @@ from .selectors import (
     ingestions_list,
 )
 from .services import (
-    eval_run_map,
+    eval_run_score_against,
     eval_runs_map_task,
     eval_suite_create,
     eval_suite_update,
@@ -84,17 +84,28 @@ class EvalRunDetailView(RoleRequiredMixin, DetailView):
         evaluations = list(run.evaluations.all())
         passes = evaluations[0].task_passes if evaluations else {}
         tasks = [(task, passes.get(task.name)) for task in run.task_results.all()]
-        may_map = run.suite_id is None and can_write(self.request.user, [Role.SAFETY_STAFF])
+        may_score = can_write(self.request.user, [Role.SAFETY_STAFF])
+        same_log = list(
+            EvalRun.objects.filter(ingestion_id=run.ingestion_id)
+            .exclude(pk=run.pk)
+            .select_related("suite")
+            .order_by("pk")
+        )
+        scored = {run.suite_id, *(other.suite_id for other in same_log)}
         return super().get_context_data(
             evaluations=evaluations,
             tasks=tasks,
-            suites=EvalSuite.objects.order_by("name") if may_map else None,
+            same_log=same_log,
+            suites=EvalSuite.objects.exclude(pk__in=[pk for pk in scored if pk]).order_by("name")
+            if may_score
+            else None,
             **kwargs,
         )
 
 
 class EvalRunMapView(RoleRequiredMixin, View):
-    """Map an unmapped run (or every unmapped run of its task) to a suite and score it."""
+    """Score a run's log against a suite: an unmapped run (or every unmapped run of its task)
+    is mapped; a mapped one's log is scored against the other suite as a new run."""
 
     write_roles = [Role.SAFETY_STAFF]
 
@@ -105,14 +116,16 @@ class EvalRunMapView(RoleRequiredMixin, View):
             messages.error(request, "Choose the suite to score the run against.")
             return redirect(run.get_absolute_url())
 
+        scored = [run]
+
         def step():
             if request.POST.get("all_of_task"):
                 eval_runs_map_task(actor=request.user, task_name=run.task_name, suite=suite)
             else:
-                eval_run_map(actor=request.user, run=run, suite=suite)
+                scored[0] = eval_run_score_against(actor=request.user, run=run, suite=suite)
 
         run_step(request, step, f"Scored against {suite}.")
-        return redirect(run.get_absolute_url())
+        return redirect(scored[0].get_absolute_url())  # the new run, when one was made
 
 
 class RawLogView(RoleRequiredMixin, View):

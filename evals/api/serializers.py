@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.models import AIModel, CapabilityThreshold
@@ -74,6 +75,7 @@ class IngestionSerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     run = serializers.SerializerMethodField()
     run_url = serializers.SerializerMethodField()
+    runs = serializers.SerializerMethodField()
     snapshot = serializers.PrimaryKeyRelatedField(read_only=True)
     suite = serializers.StringRelatedField()
     eval_system = serializers.StringRelatedField()
@@ -98,6 +100,7 @@ class IngestionSerializer(serializers.ModelSerializer):
             "run",
             "run_url",
             "outcomes",
+            "runs",
             "attempts",
             "created_at",
             "started_at",
@@ -114,25 +117,43 @@ class IngestionSerializer(serializers.ModelSerializer):
         return self._url("api:ingestion-detail", ingestion.pk)
 
     def get_run(self, ingestion) -> int | None:
-        run = run_of(ingestion)
+        run = ingestion.run
         return run.pk if run else None
 
     def get_run_url(self, ingestion) -> str | None:
-        run = run_of(ingestion)
+        run = ingestion.run
         return self._url("api:evalrun-detail", run.pk) if run else None
 
     def get_outcomes(self, ingestion) -> dict[str, str]:
-        run = run_of(ingestion)
-        if run is None:
-            return {}
-        return {e.threshold.code: e.outcome for e in run.evaluations.all()}
+        """The outcomes of the run made at ingestion; `runs` has every scoring of the log."""
+        run = ingestion.run
+        return {e.threshold.code: e.outcome for e in run.evaluations.all()} if run else {}
 
-
-def run_of(ingestion: Ingestion) -> EvalRun | None:
-    try:
-        return ingestion.run
-    except EvalRun.DoesNotExist:
-        return None
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "url": {"type": "string"},
+                    "suite": {"type": "string", "nullable": True},
+                    "outcomes": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        }
+    )
+    def get_runs(self, ingestion) -> list[dict]:
+        """Every scoring of this log: the run made at ingestion, then any against other suites."""
+        return [
+            {
+                "id": run.pk,
+                "url": self._url("api:evalrun-detail", run.pk),
+                "suite": str(run.suite) if run.suite_id else None,
+                "outcomes": {e.threshold.code: e.outcome for e in run.evaluations.all()},
+            }
+            for run in sorted(ingestion.runs.all(), key=lambda run: run.pk)
+        ]
 
 
 class TaskResultSerializer(serializers.ModelSerializer):

@@ -28,6 +28,7 @@ from ..selectors import (
 )
 from ..services import (
     eval_run_map,
+    eval_run_score_against,
     eval_runs_map_task,
     eval_suite_create,
     eval_suite_update,
@@ -60,8 +61,9 @@ class IngestionViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Eval results in: Inspect AI logs (.json, .eval), lm-evaluation-harness results, or native
-    JSON. Stored and queued at once (202); poll the status URL for the run and its outcomes."""
+    """Eval results in: Inspect AI logs (.json, .eval), lm-evaluation-harness results (or its
+    output folder zipped, with the samples_*.jsonl of --log_samples), or native JSON. Stored
+    and queued at once (202); poll the status URL for the run and its outcomes."""
 
     serializer_class = serializers.IngestionSerializer
     permission_classes = [CanSubmitResults]
@@ -70,7 +72,7 @@ class IngestionViewSet(
     filterset_class = IngestionFilter
 
     def get_queryset(self):
-        queryset = ingestions_list().prefetch_related("run__evaluations__threshold")
+        queryset = ingestions_list()
         system = eval_system_of(self.request)
         if system is None:
             return queryset
@@ -145,8 +147,11 @@ class IngestionViewSet(
         return Response(data, status=code, headers={"Location": data["status_url"]})
 
 
-class MapRunSerializer(serializers_lib.Serializer):
+class ScoreRunSerializer(serializers_lib.Serializer):
     suite = serializers_lib.CharField(max_length=200, help_text="Eval suite id or name.")
+
+
+class MapRunSerializer(ScoreRunSerializer):
     all_of_task = serializers_lib.BooleanField(
         default=False, help_text="Map every unmapped run of this run's task too."
     )
@@ -154,7 +159,8 @@ class MapRunSerializer(serializers_lib.Serializer):
 
 class EvalRunViewSet(viewsets.ReadOnlyModelViewSet):
     """Stored eval runs with their threshold evaluations; the detail adds per-task results.
-    Safety staff map an unmapped run (or every unmapped run of its task) to a suite."""
+    Safety staff map an unmapped run (or every unmapped run of its task) to a suite, and score
+    a run's log against further suites."""
 
     filterset_class = EvalRunFilter
     permission_classes = [api_roles(write=[Role.SAFETY_STAFF])]
@@ -172,6 +178,19 @@ class EvalRunViewSet(viewsets.ReadOnlyModelViewSet):
             mapped = [eval_run_map(actor=request.user, run=run, suite=suite)]
         runs = eval_runs_list().filter(pk__in=[r.pk for r in mapped])
         return Response(serializers.EvalRunSerializer(runs, many=True).data)
+
+    @extend_schema(request=ScoreRunSerializer, responses=serializers.EvalRunDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="score")
+    def score_against(self, request, pk=None):
+        """Score this run's log against another suite too, without posting it again: answers
+        the new run (201). An unmapped run is mapped instead (200). Audited."""
+        data = validated_input(request, ScoreRunSerializer)
+        run = self.get_object()
+        suite = resolve_suite(data["suite"])
+        scored = eval_run_score_against(actor=request.user, run=run, suite=suite)
+        code = status.HTTP_200_OK if scored.pk == run.pk else status.HTTP_201_CREATED
+        data = serializers.EvalRunDetailSerializer(eval_run_detail().get(pk=scored.pk)).data
+        return Response(data, status=code)
 
     def get_queryset(self):
         return eval_run_detail() if self.action == "retrieve" else eval_runs_list()

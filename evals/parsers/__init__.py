@@ -6,6 +6,7 @@ from pathlib import Path
 from ..choices import LogFormat
 from . import inspect_log, lm_eval, native
 from .base import LogHeader, LogParseError, ParsedLog, ParsedSample, ParsedTask
+from .zipzstd import EvalZip
 
 __all__ = [
     "LogHeader",
@@ -26,12 +27,13 @@ def detect_format(path: Path) -> LogFormat:
     with path.open("rb") as file:
         head = file.read(_HEAD)
     if head.startswith(_ZIP_MAGIC):
-        return LogFormat.INSPECT_EVAL
+        return _zip_format(path)
     stripped = head.lstrip()
     if not stripped.startswith(b"{"):
         raise LogParseError(
             "unknown format: expected an Inspect AI log (.json or .eval), an "
-            "lm-evaluation-harness results_*.json, or native JSON (see the API schema)"
+            "lm-evaluation-harness results_*.json (or its output folder zipped, with the "
+            "samples_*.jsonl of --log_samples), or native JSON (see the API schema)"
         )
     if re.search(rb'"eval_id"\s*:', head) and re.search(rb'"eval"\s*:', head):
         return LogFormat.INSPECT_JSON
@@ -49,16 +51,28 @@ def detect_format(path: Path) -> LogFormat:
     )
 
 
+def _zip_format(path: Path) -> LogFormat:
+    """A zip is an Inspect `.eval` log or a zipped lm-eval output folder, by its members."""
+    with EvalZip(path) as bundle:
+        names = bundle.names()
+    inspect = "header.json" in names or any(name.startswith("_journal/") for name in names)
+    if lm_eval.is_bundle(names) and not inspect:
+        return LogFormat.LM_EVAL_SAMPLES
+    return LogFormat.INSPECT_EVAL
+
+
 _SNIFF = {
     LogFormat.INSPECT_JSON: inspect_log.sniff_json,
     LogFormat.INSPECT_EVAL: inspect_log.sniff_eval,
     LogFormat.LM_EVAL: lm_eval.sniff,
+    LogFormat.LM_EVAL_SAMPLES: lm_eval.sniff_bundle,
     LogFormat.NATIVE: native.sniff,
 }
 _PARSE = {
     LogFormat.INSPECT_JSON: inspect_log.parse_json,
     LogFormat.INSPECT_EVAL: inspect_log.parse_eval,
     LogFormat.LM_EVAL: lm_eval.parse,
+    LogFormat.LM_EVAL_SAMPLES: lm_eval.parse_bundle,
     LogFormat.NATIVE: native.parse,
 }
 

@@ -28,6 +28,7 @@ class ParsedSample:
     task: str
     epoch: int
     values: dict[str, float | None]  # scorer or metric name -> value (None: missing or NaN)
+    source_task: str = ""  # the log's task it belongs to, where a log holds several (lm-eval)
 
 
 @dataclass

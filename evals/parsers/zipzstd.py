@@ -39,6 +39,13 @@ class EvalZip:
     def names(self) -> list[str]:
         return self._zip.namelist()
 
+    def size(self, name: str) -> int:
+        """A member's size as the zip claims it (`read` holds it to its limit regardless)."""
+        try:
+            return self._zip.getinfo(name).file_size
+        except KeyError:
+            raise LogParseError(f"the zip has no member {name!r}") from None
+
     def read(self, name: str, *, limit: int = MEMBER_LIMIT) -> bytes:
         """A member's bytes; refused past `limit` bytes, so a small zip cannot expand into
         gigabytes (whatever size it claims)."""

@@ -24,16 +24,23 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
-def autonomy_suite(frameworks):
+def autonomy_suite_named(name: str, task_names: list[str], **fields):
+    """A suite measuring the autonomy thresholds of every framework version (the one in force
+    is used)."""
     from evals.services import eval_suite_create
 
     return eval_suite_create(
         actor=SYSTEM,
-        name="Autonomy tasks",
-        task_names=["autonomy_tasks"],
+        name=name,
+        task_names=task_names,
         thresholds=CapabilityThreshold.objects.filter(code__in=["ARA", "Autonomy checkpoint"]),
+        **fields,
     )
+
+
+@pytest.fixture
+def autonomy_suite(frameworks):
+    return autonomy_suite_named("Autonomy tasks", ["autonomy_tasks"])
 
 
 @pytest.fixture
