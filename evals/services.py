@@ -296,6 +296,22 @@ def eval_suite_update(
 class Submission:
     ingestion: Ingestion
     created: bool  # False: a repeat of an earlier post, which is returned unchanged
+    notice: str = ""  # for the poster: what of its request a repeat did not apply
+
+
+def _suite_not_applied(earlier: Ingestion, suite_ref: str | None) -> str:
+    """A repeat that names a suite the stored log is not scored against is answered with the
+    stored ingestion, never silently: say so, and how it is scored against that suite."""
+    if not suite_ref:
+        return ""
+    suite = resolve_suite(suite_ref)
+    if earlier.runs.filter(suite=suite).exists() or earlier.suite_id == suite.pk:
+        return ""
+    return (
+        f"This log is stored already (ingestion {earlier.pk}) and was not scored again: suite "
+        f"{suite} was not applied. Safety staff score a stored log against another suite with "
+        "POST /api/v1/eval-runs/{id}/score/ or from the run page."
+    )
 
 
 def incoming_dir() -> Path:
@@ -470,7 +486,8 @@ def ingestion_submit(
         task_names = [clean_text(t, field="A task name", limit=300) for t in header.task_names]
         earlier = _same_evaluation(sha256, natural_id)
         if earlier is not None:
-            return _answer_repeat(system, earlier, path, sha256, size, enqueue)
+            submission = _answer_repeat(system, earlier, path, sha256, size, enqueue)
+            return dataclasses.replace(submission, notice=_suite_not_applied(earlier, suite_ref))
         snapshot = _resolve_snapshot(snapshot_ref, model_name)
         suite = _resolve_suite(suite_ref, task_names)
         _check_scope(system, snapshot, suite)
@@ -529,7 +546,7 @@ def ingestion_submit(
             if earlier is None:
                 raise
             _check_scope(system, earlier.snapshot, earlier.suite)
-            return Submission(earlier, created=False)
+            return Submission(earlier, False, _suite_not_applied(earlier, suite_ref))
         final = None  # accepted: the file stays
         return Submission(ingestion, created=True)
     finally:

@@ -192,6 +192,8 @@ class UploadView(ServiceFormView):
             raise ValidationError(str(error)) from None
         if not submission.created:
             messages.info(self.request, "This log was posted before; here is that ingestion.")
+        if submission.notice:
+            messages.warning(self.request, submission.notice)
         return submission.ingestion
 
     success_message = "The log is stored and queued."

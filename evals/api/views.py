@@ -143,6 +143,8 @@ class IngestionViewSet(
         )
         ingestion = self.get_queryset().get(pk=submission.ingestion.pk)
         data = self.get_serializer(ingestion).data
+        if submission.notice:
+            data = {**data, "notice": submission.notice}
         code = status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK
         return Response(data, status=code, headers={"Location": data["status_url"]})
 

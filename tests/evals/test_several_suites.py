@@ -157,3 +157,22 @@ def test_the_run_page_offers_other_suites_and_links_the_scorings(
     )
     ingestion_page = staff.get(lenient_run.ingestion.get_absolute_url()).content.decode()
     assert f"run {new_run.pk}</a> ({strict_suite})" in ingestion_page
+
+
+def test_a_repeat_naming_another_suite_says_it_was_not_applied(
+    machine, lenient_run, strict_suite, tmp_path, make_user
+):
+    path = tmp_path / "again.json"
+    path.write_bytes((tmp_path / "rescored.json").read_bytes())
+    again = post_log(machine, path, suite=strict_suite.name)
+    assert again.status_code == 200
+    assert again.json()["id"] == str(lenient_run.ingestion_id)
+    assert f"suite {strict_suite} was not applied" in again.json()["notice"]
+    assert "/score/" in again.json()["notice"]
+    # Once scored against it, or naming the suite it has, a repeat has nothing to say.
+    eval_run_score_against(actor=make_user(Role.SAFETY_STAFF), run=lenient_run, suite=strict_suite)
+    for suite in (strict_suite.name, "Autonomy tasks", None):
+        data = {"suite": suite} if suite else {}
+        assert "notice" not in post_log(machine, path, **data).json()
+    unknown = post_log(machine, path, suite="no such suite")
+    assert unknown.status_code == 422 and "no such suite" in unknown.json()["detail"]

@@ -52,6 +52,8 @@ class Command(BaseCommand):
             f"{e.threshold.code} {e.outcome.upper()} ({e.reason})" for e in run.evaluations.all()
         )
         repeat = "" if submission.created else " (already ingested)"
+        if submission.notice:
+            self.stderr.write(f"{path}: {submission.notice}")
         self.stdout.write(
             f"{path}: run {run.pk} on {run.snapshot}{repeat}: "
             + (outcomes or ("unmapped: no suite for this task" if run.unmapped else "not scored"))
