@@ -11,6 +11,9 @@ from governance.choices import ScoreAggregate, ScoreDirection, ThresholdOutcome
 from governance.models import AIModel, CapabilityThreshold, FrameworkVersion, Snapshot
 
 from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus
+from .parsers.base import EARLIEST, LATEST
+
+LOG_TIMES = (EARLIEST, LATEST)  # the window a log's times must fall in
 
 
 class EvalSystem(models.Model):
@@ -232,6 +235,16 @@ class EvalRun(models.Model):
                 fields=["ingestion"],
                 name="run_unmapped_once_per_log",
                 condition=models.Q(suite__isnull=True),
+            ),
+            # Times from logs stay where every database and Python can read them back: one
+            # run stored with year 9999-14:00 broke the run lists for everyone.
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{field}__isnull": True})
+                    | models.Q(**{f"{field}__gte": LOG_TIMES[0], f"{field}__lt": LOG_TIMES[1]}),
+                    name=f"run_{field}_readable",
+                )
+                for field in ("started_at", "completed_at")
             ),
         ]
 

@@ -9,7 +9,8 @@ import secrets
 import shutil
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,15 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
@@ -629,7 +638,9 @@ def ingestion_record_download(*, actor: Actor, ingestion: Ingestion) -> None:
 def ingestion_process(*, ingestion_id) -> Ingestion | None:
     """Claim a queued ingestion, parse it and store its run, scored, in one transaction.
 
-    Safe to run twice: only the caller that moves it from queued to processing does the work.
+    Safe to run twice: only the caller that moves it from queued to processing does the work,
+    and only that attempt may finish it. While it works it holds the ingestion's lease, so the
+    sweep can tell a live attempt from one whose worker died (see `ingestions_requeue_stuck`).
     """
     claimed = Ingestion.objects.filter(pk=ingestion_id, status=IngestionStatus.QUEUED).update(
         status=IngestionStatus.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1
@@ -639,22 +650,40 @@ def ingestion_process(*, ingestion_id) -> Ingestion | None:
     ingestion = Ingestion.objects.select_related("snapshot__model", "suite", "eval_system").get(
         pk=ingestion_id
     )
+    with processing_lease(ingestion.pk) as held:
+        if not held:  # an earlier attempt is still at work: the sweep queues it again later
+            return None
+        return _process_claimed(ingestion)
+
+
+def _process_claimed(ingestion: Ingestion) -> Ingestion | None:
+    this_attempt = Ingestion.objects.filter(
+        pk=ingestion.pk, status=IngestionStatus.PROCESSING, attempts=ingestion.attempts
+    )
     try:
         log = parse_log(Path(settings.MEDIA_ROOT) / ingestion.file_path, ingestion.format)
         with transaction.atomic():
             run = _store_run(ingestion, log)
-            done = Ingestion.objects.filter(
-                pk=ingestion.pk, status=IngestionStatus.PROCESSING
-            ).update(status=IngestionStatus.DONE, finished_at=timezone.now(), error="")
+            done = this_attempt.update(
+                status=IngestionStatus.DONE, finished_at=timezone.now(), error=""
+            )
             if not done:  # the sweep took it back meanwhile: let that attempt store it
                 transaction.set_rollback(True)
                 return None
     except (LogParseError, IngestionRefused, ValidationError) as error:
         return _fail(ingestion, f"The log cannot be stored: {error}")
-    except (DatabaseError, SoftTimeLimitExceeded):
-        # Transient: left processing, so the sweep queues it again after the time limit.
+    except (OperationalError, InterfaceError, SoftTimeLimitExceeded) as error:
+        # Transient (the connection, a serialization failure, the time limit): left
+        # processing, so the sweep queues it again; the cause is kept for the record.
         logger.exception("ingestion %s interrupted; the sweep will retry it", ingestion.pk)
+        _note_interruption(ingestion, error)
         raise
+    except (DatabaseError, OverflowError, UnicodeError, RecursionError) as error:
+        # The data itself (a value the database refuses): retrying cannot help.
+        if not this_attempt.exists():
+            return None  # another attempt took over (and its run is what the error met)
+        logger.warning("ingestion %s cannot be stored: %s", ingestion.pk, error)
+        return _fail(ingestion, f"The log cannot be stored: {_first_line(error)}")
     except Exception as error:
         logger.exception("ingestion %s failed", ingestion.pk)
         return _fail(ingestion, f"Internal error while storing the log ({type(error).__name__}).")
@@ -663,9 +692,64 @@ def ingestion_process(*, ingestion_id) -> Ingestion | None:
     return ingestion
 
 
+def _lease_key(ingestion_id) -> int:
+    return int.from_bytes(uuid.UUID(str(ingestion_id)).bytes[:8], "big", signed=True)
+
+
+@contextmanager
+def processing_lease(ingestion_id) -> Iterator[bool]:
+    """A PostgreSQL session advisory lock on the ingestion while an attempt works on it. The
+    database releases it the moment the worker's connection ends, so a worker killed mid-store
+    frees it at once and the next sweep queues the ingestion again: recovery within the sweep
+    interval plus INGESTION_LEASE_GRACE, not the task time limit. Other databases: no lease
+    (the sweep falls back to the time limit)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _lease_key(ingestion_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
+
+
+def _lease_free(ingestion_id) -> bool:
+    """No live attempt holds the ingestion (PostgreSQL only)."""
+    key = _lease_key(ingestion_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return True
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:500] if text else 'no detail'}"
+
+
+def _note_interruption(ingestion: Ingestion, error: BaseException) -> None:
+    """Best effort (the database may be what failed): why the last attempt stopped."""
+    try:
+        Ingestion.objects.filter(pk=ingestion.pk).update(
+            error=f"Attempt {ingestion.attempts} was interrupted: {_first_line(error)}"
+        )
+    except DatabaseError:
+        pass
+
+
 def _fail(ingestion: Ingestion, reason: str) -> Ingestion:
     with transaction.atomic():
-        Ingestion.objects.filter(pk=ingestion.pk).update(
+        Ingestion.objects.filter(pk=ingestion.pk).exclude(status=IngestionStatus.DONE).update(
             status=IngestionStatus.FAILED, finished_at=timezone.now(), error=reason
         )
         audit_record(
@@ -1154,26 +1238,39 @@ def _note(run: EvalRun, text: str) -> None:
 def ingestions_requeue_stuck(
     *, queued_for: dt.timedelta | None = None, processing_for: dt.timedelta | None = None
 ) -> list[str]:
-    """Re-queue ingestions left queued (the broker was down) or processing (the worker died).
-    The claim in ingestion_process makes a second delivery harmless."""
+    """Re-queue ingestions left queued (the broker was down) or processing (the worker died:
+    at once where its lease shows it, else after the time limit). The claim in
+    ingestion_process makes a second delivery harmless."""
     queued_for = queued_for or dt.timedelta(seconds=settings.INGESTION_REQUEUE_AFTER)
     processing_for = processing_for or dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     now = timezone.now()
+    taken_back = []
+    if connection.vendor == "postgresql":
+        # An attempt whose worker died has lost its lease: take it back now, not after the
+        # time limit (the grace covers the moment between the claim and taking the lease).
+        grace = dt.timedelta(seconds=settings.INGESTION_LEASE_GRACE)
+        candidates = Ingestion.objects.filter(
+            status=IngestionStatus.PROCESSING, started_at__lt=now - grace
+        ).values_list("pk", "attempts")
+        for pk, attempts in candidates:
+            if _lease_free(pk) and Ingestion.objects.filter(
+                pk=pk, status=IngestionStatus.PROCESSING, attempts=attempts
+            ).update(status=IngestionStatus.QUEUED):
+                taken_back.append(pk)
+    waiting = models.Q(status=IngestionStatus.QUEUED) & (
+        models.Q(created_at__lt=now - queued_for) | models.Q(pk__in=taken_back)
+    )
     # Give up only on work nobody is doing: queued, or processing past the time limit.
     gave_up = Ingestion.objects.filter(attempts__gte=MAX_ATTEMPTS).filter(
-        models.Q(status=IngestionStatus.QUEUED, created_at__lt=now - queued_for)
-        | models.Q(status=IngestionStatus.PROCESSING, started_at__lt=now - processing_for)
+        waiting | models.Q(status=IngestionStatus.PROCESSING, started_at__lt=now - processing_for)
     )
     for ingestion in gave_up.select_related("eval_system", "submitted_by"):
-        _fail(ingestion, f"Gave up after {MAX_ATTEMPTS} attempts to process the log.")
+        last = f" {ingestion.error}" if ingestion.error else ""
+        _fail(ingestion, f"Gave up after {MAX_ATTEMPTS} attempts to process the log.{last}")
     Ingestion.objects.filter(
         status=IngestionStatus.PROCESSING, started_at__lt=now - processing_for
     ).update(status=IngestionStatus.QUEUED)
-    stuck = list(
-        Ingestion.objects.filter(
-            status=IngestionStatus.QUEUED, created_at__lt=now - queued_for
-        ).values_list("pk", flat=True)
-    )
+    stuck = list(Ingestion.objects.filter(waiting).values_list("pk", flat=True))
     for ingestion_id in stuck:
         _send(ingestion_id)
     return [str(pk) for pk in stuck]

@@ -125,6 +125,9 @@ DATABASES = {
         conn_max_age=env_int(
             "DATABASE_CONN_MAX_AGE", 60, doc="Seconds to keep database connections open."
         ),
+        # A kept connection is checked before each request reuses it, so the first request
+        # after a database restart does not fail on a dead connection.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -293,6 +296,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+INGESTION_LEASE_GRACE = env_int(
+    "INGESTION_LEASE_GRACE",
+    30,
+    doc="Seconds after a claim before the sweep may take back an ingestion whose worker died "
+    "(PostgreSQL: the worker's lease is gone). Recovery bound: this plus the sweep interval.",
+)
 INGESTION_REQUEUE_AFTER = env_int(
     "INGESTION_REQUEUE_AFTER", 120, doc="Seconds an ingestion may wait queued before re-queueing."
 )

@@ -5,7 +5,14 @@ from pathlib import Path
 
 from ..choices import LogFormat
 from . import inspect_log, lm_eval, native
-from .base import LogHeader, LogParseError, ParsedLog, ParsedSample, ParsedTask
+from .base import (
+    LogHeader,
+    LogParseError,
+    ParsedLog,
+    ParsedSample,
+    ParsedTask,
+    checked_for_storage,
+)
 from .zipzstd import EvalZip
 
 __all__ = [
@@ -79,8 +86,15 @@ _PARSE = {
 
 def sniff_log(path: Path) -> LogHeader:
     """The cheap read done at upload: format, model name, task names, natural id."""
-    return _SNIFF[detect_format(path)](path)
+    try:
+        return _SNIFF[detect_format(path)](path)
+    except RecursionError:
+        raise LogParseError("the log is nested too deeply to read") from None
 
 
 def parse_log(path: Path, fmt: LogFormat) -> ParsedLog:
-    return _PARSE[LogFormat(fmt)](path)
+    """The whole log, checked to be storable (see `checked_for_storage`)."""
+    try:
+        return checked_for_storage(_PARSE[LogFormat(fmt)](path))
+    except RecursionError:
+        raise LogParseError("the log is nested too deeply to read") from None

@@ -54,13 +54,28 @@ def sniff_json(path: Path) -> LogHeader:
         raise LogParseError(
             f"the Inspect log's `eval` section is not valid JSON: {error}"
         ) from None
-    return header_from_eval(eval_spec, LogFormat.INSPECT_JSON)
+    header = header_from_eval(eval_spec, LogFormat.INSPECT_JSON)
+    try:
+        _check_times(_top_level_sections(path))  # they come before the samples: cheap
+    except ijson.JSONError as error:
+        raise LogParseError(f"the Inspect log is not valid JSON (truncated?): {error}") from None
+    return header
 
 
 def sniff_eval(path: Path) -> LogHeader:
     with EvalZip(path) as archive:
         spec = _eval_zip_header(archive)
-    return header_from_eval(spec.get("eval"), LogFormat.INSPECT_EVAL)
+    header = header_from_eval(spec.get("eval"), LogFormat.INSPECT_EVAL)
+    _check_times(spec)
+    return header
+
+
+def _check_times(top: dict[str, Any]) -> None:
+    """At upload, so a time the database cannot hold is a 400 naming the field."""
+    stats = top.get("stats")
+    if isinstance(stats, dict):
+        for key in ("started_at", "completed_at"):
+            parse_time(stats.get(key), f"stats.{key}")
 
 
 def _eval_zip_header(archive: EvalZip) -> dict[str, Any]:
@@ -128,8 +143,8 @@ def _finish(header: LogHeader, top: dict[str, Any], samples: list[ParsedSample])
         subset=_subset(config),
         header=header,
         status=LogStatus(status),
-        started_at=parse_time(stats.get("started_at")),
-        completed_at=parse_time(stats.get("completed_at")),
+        started_at=parse_time(stats.get("started_at"), "stats.started_at"),
+        completed_at=parse_time(stats.get("completed_at"), "stats.completed_at"),
         total_samples=results.get("total_samples"),
         completed_samples=results.get("completed_samples"),
         elicitation=nan_to_none(

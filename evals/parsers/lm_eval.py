@@ -67,6 +67,7 @@ def _header(data: dict[str, Any], fmt: LogFormat) -> LogHeader:
     model = _model_name(data)
     if not model:
         raise LogParseError("the lm-eval results file names no model (model_name/config.model)")
+    parse_time(data.get("date"), "date")  # at upload: a 400 naming the field
     return LogHeader(format=fmt, model_name=model, task_names=tuple(map(str, data["results"])))
 
 
@@ -309,8 +310,8 @@ def _parsed(
     return ParsedLog(
         header=header,
         status=LogStatus.SUCCESS,
-        started_at=parse_time(data.get("date")),
-        completed_at=parse_time(data.get("date")),
+        started_at=parse_time(data.get("date"), "date"),
+        completed_at=parse_time(data.get("date"), "date"),
         total_samples=total or None,
         completed_samples=completed or None,
         elicitation={

@@ -13,6 +13,7 @@ from .base import (
     ParsedLog,
     ParsedSample,
     ParsedTask,
+    checked_for_storage,
     loads_lenient,
     parse_time,
 )
@@ -42,6 +43,12 @@ def validate(data: Any) -> dict[str, Any]:
         seen.add(task["name"])
         if "attempts" in task and task["successes"] > task["attempts"]:
             raise LogParseError(f"tasks[{index}].successes: more successes than attempts")
+        for key in ("started_at", "completed_at"):
+            parse_time(task.get(key), f"tasks[{index}].{key}")
+    # At upload, so a bad time or value is a 400 naming the field, not a failed ingestion.
+    for key in ("started_at", "completed_at"):
+        parse_time(data.get(key), key)
+    checked_for_storage(parse_data(data))
     return data
 
 
@@ -68,7 +75,10 @@ def sniff(path: Path) -> LogHeader:
 
 
 def parse(path: Path) -> ParsedLog:
-    data = _load(path)
+    return parse_data(_load(path))
+
+
+def parse_data(data: dict[str, Any]) -> ParsedLog:
     samples, tasks = [], []
     for task in data["tasks"]:
         if "scores" in task and not task["scores"]:
@@ -87,8 +97,8 @@ def parse(path: Path) -> ParsedLog:
     return ParsedLog(
         header=header_of(data),
         status=LogStatus(data.get("status", LogStatus.SUCCESS)),
-        started_at=parse_time(data.get("started_at")),
-        completed_at=parse_time(data.get("completed_at")),
+        started_at=parse_time(data.get("started_at"), "started_at"),
+        completed_at=parse_time(data.get("completed_at"), "completed_at"),
         elicitation=data.get("elicitation") or {},
         score_names=[SCORE_NAME],
         samples=samples,

@@ -61,3 +61,44 @@ def test_copies_by_other_posters_are_kept_and_marked_duplicates():
         assert after[2].duplicate_of_id == after[0].pk
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_times_no_list_can_read_back_are_cleared_before_the_check():
+    """A run stored with year 9999 at -14:00 broke every run list: the migration clears the
+    time without reading it, then the database refuses such times."""
+    before = [("evals", "0004_one_log_several_suites_lm_eval_samples")]
+    apps = migrate(before)
+    try:
+        model = apps.get_model("governance", "AIModel").objects.create(name="M")
+        snapshot = apps.get_model("governance", "Snapshot").objects.create(
+            model=model, name="m-1", stage="post_trained", created_on="2026-01-01"
+        )
+        ingestion = apps.get_model("evals", "Ingestion").objects.create(
+            id=uuid.uuid4(),
+            poster="people",
+            format="native",
+            file_name="log.json",
+            file_path="ingestions/x",
+            file_size=1,
+            content_sha256="a" * 64,
+            model_name="m",
+            snapshot=snapshot,
+        )
+        EvalRun = apps.get_model("evals", "EvalRun")
+        run = EvalRun.objects.create(
+            ingestion=ingestion, snapshot=snapshot, source_format="native", log_status="success"
+        )
+        with connection.cursor() as cursor:  # as PostgreSQL took it from the old code
+            cursor.execute(
+                f"UPDATE {EvalRun._meta.db_table} SET started_at = %s, completed_at = %s "
+                "WHERE id = %s",
+                ["9999-12-31T23:59:59-14:00", "2026-06-01T00:00:00Z", run.pk],
+            )
+        apps = migrate([("evals", "0005_log_times_readable")])
+        EvalRun = apps.get_model("evals", "EvalRun")
+        run = EvalRun.objects.get(pk=run.pk)  # readable again
+        assert run.started_at is None and run.completed_at.year == 2026
+        assert "started_at lay outside 1970-2100 and was cleared" in run.scoring_note
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

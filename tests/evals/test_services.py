@@ -227,3 +227,54 @@ def test_sweep_does_not_give_up_on_an_attempt_still_running(snapshot, autonomy_s
     ingestions_requeue_stuck()
     ingestion.refresh_from_db()
     assert ingestion.status == IngestionStatus.PROCESSING
+
+
+def _claimed_by_a_worker(snapshot, seconds_ago: int) -> Ingestion:
+    ingestion = _submit_without_queueing(snapshot)
+    then = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    Ingestion.objects.filter(pk=ingestion.pk).update(
+        status=IngestionStatus.PROCESSING, started_at=then, created_at=then, attempts=1
+    )
+    return ingestion
+
+
+def test_a_dead_workers_ingestion_is_taken_back_at_the_next_sweep(
+    postgres, snapshot, autonomy_suite, settings
+):
+    """Its lease ended with its connection: recovery within the grace, not the time limit."""
+    ingestion = _claimed_by_a_worker(snapshot, settings.INGESTION_LEASE_GRACE + 5)
+    assert settings.CELERY_TASK_TIME_LIMIT > settings.INGESTION_LEASE_GRACE + 5
+    ingestions_requeue_stuck()
+    ingestion.refresh_from_db()
+    assert (ingestion.status, ingestion.attempts) == (IngestionStatus.DONE, 2)
+
+
+def test_a_live_workers_ingestion_is_left_to_it(postgres, snapshot, autonomy_suite, settings):
+    from evals.services import _lease_key
+    from tests.conftest import postgres_connect
+
+    ingestion = _claimed_by_a_worker(snapshot, settings.INGESTION_LEASE_GRACE + 5)
+    worker = postgres_connect(postgres.settings_dict["NAME"])  # another session: the worker
+    try:
+        worker.execute("SELECT pg_advisory_lock(%s)", [_lease_key(ingestion.pk)])
+        ingestions_requeue_stuck()
+        ingestion.refresh_from_db()
+        assert ingestion.status == IngestionStatus.PROCESSING
+    finally:
+        worker.close()  # the worker dies: its lease goes with its connection
+    ingestions_requeue_stuck()
+    ingestion.refresh_from_db()
+    assert ingestion.status == IngestionStatus.DONE
+
+
+def test_an_attempt_taken_over_cannot_finish(snapshot, autonomy_suite):
+    from evals.services import _process_claimed
+
+    ingestion = _claimed_by_a_worker(snapshot, 0)
+    ingestion.refresh_from_db()
+    # Meanwhile the sweep took it back and another worker claimed it (attempt 2).
+    Ingestion.objects.filter(pk=ingestion.pk).update(attempts=2)
+    assert _process_claimed(ingestion) is None
+    assert not EvalRun.objects.exists()
+    ingestion.refresh_from_db()
+    assert ingestion.status == IngestionStatus.PROCESSING  # attempt 2's to finish
