@@ -1,7 +1,9 @@
 """Eval systems authenticate with `Authorization: Bearer <token>`; only the token's hash is kept."""
 
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+
+from governance.api.throttles import TokenGuessThrottle
 
 from .models import EvalSystem
 from .services import eval_system_record_use, token_hash
@@ -35,12 +37,20 @@ class EvalSystemTokenAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
+        guesses = TokenGuessThrottle()
+        wait = guesses.wait_if_blocked(request)
+        if wait is not None:
+            raise Throttled(
+                wait, detail="Too many unknown tokens from this address; try again later."
+            )
         try:
             token = parts[1].decode()
         except UnicodeDecodeError:
+            guesses.record_failure(request)
             raise AuthenticationFailed("The token has characters no token has.") from None
         system = EvalSystem.objects.filter(token_hash=token_hash(token)).first()
         if system is None:
+            guesses.record_failure(request)
             raise AuthenticationFailed("Unknown token.")
         if system.revoked_at is not None:
             raise AuthenticationFailed("This token has been revoked; ask for a new one.")

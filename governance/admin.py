@@ -6,7 +6,12 @@ from django.contrib.auth.models import Group
 
 from .audit import audit_record
 from .models import AuditEvent, AuditVerification, Director, SeatMilestone
-from .services import user_record_access_change, user_record_password_change, user_snapshot
+from .services import (
+    user_record_access_change,
+    user_record_password_change,
+    user_snapshot,
+    user_unlock_sign_in,
+)
 from .services.board import director_seat, director_seat_change, director_seat_validate
 
 User = get_user_model()
@@ -55,6 +60,14 @@ class UserAdmin(DjangoUserAdmin):
         user_record_access_change(
             actor=request.user, user=form.instance, before=request._audit_user_before
         )
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (lift a lockout after wrong passwords)")
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            user_unlock_sign_in(actor=request.user, user=user)
+        self.message_user(request, f"Sign-in unlocked for {queryset.count()} user(s).")
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

@@ -6,7 +6,21 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
         from . import navigation
+        from .services import user_record_lockout, user_record_login_failure
+
+        def login_failed(sender, credentials, request=None, **kwargs):
+            username = str((credentials or {}).get("username") or "")
+            user_record_login_failure(request=request, username=username)
+
+        def locked_out(sender, request, username, **kwargs):
+            user_record_lockout(request=request, username=str(username or ""))
+
+        user_login_failed.connect(login_failed, dispatch_uid="audit-login-failed", weak=False)
+        user_locked_out.connect(locked_out, dispatch_uid="audit-locked-out", weak=False)
         from .choices import Role
         from .permissions import BOARD_READERS, can_read, can_view_audit_log
 

@@ -1,4 +1,5 @@
-"""Request-wide middleware: health checks, a request id for the audit trail, read-only roles."""
+"""Request-wide middleware: health checks, a request id for the audit trail, read-only roles,
+the anonymous API throttle."""
 
 import re
 import uuid
@@ -9,6 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import reverse
 
+from .api.throttles import AnonymousThrottle
 from .context import request_id_bound
 from .permissions import is_read_only
 
@@ -70,4 +72,32 @@ class ReadOnlyRoleMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": READ_ONLY_MESSAGE}, status=403)
             raise PermissionDenied(READ_ONLY_MESSAGE)
+        return self.get_response(request)
+
+
+class AnonymousApiThrottleMiddleware:
+    """API calls with neither a session nor a bearer token are limited per address before
+    anything else runs (DRF would check permissions, and answer 401, before its throttles)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.path.startswith("/api/")
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not request.user.is_authenticated
+        ):
+            throttle = AnonymousThrottle()
+            if not throttle.allow_request(request, None):
+                wait = throttle.wait()
+                response = JsonResponse(
+                    {
+                        "detail": "Request was throttled: too many requests without signing in "
+                        f"from this address. Expected available in {int(wait or 0) + 1} seconds."
+                    },
+                    status=429,
+                )
+                response["Retry-After"] = str(int(wait or 0) + 1)
+                return response
         return self.get_response(request)

@@ -5,6 +5,7 @@ executed in-process. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY
 (see .env.example and the README).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "governance",
     "evals",
     "trust",
@@ -90,9 +92,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "governance.middleware.AnonymousApiThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.middleware.ReadOnlyRoleMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -147,6 +152,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+_CACHE_URL = env(
+    "CACHE_URL",
+    "",
+    doc="Cache shared by every process (API throttles), e.g. redis://host:6379/1. "
+    "Default: each process's memory.",
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Sign-in guessing (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username,
+# that username is locked for LOGIN_LOCKOUT_MINUTES, on /login/ and /admin/login/ alike, even
+# with the right password. Failures and lockouts are audited; an administrator unlocks a user
+# from the users page in the admin (action "Unlock sign-in"), also audited.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int(
+    "LOGIN_FAILURE_LIMIT", 5, doc="Wrong passwords for one username before it is locked."
+)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, doc="Minutes a locked username stays locked.")
+)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Deliberately the username alone: guesses from many addresses still lock the account (axes
+# warns that an address is not part of the key; that is the point here).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -237,6 +276,27 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
+    # Anonymous callers are throttled by governance.middleware.AnonymousApiThrottleMiddleware.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "governance.api.throttles.PersonThrottle",
+        "governance.api.throttles.EvalSystemThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": env(
+            "THROTTLE_ANONYMOUS",
+            "60/minute",
+            doc="API rate per address, signed out.",
+        ),
+        "person": env("THROTTLE_PERSON", "1200/minute", doc="API rate per signed-in person."),
+        "eval_system": env(
+            "THROTTLE_EVAL_SYSTEM", "1200/minute", doc="API rate per eval system (token)."
+        ),
+        "token_failure": env(
+            "THROTTLE_TOKEN_FAILURES",
+            "20/hour",
+            doc="Unknown bearer tokens per address before every token from it is refused.",
+        ),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RSP Governance API",

@@ -125,6 +125,15 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """API throttles count in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -136,6 +145,14 @@ def make_user(db):
         return UserFactory(roles=list(roles), **fields)
 
     return make
+
+
+def sign_in_with_password(client, username: str, password: str) -> bool:
+    """Sign in through the sign-in page, as a person does (the lockout applies)."""
+    from django.urls import reverse
+
+    client.post(reverse("login"), {"username": username, "password": password})
+    return "_auth_user_id" in client.session
 
 
 @pytest.fixture

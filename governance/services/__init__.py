@@ -15,9 +15,12 @@ from .users import (
     user_log_in,
     user_log_out,
     user_record_access_change,
+    user_record_lockout,
+    user_record_login_failure,
     user_record_password_change,
     user_set_roles,
     user_snapshot,
+    user_unlock_sign_in,
 )
 
 __all__ = [
@@ -37,5 +40,8 @@ __all__ = [
     "user_record_access_change",
     "user_record_password_change",
     "user_set_roles",
+    "user_record_lockout",
+    "user_record_login_failure",
     "user_snapshot",
+    "user_unlock_sign_in",
 ]

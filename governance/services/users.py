@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from ..audit import Actor, AuditActor, audit_record
-from ..choices import Role
+from ..choices import ActorType, Role
 
 User = get_user_model()
 
@@ -93,3 +93,50 @@ def user_log_out(*, request) -> None:
         if user.is_authenticated:
             audit_record(actor=user, action="user.logged_out", target=user)
         logout(request)
+
+
+# Sign-in guessing: failures and lockouts on the record, and an administrator's unlock.
+
+
+def _address(request) -> str:
+    return str(getattr(request, "axes_ip_address", "") or request.META.get("REMOTE_ADDR", ""))
+
+
+def _sign_in_actor(request) -> AuditActor:
+    return AuditActor(type=ActorType.ANONYMOUS, label="a sign-in attempt", ref=_address(request))
+
+
+def user_record_login_failure(*, request, username: str) -> None:
+    """A wrong password (or a locked account) on /login/ or /admin/login/."""
+    if request is None:
+        return
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    audit_record(
+        actor=_sign_in_actor(request),
+        action="user.login_failed",
+        target=user,
+        after={"username": username[:150], "address": _address(request), "path": request.path},
+    )
+
+
+def user_record_lockout(*, request, username: str) -> None:
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    audit_record(
+        actor=_sign_in_actor(request),
+        action="user.locked_out",
+        target=user,
+        after={"username": (username or "")[:150], "address": _address(request)},
+    )
+
+
+@transaction.atomic
+def user_unlock_sign_in(*, actor: Actor, user) -> int:
+    """Lift a sign-in lockout before it expires. Administrators only; audited."""
+    from axes.utils import reset
+
+    _require_administrator(actor)
+    cleared = reset(username=user.get_username())
+    audit_record(
+        actor=actor, action="user.sign_in_unlocked", target=user, after={"cleared": cleared}
+    )
+    return cleared

@@ -7,6 +7,7 @@ from governance.choices import Role
 from governance.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 from governance.models import AuditEvent, AuditVerification
 from governance.permissions import user_roles
+from tests.conftest import sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,8 @@ def test_seed_demo_creates_one_user_per_role_who_can_sign_in(client, debug_on, c
     assert {role for user in users for role in user_roles(user)} == set(Role)
     for username, _, roles, _ in DEMO_USERS:
         assert username in output
-        assert client.login(username=username, password=DEMO_PASSWORD)
+        assert sign_in_with_password(client, username, DEMO_PASSWORD)
+        client.logout()
         assert user_roles(users.get(username=username)) == set(roles)
     assert users.get(username="admin").is_staff
     assert DEMO_PASSWORD in output
@@ -69,5 +71,5 @@ def test_seed_demo_drafts_last_quarters_rso_report(debug_on, client):
     call_command("seed_demo")
     report = QuarterlyReport.objects.get()
     assert report.state == "draft" and report.contents["summary"]
-    client.login(username="rso", password=DEMO_PASSWORD)
+    assert sign_in_with_password(client, "rso", DEMO_PASSWORD)
     assert client.get(report.get_absolute_url()).status_code == 200
