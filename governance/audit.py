@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -184,7 +188,10 @@ class ChainReport:
 def verify_chain(events: Iterable[AuditEvent], anchors: Iterable[Anchor] = ()) -> ChainReport:
     """Walk events in sequence order and report the first one that does not chain, or the
     first anchor the chain no longer holds."""
-    pending = {anchor.sequence: anchor for anchor in anchors if anchor.sequence > 0}
+    pending: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        if anchor.sequence > 0:
+            pending.setdefault(anchor.sequence, []).append(anchor)
     expected_sequence, expected_prev, verified = 1, GENESIS_HASH, 0
 
     def broken(event, reason):
@@ -212,12 +219,12 @@ def verify_chain(events: Iterable[AuditEvent], anchors: Iterable[Anchor] = ()) -
             )
         if event_hash(event) != event.hash:
             return broken(event, "content does not match its hash (the row was edited)")
-        anchor = pending.pop(event.sequence, None)
-        if anchor is not None and anchor.hash != event.hash:
-            return broken(event, f"hash differs from the one recorded by {anchor.source}")
+        for anchor in pending.pop(event.sequence, ()):
+            if anchor.hash != event.hash:
+                return broken(event, f"hash differs from the one recorded by {anchor.source}")
         expected_sequence, expected_prev, verified = event.sequence + 1, event.hash, verified + 1
     if pending:
-        anchor = pending[min(pending)]
+        anchor = pending[min(pending)][0]
         return broken(
             None,
             f"the event recorded by {anchor.source} is gone (events were deleted from the end)",
@@ -241,10 +248,45 @@ def latest_check_anchor() -> Anchor | None:
     )
 
 
+_HEAD = re.compile(r"(\d+):([0-9a-f]{64})")
+
+
+def head_file_anchor() -> Anchor | None:
+    """The end of the chain as last verified, kept in AUDIT_HEAD_FILE: outside the database,
+    where the application's database role cannot reach, so emptying or shortening the audit
+    tables (and their checks) cannot also erase the record of how long the chain was."""
+    if not settings.AUDIT_HEAD_FILE:
+        return None
+    path = Path(settings.AUDIT_HEAD_FILE)
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None  # never verified here yet
+    except OSError as error:
+        text = f"unreadable: {error.strerror}"
+    match = _HEAD.fullmatch(text)
+    if match is None:
+        # Fail closed: a head that cannot be read is one the chain cannot be shown to hold.
+        return Anchor(1, "0" * 64, source=f"the head file {path} (it is not SEQUENCE:HASH)")
+    return Anchor(int(match[1]), match[2], source=f"the head file {path}")
+
+
+def record_head(report: ChainReport) -> None:
+    """After a successful verification, move the head file to the chain's end (atomically)."""
+    if not settings.AUDIT_HEAD_FILE or not report.ok or report.events_verified == 0:
+        return
+    path = Path(settings.AUDIT_HEAD_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(f"{report.events_verified}:{report.last_hash}\n")
+    os.replace(partial, path)
+
+
 def audit_chain_verify(extra_anchors: Iterable[Anchor] = ()) -> ChainReport:
     anchors = [*extra_anchors]
-    if (anchor := latest_check_anchor()) is not None:
-        anchors.append(anchor)
+    for anchor in (latest_check_anchor(), head_file_anchor()):
+        if anchor is not None:
+            anchors.append(anchor)
     return verify_chain(AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000), anchors)
 
 

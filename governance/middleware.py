@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from .api.throttles import AnonymousThrottle
 from .context import request_id_bound
@@ -101,3 +102,17 @@ class AnonymousApiThrottleMiddleware:
                 response["Retry-After"] = str(int(wait or 0) + 1)
                 return response
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API answers are the governance record as one person may see it: no browser or
+    proxy keeps a copy (`Cache-Control: no-store`), unless a view chose its own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

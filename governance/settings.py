@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "governance",
     "evals",
     "trust",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "governance.middleware.AnonymousApiThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "governance.middleware.NoStoreMiddleware",
     "governance.middleware.ReadOnlyRoleMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -152,6 +155,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site, no inline script
+# anywhere (the pages have none), nothing framed, forms post here only. The API docs page adds
+# inline styles only (Swagger UI sets them as it renders).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 _CACHE_URL = env(
     "CACHE_URL",
@@ -372,6 +393,15 @@ CELERY_TIMEZONE = "UTC"
 BOARD_QUORUM_FRACTION = 0.5
 BOARD_PASS_FRACTION = 0.5
 
+AUDIT_HEAD_FILE = env(
+    "AUDIT_HEAD_FILE",
+    # Off for the embedded SQLite default, whose database file is often deleted and made
+    # again (the old head would then read as a wiped chain).
+    "" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else str(BASE_DIR / "var/audit-head"),
+    doc="Where the audit chain's last verified end is kept, outside the database (a path the "
+    "database role cannot write): a shortened or emptied chain then fails verification. "
+    "Default: var/audit-head with PostgreSQL, none with SQLite.",
+)
 CELERY_BEAT_SCHEDULE = {
     "escalation-deadlines": {"task": "governance.tasks.escalation_deadlines", "schedule": 900},
     "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},

@@ -82,6 +82,31 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             test["NAME"] = f"{name}_run{processes.run_id()}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_can_empty_the_audit_tables():
+    """The audit tables refuse TRUNCATE (a trigger), and Django empties the database between
+    transactional tests with TRUNCATE. Only there, as the owner the tests connect as, the
+    triggers are switched off for the one statement's transaction."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+    tables = ("governance_auditevent", "governance_auditverification")
+
+    def execute_sql_flush(self, sql_list):
+        if any(table in statement for statement in sql_list for table in tables):
+            switch = "ALTER TABLE {0} {1} TRIGGER {0}_no_truncate;"
+            sql_list = [
+                *(switch.format(table, "DISABLE") for table in tables),
+                *sql_list,
+                *(switch.format(table, "ENABLE") for table in tables),
+            ]
+        return original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
 def need(available: bool, what: str) -> None:
     """Skip (or, under REQUIRE_SERVICES=1, fail) a test whose service is missing."""
     if available:
@@ -122,6 +147,13 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def audit_head_file(settings, tmp_path):
+    """Each test keeps the audit chain's verified end in a file of its own."""
+    settings.AUDIT_HEAD_FILE = str(tmp_path / "audit-head")
+    return tmp_path / "audit-head"
 
 
 @pytest.fixture(autouse=True)
@@ -203,6 +235,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         )
     else:
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    env["AUDIT_HEAD_FILE"] = settings.AUDIT_HEAD_FILE  # the test's own (see audit_head_file)
     env.update(extra)
     return env
 

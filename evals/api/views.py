@@ -1,3 +1,5 @@
+import tempfile
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
@@ -111,8 +113,11 @@ class IngestionViewSet(
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > limit + 64 * 1024:  # a little room for the multipart envelope
+        if declared > limit + MULTIPART_ENVELOPE:
             raise LogTooLarge(f"The log is larger than the limit of {limit:,} bytes.")
+        if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Django reads no body without a Content-Length: read it here, within the limit.
+            _read_chunked_body(request._request, limit + MULTIPART_ENVELOPE)
         if request.content_type.startswith("application/json"):
             try:
                 body = request._request.body
@@ -147,6 +152,31 @@ class IngestionViewSet(
             data = {**data, "notice": submission.notice}
         code = status.HTTP_202_ACCEPTED if submission.created else status.HTTP_200_OK
         return Response(data, status=code, headers={"Location": data["status_url"]})
+
+
+MULTIPART_ENVELOPE = 64 * 1024  # room for the multipart boundaries and fields around the log
+
+
+def _read_chunked_body(django_request, limit: int) -> None:
+    """A chunked upload (no Content-Length): read the body from the server's stream up to
+    `limit` bytes (413 past it), then let Django parse it as if its length had been sent."""
+    stream = django_request.META.get("wsgi.input")
+    if stream is None:
+        raise LogTooLarge("Send a Content-Length with the upload.")
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    size = 0
+    while chunk := stream.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise LogTooLarge(
+                f"The log is larger than the limit of {settings.EVAL_LOG_MAX_BYTES:,} bytes."
+            )
+        spool.write(chunk)
+    spool.seek(0)
+    django_request.META["CONTENT_LENGTH"] = str(size)
+    django_request._stream = spool
+    django_request._read_started = False
 
 
 class ScoreRunSerializer(serializers_lib.Serializer):

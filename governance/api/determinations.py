@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from ..choices import Role
+from ..choices import DeterminationState, Role
 from ..models import (
     AIModel,
     CapabilityThreshold,
@@ -271,13 +271,22 @@ class DeterminationViewSet(
     @extend_schema(request=_Note)
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
-        """The deciders return a reviewed report to its authors (`note`: why)."""
+        """Return a report to its authors (`note`: why): the internal reviewer while it is in
+        review (their critique), the RSO or the CEO once it is reviewed."""
         data = validated_input(request, _Note)
-        return self._respond(
-            determination_return(
-                actor=request.user, determination=self.get_object(), reason=data["note"]
+        determination = self.get_object()
+        if determination.state == DeterminationState.IN_REVIEW:
+            determination = determination_review(
+                actor=request.user,
+                determination=determination,
+                critique=data["note"],
+                send_back=True,
             )
-        )
+        else:
+            determination = determination_return(
+                actor=request.user, determination=determination, reason=data["note"]
+            )
+        return self._respond(determination)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])

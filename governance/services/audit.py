@@ -4,7 +4,7 @@ import logging
 
 from django.utils import timezone
 
-from ..audit import audit_chain_verify
+from ..audit import audit_chain_verify, record_head
 from ..models import AuditVerification
 
 logger = logging.getLogger(__name__)
@@ -23,4 +23,5 @@ def audit_log_check() -> AuditVerification:
     )
     if not report.ok:
         logger.error("audit chain broken: %s", report.describe())
+    record_head(report)
     return verification

@@ -305,13 +305,23 @@ def _withdraw_proposals(escalation: Escalation, actor: Actor) -> None:
         _event(escalation, actor, "restriction", f"Withdrawn: {restriction.get_kind_display()}.")
 
 
+def acknowledgers(escalation: Escalation) -> tuple[str, ...]:
+    """Who may acknowledge it. Acknowledging stops the 48-hour raise to the CEO, so a threshold
+    escalation (a crossing, or a run that cannot rule one out) is acknowledged by the deciders
+    themselves; safety staff acknowledge warnings and the rest."""
+    return RESOLVERS if escalation.kind == EscalationKind.THRESHOLD else HANDLERS
+
+
 def escalation_acknowledge(*, actor: Actor, escalation: Escalation) -> Escalation:
+    threshold = escalation.kind == EscalationKind.THRESHOLD
     return _transition(
         actor=actor,
         escalation=escalation,
         to=EscalationState.ACKNOWLEDGED,
-        roles=HANDLERS,
-        what="acknowledge an escalation",
+        roles=acknowledgers(escalation),
+        what="acknowledge a threshold escalation (it stops the 48-hour raise to the CEO)"
+        if threshold
+        else "acknowledge an escalation",
     )
 
 

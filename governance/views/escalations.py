@@ -26,6 +26,7 @@ from ..selectors import escalation_detail, escalations_list
 from ..services.escalations import (
     HANDLERS,
     RESOLVERS,
+    acknowledgers,
     escalation_acknowledge,
     escalation_dismiss,
     escalation_reopen,
@@ -65,7 +66,8 @@ class EscalationDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         user, state = self.request.user, self.object.state
         return super().get_context_data(
-            can_acknowledge=state == EscalationState.OPEN and can_write(user, HANDLERS),
+            can_acknowledge=state == EscalationState.OPEN
+            and can_write(user, acknowledgers(self.object)),
             can_resolve=self.object.is_open and can_write(user, RESOLVERS),
             can_dismiss=self.object.is_open and can_write(user, [Role.RSO]),
             can_reopen=not self.object.is_open and can_write(user, HANDLERS),

@@ -364,3 +364,46 @@ def test_safeguards_api_list_query_count_with_evidence(client_for, officers, sna
             evidence=evidence,
         )
     assert count() == few
+
+
+def test_send_back_is_the_reviewers_in_review_and_the_deciders_once_reviewed(
+    client, officers, snapshot, version
+):
+    """The README and the API agree: a reviewer sends a report back while reviewing it; the
+    RSO or the CEO once it is reviewed; no one else."""
+    threshold = version.thresholds.get(code="Autonomy checkpoint")
+    client.force_login(officers["safety"])
+    pk = client.post(
+        "/api/v1/determinations/",
+        {
+            "model": snapshot.model_id,
+            "title": "Report",
+            "summary": "Findings.",
+            "elicitation_statement": "Ten attempts per task with a ReAct agent and tools.",
+            "required_level": version.levels.get(code="ASL-3").pk,
+            "findings": [{"threshold": threshold.pk, "outcome": "crossed", "rationale": "60%"}],
+            "required_safeguards": [version.safeguards.get(code="ASL-3-Security").pk],
+        },
+        content_type="application/json",
+    ).json()["id"]
+    url = f"/api/v1/determinations/{pk}/send-back/"
+
+    def submit():
+        client.force_login(officers["safety"])
+        assert client.post(f"/api/v1/determinations/{pk}/submit/").json()["state"] == "in_review"
+
+    def send_back(who):
+        client.force_login(officers[who])
+        return client.post(url, {"note": "Add the helpful-only runs."}, "application/json")
+
+    submit()
+    assert send_back("rso").status_code == 403  # not the deciders' step yet
+    back = send_back("reviewer")
+    assert back.status_code == 200 and back.json()["state"] == "draft"
+    assert back.json()["review_critique"] == "Add the helpful-only runs."
+    submit()
+    client.force_login(officers["reviewer"])
+    client.post(f"/api/v1/determinations/{pk}/review/", {"critique": "ok"}, "application/json")
+    assert send_back("reviewer").status_code in (400, 403)  # reviewed: now the deciders'
+    back = send_back("ceo")
+    assert back.status_code == 200 and back.json()["state"] == "draft"

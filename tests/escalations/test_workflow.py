@@ -91,6 +91,28 @@ def test_transition_matrix_by_role(warning, officers, verb, role, allowed):
         assert warning.state == "open"
 
 
+@pytest.mark.parametrize(("role", "allowed"), [("rso", True), ("ceo", True), ("safety", False)])
+def test_only_the_deciders_acknowledge_a_threshold_escalation(escalation, officers, role, allowed):
+    """Acknowledging stops the 48-hour raise to the CEO: for a threshold escalation, that is the
+    deciders' call."""
+    if allowed:
+        assert ACK(officers[role], escalation).state == "acknowledged"
+    else:
+        with pytest.raises(PermissionDenied, match="48-hour raise to the CEO"):
+            ACK(officers[role], escalation)
+        escalation.refresh_from_db()
+        assert escalation.state == "open"
+
+
+def test_the_page_offers_acknowledging_a_threshold_escalation_to_the_deciders_only(
+    escalation, officers, client
+):
+    client.force_login(officers["safety"])
+    assert "Acknowledge</button>" not in client.get(escalation.get_absolute_url()).content.decode()
+    client.force_login(officers["rso"])
+    assert "Acknowledge</button>" in client.get(escalation.get_absolute_url()).content.decode()
+
+
 def test_states_follow_the_table(warning, officers):
     escalation = warning
     escalation_acknowledge(actor=officers["rso"], escalation=escalation)

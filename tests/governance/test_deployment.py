@@ -92,7 +92,9 @@ def test_compose_urls_point_at_the_compose_database_and_broker(compose):
         env = services[name]["environment"]
         database = re.match(r"postgres://(\w+):.+@(\w+):5432/(\w+)$", env["DATABASE_URL"])
         assert database, env["DATABASE_URL"]
-        assert database[1] == postgres_env["POSTGRES_USER"]
+        # Only migrations run as the tables' owner; the application as a role that owns none.
+        owner = postgres_env["POSTGRES_USER"]
+        assert database[1] == (owner if name == "migrate" else "governance_app")
         assert database[2] == "postgres"
         assert database[3] == postgres_env["POSTGRES_DB"]
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
@@ -109,7 +111,12 @@ def test_compose_commands_run_the_project_modules(compose):
     assert web[0] == "gunicorn" and web[1] == "governance.wsgi:application"
     assert services["worker"]["command"][:4] == ["celery", "-A", "governance", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "governance", "beat"]
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["command"] == [
+        "sh",
+        "-c",
+        "python manage.py migrate --noinput && "
+        "python manage.py grant_app_role governance_app --password-env APP_DB_PASSWORD",
+    ]
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"

@@ -169,3 +169,21 @@ def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_ser
     page.get_by_role("button", name="I have received and read this report").click()
     expect(page.locator("body")).to_contain_text("Dana Director ·")
     expect(page.get_by_role("button", name="I have received and read this report")).to_have_count(0)
+
+
+def test_pages_and_the_api_docs_work_under_the_content_security_policy(http_server, chromium):
+    page = chromium.new_page()
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    _sign_in(page, http_server, "rso")
+    for path in ("/", "/escalations/", "/models/", "/evals/runs/"):
+        page.goto(f"{http_server}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(f"{http_server}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("RSP Governance API")
+    assert refused == []

@@ -2,7 +2,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.audit import Anchor, audit_chain_verify
+from governance.audit import Anchor, audit_chain_verify, record_head
 
 _ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
@@ -32,5 +32,6 @@ class Command(BaseCommand):
         report = audit_chain_verify(anchors)
         if not report.ok:
             raise CommandError(report.describe(), returncode=1)
+        record_head(report)
         self.stdout.write(report.describe())
         self.stdout.write(f"Last event: {report.events_verified}:{report.last_hash}")
