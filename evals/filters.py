@@ -1,6 +1,7 @@
 import django_filters
 
 from governance.choices import ThresholdOutcome
+from governance.filters import IdFilter
 from governance.models import AIModel
 
 from .choices import IngestionStatus
@@ -11,7 +12,7 @@ class EvalRunFilter(django_filters.FilterSet):
     model = django_filters.ModelChoiceFilter(
         field_name="snapshot__model", queryset=AIModel.objects.order_by("name"), label="Model"
     )
-    snapshot = django_filters.NumberFilter(field_name="snapshot_id")
+    snapshot = IdFilter(field_name="snapshot_id")
     suite = django_filters.ModelChoiceFilter(queryset=EvalSuite.objects.all())
     outcome = django_filters.ChoiceFilter(
         choices=ThresholdOutcome.choices, method="with_outcome", label="Outcome"

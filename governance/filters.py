@@ -47,12 +47,25 @@ class AuditEventFilter(django_filters.FilterSet):
         return valid
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An object id: a whole number in the database's range, else 400 (an id past it once
+    overflowed SQLite's integers into a 500)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)
+
+
 class AIModelFilterForm(forms.Form):
     def clean_asl(self):
         value = (self.cleaned_data.get("asl") or "").strip()
         if value and value.lower() != "unassessed":
             if not SafetyLevel.objects.filter(code__iexact=value).exists():
-                raise forms.ValidationError(f"Unknown level {value!r}.")
+                # With params, not an f-string: django-filter %-formats the message, and the
+                # value may hold a "%".
+                raise forms.ValidationError("Unknown level %(value)r.", params={"value": value})
         return value
 
 
@@ -87,7 +100,7 @@ class AIModelFilter(django_filters.FilterSet):
 
 
 class SnapshotFilter(django_filters.FilterSet):
-    model = django_filters.NumberFilter(field_name="model_id")
+    model = IdFilter(field_name="model_id")
     stage = django_filters.ChoiceFilter(choices=SnapshotStage.choices)
     external_id = django_filters.CharFilter(
         field_name="identifiers__identifier", lookup_expr="iexact", label="External identifier"

@@ -295,7 +295,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.api.schema.GovernanceAutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
     # Anonymous callers are throttled by governance.middleware.AnonymousApiThrottleMiddleware.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -326,6 +326,12 @@ SPECTACULAR_SETTINGS = {
     # 3.1 speaks JSON Schema 2020-12, the dialect of the native result schema.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Requests and responses as separate shapes: read-only fields are never required on POST.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.schema.postprocess",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -279,6 +279,15 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "event_type", "title", "body", "link", "created_at", "read_at"]
 
 
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=10000,
+        help_text="Notification ids; leave out to mark every notification read.",
+    )
+
+
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The signed-in person's inbox."""
 
@@ -292,21 +301,13 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Notification.objects.filter(user=self.request.user).order_by("-created_at")
 
     @extend_schema(
-        request=inline_serializer(
-            "MarkRead",
-            {"ids": serializers.ListField(child=serializers.IntegerField(), required=False)},
-        ),
+        request=MarkReadSerializer,
         responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        if not isinstance(request.data, dict):
-            raise serializers.ValidationError({"ids": ["Send a JSON object."]})
-        ids = request.data.get("ids")
-        if ids is not None and (
-            not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
-        ):
-            raise serializers.ValidationError({"ids": ["Give a list of notification ids."]})
+        """Mark the given notifications read (`ids`), or all of them (no `ids`)."""
+        ids = validated_input(request, MarkReadSerializer).get("ids")
         return Response({"marked": inbox_mark_read(user=request.user, notification_ids=ids)})
 
 

@@ -9,13 +9,12 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework import serializers as serializers_module
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..choices import ClearanceAction, Role
 from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
 from ..models import AIModel, Framework
-from ..permissions import AUDIT_READERS, MayReadClearance, api_roles
+from ..permissions import AUDIT_READERS, IsPerson, MayReadClearance, api_roles
 from ..selectors import (
     ai_models_list,
     audit_events_readable_by,
@@ -39,10 +38,11 @@ from . import serializers
 
 
 class MeView(generics.RetrieveAPIView):
-    """The signed-in user, with roles: clients use it to show only what the user may do."""
+    """The signed-in person, with roles: clients use it to show only what the user may do.
+    People only: an eval system is no user (403)."""
 
     serializer_class = serializers.MeSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsPerson]
 
     def get_object(self):
         return self.request.user

@@ -176,6 +176,13 @@ def test_model_filters_search_stage_and_level(client_for, frameworks):
         "asl": ["Unknown level 'ASL-9'."]
     }
     assert client.get(reverse("api:aimodel-list"), {"stage": "nope"}).status_code == 400
+    # An id past the database's integers once overflowed SQLite (500).
+    too_big = client.get(reverse("api:snapshot-list"), {"model": "-3.2945648495231363e106"})
+    assert too_big.status_code == 400 and "greater than or equal to 1" in str(too_big.json())
+    # A "%" in the value once broke django-filter's message formatting (500).
+    assert client.get(reverse("api:aimodel-list"), {"asl": "4%m"}).json() == {
+        "asl": ["Unknown level '4%m'."]
+    }
 
 
 def test_frameworks_api_nests_levels_thresholds_safeguards_and_cadence(client_for, frameworks):
