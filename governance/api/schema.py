@@ -44,7 +44,9 @@ ERROR_SCHEMA = {
     "type": "object",
     "description": 'Why the request was refused: {"detail": "..."}, or each field with its '
     "messages.",
-    "properties": {"detail": {"type": "string"}},
+    "properties": {
+        "detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    },
     "additionalProperties": True,
 }
 ERRORS = {
