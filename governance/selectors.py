@@ -384,6 +384,11 @@ def asl_history(model) -> list:
     )
 
 
+def users_with_roles(*roles: str) -> list:
+    """The active users holding any of `roles`."""
+    return list(get_user_model().objects.filter(is_active=True, groups__name__in=roles).distinct())
+
+
 def people_holding_role(role: str, user_ids) -> list:
     """The active users among `user_ids` (ids or a subquery of them) who hold `role`, in one
     query: whoever holds a seat or a term but has since lost the role does not count."""

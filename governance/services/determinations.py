@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .. import evidence as evidence_registry
 from ..audit import SYSTEM as SYSTEM_ACTOR
-from ..audit import Actor, AuditActor, audit_record
+from ..audit import Actor, audit_record
 from ..choices import DeterminationState, FindingOutcome, Role, ThresholdOutcome
 from ..errors import TransitionNotAllowed
 from ..models import (
@@ -32,9 +32,10 @@ from ..models import (
     SafetyLevel,
     Snapshot,
 )
-from ..permissions import has_role, require_person
+from ..permissions import require_person
 from ..selectors import framework_version_in_force
 from ..sitting import members_sitting
+from ..workflows.determinations import DECISION, DETERMINATION
 from .notifications import notify, users_with_roles
 
 TEXT_FIELDS = ("title", "summary", "elicitation_statement", "forecast_note", "dissent_notes")
@@ -46,23 +47,6 @@ def _locked(determination: Determination) -> Determination:
     return (
         Determination.objects.select_for_update().select_related("model").get(pk=determination.pk)
     )
-
-
-def _require_state(determination: Determination, *states: str, doing: str) -> None:
-    if determination.state not in states:
-        raise TransitionNotAllowed(
-            f"A determination that is {determination.get_state_display().lower()} "
-            f"cannot be {doing}."
-        )
-
-
-def _is_author(determination: Determination, actor) -> bool:
-    return determination.authors.filter(pk=getattr(actor, "pk", None)).exists()
-
-
-def _require_author(determination: Determination, actor, doing: str) -> None:
-    if not _is_author(determination, actor):
-        raise PermissionDenied(f"Only the report's authors may {doing}.")
 
 
 @transaction.atomic
@@ -114,8 +98,7 @@ def determination_update(
 ) -> Determination:
     """Edit a draft: its texts and flags, its findings, the resulting level and safeguards."""
     determination = _locked(determination)
-    _require_author(determination, actor, "edit the report")
-    _require_state(determination, DeterminationState.DRAFT, doing="edited")
+    DETERMINATION.require(actor, determination, "edit")
     unknown = set(fields) - set(TEXT_FIELDS) - set(FLAG_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
@@ -234,29 +217,6 @@ def _elicitation_flags(finding: Finding) -> list[str]:
     return flags
 
 
-def _require_elicitation_stated(determination: Determination) -> None:
-    """A report states its elicitation, and every "below" states how hard the lab tried."""
-    errors = {}
-    if len(determination.elicitation_statement.strip()) < 20:
-        errors["elicitation_statement"] = (
-            "State the elicitation behind the report (fine-tuning, scaffolding, tools, "
-            "best-of-N, budget, helpful-only snapshots) before submitting it."
-        )
-    unstated = [
-        f.threshold.code
-        for f in determination.findings.select_related("threshold")
-        if f.outcome == FindingOutcome.BELOW
-        and (f.attempts_per_task is None or not f.scaffolding or f.helpful_only_tested is None)
-    ]
-    if unstated:
-        errors["findings"] = (
-            f'A "below" states how hard the lab tried (attempts_per_task, scaffolding, '
-            f"helpful_only_tested): {', '.join(unstated)}."
-        )
-    if errors:
-        raise ValidationError(errors)
-
-
 def _recheck_findings(determination: Determination) -> list[Finding]:
     """Check every finding against the evidence, flag it, and return the findings a decider
     must justify. Run again at submit and at signing: evidence keeps arriving.
@@ -280,30 +240,6 @@ def _recheck_findings(determination: Determination) -> list[Finding]:
     return flagged
 
 
-def _check_requirements(determination: Determination) -> None:
-    """The resulting level and safeguards may not fall short of what the findings require."""
-    serious = [
-        f
-        for f in determination.findings.select_related("threshold__required_level")
-        if f.outcome in (FindingOutcome.CROSSED, FindingOutcome.CANNOT_RULE_OUT)
-    ]
-    needed = set()
-    for finding in serious:
-        needed |= set(finding.threshold.required_safeguards.values_list("pk", flat=True))
-        level = finding.threshold.required_level
-        chosen = determination.required_level
-        if level is not None and (chosen is None or chosen.rank < level.rank):
-            raise ValidationError(
-                {"required_level": f"{finding.threshold.code} requires at least {level.name}."}
-            )
-    missing = needed - set(determination.required_safeguards.values_list("pk", flat=True))
-    if missing:
-        names = ", ".join(
-            SafeguardStandard.objects.filter(pk__in=missing).values_list("name", flat=True)
-        )
-        raise ValidationError({"required_safeguards": f"The findings require: {names}."})
-
-
 def _notify(determination: Determination, event: str, title: str, users) -> None:
     notify(
         event_type=f"determination.{event}",
@@ -322,23 +258,16 @@ def _notify(determination: Determination, event: str, title: str, users) -> None
 @transaction.atomic
 def determination_submit(*, actor: Actor, determination: Determination) -> Determination:
     determination = _locked(determination)
-    _require_author(determination, actor, "submit the report")
-    _require_state(determination, DeterminationState.DRAFT, doing="submitted")
-    if not determination.findings.exists() or determination.required_level_id is None:
-        raise ValidationError(
-            "Give a finding per threshold assessed and the resulting level first."
-        )
-    _check_requirements(determination)
-    _require_elicitation_stated(determination)
+    step = DETERMINATION.require(actor, determination, "submit")
     _recheck_findings(determination)
-    determination.state = DeterminationState.IN_REVIEW
+    determination.state = step.target
     determination.save(update_fields=["state", "updated_at"])
-    audit_record(actor=actor, action="determination.submitted", target=determination)
+    audit_record(actor=actor, action=step.audit, target=determination)
     _notify(
         determination,
         "submitted",
         f"Capability report to review: {determination}",
-        users_with_roles(Role.INTERNAL_REVIEWER),
+        step.recipients(determination),
     )
     return determination
 
@@ -349,34 +278,22 @@ def determination_review(
 ) -> Determination:
     """The internal review: a reviewer who is not an author records a critique and passes the
     report on for decision, or sends it back to its authors."""
-    require_person(actor, (Role.INTERNAL_REVIEWER,), "review a capability report")
     determination = _locked(determination)
-    _require_state(determination, DeterminationState.IN_REVIEW, doing="reviewed")
-    if _is_author(determination, actor):
-        raise PermissionDenied("An author does not review their own report.")
+    step = DETERMINATION.require(actor, determination, "send_back" if send_back else "review")
     if not critique.strip():
         raise ValidationError({"critique": "Record the critique."})
     determination.reviewer, determination.review_critique = actor, critique.strip()
     determination.reviewed_at = timezone.now()
-    determination.state = DeterminationState.DRAFT if send_back else DeterminationState.REVIEWED
+    determination.state = step.target
     determination.save()
     audit_record(
         actor=actor,
-        action="determination.sent_back" if send_back else "determination.reviewed",
+        action=step.audit,
         target=determination,
         after={"critique": determination.review_critique},
     )
-    if send_back:
-        _notify(
-            determination, "sent_back", f"Sent back: {determination}", determination.authors.all()
-        )
-    else:
-        _notify(
-            determination,
-            "reviewed",
-            f"Decide: {determination}",
-            users_with_roles(Role.RSO, Role.CEO),
-        )
+    title = f"Sent back: {determination}" if send_back else f"Decide: {determination}"
+    _notify(determination, step.audit.split(".")[1], title, step.recipients(determination))
     return determination
 
 
@@ -384,16 +301,11 @@ def determination_review(
 def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Finding:
     """A decider's justification for a "below" that an evaluation contradicts (the policy's
     "evaluations were overly conservative" path). The finding stays flagged."""
-    require_person(actor, (Role.RSO, Role.CEO), "justify a finding")
     finding = Finding.objects.select_for_update().select_related("determination").get(pk=finding.pk)
+    determination = finding.determination
+    step = DETERMINATION.require(actor, determination, "justify")
     if finding.justification:
         raise TransitionNotAllowed("This finding is justified already.")
-    determination = finding.determination
-    _require_state(determination, DeterminationState.REVIEWED, doing="justified now")
-    if determination.decision_rso_id or determination.decision_ceo_id:
-        raise TransitionNotAllowed("Signing has begun: the justification may no longer change.")
-    if _is_author(determination, actor):
-        raise PermissionDenied("An author does not justify their own report's findings.")
     if not finding.contradicts_evidence and not finding.elicitation_flags:
         raise ValidationError("This finding agrees with the evaluations; nothing to justify.")
     if not justification.strip():
@@ -404,7 +316,7 @@ def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Fi
     finding.save(update_fields=["justification", "justified_by"])
     audit_record(
         actor=actor,
-        action="finding.justified",
+        action=step.audit,
         target=determination,
         after={"threshold": finding.threshold.code, "justification": finding.justification},
     )
@@ -415,45 +327,12 @@ def finding_justify(*, actor: Actor, finding: Finding, justification: str) -> Fi
 def determination_sign(*, actor: Actor, determination: Determination) -> Determination:
     """The decision: signed by the RSO and the CEO, two different people, neither an author.
     With both, it is shared with the board and the trustees."""
-    require_person(actor, (Role.RSO, Role.CEO), "sign a determination")
     determination = _locked(determination)
-    _require_state(determination, DeterminationState.REVIEWED, doing="signed")
-    if _is_author(determination, actor):
-        raise PermissionDenied("An author does not sign their own report's determination.")
-    if actor.pk in (determination.decision_rso_id, determination.decision_ceo_id):
-        raise TransitionNotAllowed(
-            "You have signed already; the other signature must come from someone else."
-        )
-    _check_requirements(determination)
-    unjustified = [f for f in _recheck_findings(determination) if not f.justification]
-    contradicting = [f for f in unjustified if f.contradicts_evidence]
-    if contradicting:
-        codes = ", ".join(f.threshold.code for f in contradicting)
-        raise TransitionNotAllowed(
-            f"Justify the findings that contradict the evaluations first: {codes}."
-        )
-    weak = [f for f in unjustified if f.elicitation_flags]
-    if weak:
-        codes = ", ".join(f.threshold.code for f in weak)
-        raise TransitionNotAllowed(
-            f"Justify the findings whose elicitation is flagged first: {codes}."
-        )
-    # Shared with the board and the Trust as they sit: a director with a current seat, a
-    # trustee with a current term (holding the role alone is not enough).
-    acknowledgers = members_sitting()
-    if not acknowledgers:
-        raise TransitionNotAllowed(
-            "No board director or trustee is sitting (a current seat or term) to share it "
-            "with; it cannot be decided."
-        )
+    _recheck_findings(determination)
+    DETERMINATION.require(actor, determination, "sign")
     now = timezone.now()
-    if has_role(actor, Role.RSO) and determination.decision_rso_id is None:
-        determination.decision_rso, determination.decision_rso_at = actor, now
-    elif has_role(actor, Role.CEO) and determination.decision_ceo_id is None:
-        determination.decision_ceo, determination.decision_ceo_at = actor, now
-    else:
-        raise TransitionNotAllowed("Your role has signed already; the other role must sign.")
-    complete = determination.decision_rso_id and determination.decision_ceo_id
+    signed = DECISION.sign(determination, actor, now=now)
+    complete = signed.complete
     if complete:
         determination.state, determination.decided_at = DeterminationState.DECIDED, now
     determination.save()
@@ -461,8 +340,10 @@ def determination_sign(*, actor: Actor, determination: Determination) -> Determi
         actor=actor,
         action="determination.decided" if complete else "determination.signed",
         target=determination,
+        after=signed.audit_after(),
     )
     if complete:
+        acknowledgers = members_sitting()
         determination.acknowledgers.set(acknowledgers)
         _notify(determination, "shared", f"Please acknowledge: {determination}", acknowledgers)
     return determination
@@ -473,18 +354,16 @@ def determination_return(
     *, actor: Actor, determination: Determination, reason: str
 ) -> Determination:
     """The deciders send a reviewed report back to its authors; any signature given lapses."""
-    require_person(actor, (Role.RSO, Role.CEO), "send a report back")
     determination = _locked(determination)
-    _require_state(determination, DeterminationState.REVIEWED, doing="sent back now")
+    step = DETERMINATION.require(actor, determination, "return")
     if not reason.strip():
         raise ValidationError({"reason": "Say what the authors should change."})
-    determination.state = DeterminationState.DRAFT
-    determination.decision_rso = determination.decision_ceo = None
-    determination.decision_rso_at = determination.decision_ceo_at = None
+    determination.state = step.target
+    DECISION.clear(determination)
     determination.save()
     audit_record(
         actor=actor,
-        action="determination.returned",
+        action=step.audit,
         target=determination,
         after={"reason": reason.strip()},
     )
@@ -492,7 +371,7 @@ def determination_return(
         determination,
         "returned",
         f"Sent back by the deciders: {determination}",
-        determination.authors.all(),
+        step.recipients(determination),
     )
     return determination
 
@@ -501,19 +380,11 @@ def determination_return(
 def determination_acknowledge(
     *, actor: Actor, determination: Determination, note: str = ""
 ) -> Determination:
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Only a person may acknowledge a determination.")
     determination = _locked(determination)
-    _require_state(determination, DeterminationState.DECIDED, doing="acknowledged")
-    if not determination.acknowledgers.filter(pk=actor.pk).exists():
-        raise PermissionDenied("You were not among those it was shared with.")
-    _, created = Acknowledgement.objects.get_or_create(
-        determination=determination,
-        user=actor,
-        defaults={"at": timezone.now(), "note": note.strip()},
+    DETERMINATION.require(actor, determination, "acknowledge")
+    Acknowledgement.objects.create(
+        determination=determination, user=actor, at=timezone.now(), note=note.strip()
     )
-    if not created:
-        raise TransitionNotAllowed("You have acknowledged it already.")
     audit_record(actor=actor, action="determination.acknowledged", target=determination)
     waiting = determination.acknowledgers.exclude(
         pk__in=determination.acknowledgements.values("user_id")
@@ -585,8 +456,7 @@ def determination_attach(
     *, actor: Actor, determination: Determination, name: str, chunks: Iterable[bytes]
 ) -> Attachment:
     determination = _locked(determination)
-    _require_author(determination, actor, "attach files")
-    _require_state(determination, DeterminationState.DRAFT, doing="given attachments")
+    DETERMINATION.require(actor, determination, "attach")
     relative = Path("determinations") / str(determination.pk) / uuid.uuid4().hex
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from ..audit import SYSTEM, Actor, AuditActor, audit_record
 from ..choices import DeliveryStatus, Role
 from ..models import Notification, WebhookDelivery, WebhookSubscription
 from ..permissions import has_role
+from ..selectors import users_with_roles  # noqa: F401  (re-exported for the services)
 from .fields import refuse_unknown
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,6 @@ User = get_user_model()
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_DISABLE_AFTER = 3  # consecutive deliveries that failed every attempt
 SIGNATURE_HEADER = "X-Governance-Signature"
-
-
-def users_with_roles(*roles: str) -> list:
-    return list(User.objects.filter(is_active=True, groups__name__in=roles).distinct())
 
 
 def notify(

@@ -32,3 +32,23 @@ def role_labels(codes) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def workflow_actions(context, obj) -> dict:
+    """The steps the signed-in person may take on `obj` now, from its workflow declaration:
+    `{% workflow_actions determination as actions %}` then `{% if actions.sign %}`."""
+    from ..workflow import workflow_for
+
+    workflow = workflow_for(obj)
+    user = context["request"].user
+    return workflow.actions(user, obj) if workflow is not None else {}
+
+
+@register.simple_tag
+def awaiting(obj):
+    """What `obj` awaits now, from whom and by when (None when nothing)."""
+    from ..workflow import workflow_for
+
+    workflow = workflow_for(obj)
+    return workflow.awaiting(obj) if workflow is not None else None

@@ -73,7 +73,6 @@ class DeterminationListView(RoleRequiredMixin, ListView):
             else []
         )
         return super().get_context_data(
-            can_create=can_write(user, [Role.SAFETY_STAFF]),
             awaiting=list(awaiting),
             states=DeterminationState.choices,
             **kwargs,
@@ -98,23 +97,8 @@ class DeterminationDetailView(RoleRequiredMixin, DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        d, user = self.object, self.request.user
-        author = d.authors.filter(pk=user.pk).exists()
-        acknowledged = d.acknowledgements.filter(user=user).exists()
-        state = d.state
+        d = self.object
         return super().get_context_data(
-            is_author=author,
-            can_edit=author and state == DeterminationState.DRAFT,
-            can_submit=author and state == DeterminationState.DRAFT,
-            can_review=state == DeterminationState.IN_REVIEW
-            and not author
-            and can_write(user, [Role.INTERNAL_REVIEWER]),
-            can_decide=state == DeterminationState.REVIEWED
-            and not author
-            and can_write(user, [Role.RSO, Role.CEO]),
-            can_acknowledge=state == DeterminationState.DECIDED
-            and not acknowledged
-            and d.acknowledgers.filter(pk=user.pk).exists(),
             timeline=audit_events_for_target(d),
             findings=[(finding, _evidence_links(finding)) for finding in d.findings.all()],
             **kwargs,

@@ -1,0 +1,49 @@
+"""Named predicates over (person, object): who may take a step, as django-rules composes them.
+
+Workflow declarations (governance/workflows/) build their "who may" from these, and so do the
+rules registered for steps that belong to no workflow (creating a record, editing a suite).
+Services, pages (`{% test_rule %}`, `{% workflow_actions %}`) and the API all read the same ones.
+"""
+
+import rules
+
+from .choices import Role
+from .permissions import can_write, has_role, is_read_only
+
+
+@rules.predicate
+def is_person(user) -> bool:
+    """A signed-in person: not the system, not an eval system's token, not anonymous."""
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "pk", None))
+
+
+def holds(*roles: str) -> rules.Predicate:
+    """A person holding one of `roles` who may write (auditors never do)."""
+    name = "holds_" + "_or_".join(roles)
+
+    def check(user) -> bool:
+        return is_person(user) and not is_read_only(user) and has_role(user, *roles)
+
+    return rules.Predicate(check, name=name)
+
+
+def writes(*roles: str) -> rules.Predicate:
+    """Like `holds`, for steps an administrator may also take."""
+
+    def check(user) -> bool:
+        return bool(getattr(user, "is_staff", False)) or can_write(user, roles)
+
+    return rules.Predicate(check, name="writes_" + "_or_".join(roles))
+
+
+is_rso = holds(Role.RSO)
+is_ceo = holds(Role.CEO)
+is_officer = holds(Role.RSO, Role.CEO)
+is_safety_staff = holds(Role.SAFETY_STAFF)
+is_reviewer = holds(Role.INTERNAL_REVIEWER)
+is_director = holds(Role.BOARD_DIRECTOR)
+is_trustee = holds(Role.TRUSTEE)
+
+
+def role_labels(*roles: str, joiner: str = " or ") -> str:
+    return joiner.join(Role(role).label for role in roles)

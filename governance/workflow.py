@@ -1,0 +1,213 @@
+"""Workflow declarations: for each stateful model, in one place, what may happen and who waits.
+
+A `Workflow` names a model's states and its transitions. Each `Transition` says from which states
+it may be taken, who may take it (`who`: checks about the person, each with the message they see),
+the guards that must hold (checks about the object, each with its message), the audit action it
+writes and whom it notifies. Each `Wait` says what a state awaits, from whom, by when.
+
+- Services call `workflow.require(actor, obj, name)` on the locked row before they change it.
+- Pages ask `workflow.actions(user, obj)` (the `{% workflow_actions %}` tag) which buttons to
+  show, and the API lists the same names under `actions`: a button is shown exactly when the
+  person passes every `who` check in the current state.
+- "My work" and notifications read `workflow.awaiting(obj)`.
+
+Each transition is also registered as a django-rules rule named `<workflow>.<transition>`, so
+`rules.test_rule("determination.sign", user, determination)` and `{% test_rule %}` agree with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import rules
+from django.core.exceptions import PermissionDenied
+
+from .errors import TransitionNotAllowed
+
+Message = str | Callable[[Any], str]
+
+
+def _text(message: Message, obj: Any) -> str:
+    return message(obj) if callable(message) else message
+
+
+@dataclass(frozen=True)
+class Check:
+    """A predicate over (person, object) and what the person is told when it does not hold.
+    `refusal` is the error raised: PermissionDenied (403) for who-may checks about roles,
+    TransitionNotAllowed (400) for checks about what has happened already."""
+
+    predicate: rules.Predicate
+    message: Message
+    refusal: type[Exception] = PermissionDenied
+
+    def holds(self, user, obj) -> bool:
+        return bool(self.predicate.test(user, obj))
+
+    def enforce(self, user, obj) -> None:
+        if not self.holds(user, obj):
+            raise self.refusal(_text(self.message, obj))
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on the object (not on the person) that must hold for the step, checked when
+    it is taken; the button stays, and the person learns what is missing. Either `holds` with its
+    `message`, or `check`, a function that raises its own (field-by-field) error."""
+
+    holds: Callable[[Any], bool] | None = None
+    message: Message = ""
+    refusal: type[Exception] = TransitionNotAllowed
+    check: Callable[[Any], None] | None = None
+
+    def enforce(self, obj) -> None:
+        if self.check is not None:
+            self.check(obj)
+        elif not self.holds(obj):
+            raise self.refusal(_text(self.message, obj))
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    # The state it leads to; None where the service decides (a first signature leaves the state
+    # as it is, the second moves it) or where it is a step within the state.
+    target: str | None
+    who: tuple[Check, ...]
+    audit: str
+    guards: tuple[Guard, ...] = ()
+    # Whom the step notifies, in words for readers; `recipients` returns the people.
+    notifies: str = ""
+    recipients: Callable[[Any], Iterable] | None = None
+    # How a refused state reads: "submitted", "signed", ... ("cannot be <doing>").
+    doing: str = ""
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """What an object waits for now: `what` in words, `who` the people it waits on, `due` when."""
+
+    what: str
+    who: tuple = ()
+    due: dt.datetime | None = None
+
+    def __str__(self) -> str:
+        return f"Awaits {self.what}" + (f", due {self.due:%d %b %Y}" if self.due else "")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """What objects in `state` await: `what` (words or a function of the object), from `who`
+    (a function returning people), by `due` (a function returning a moment, or None)."""
+
+    state: str
+    what: Message
+    who: Callable[[Any], Iterable] = lambda obj: ()
+    due: Callable[[Any], dt.datetime | None] | None = None
+    # For waits that depend on more than the state (a waiver signed by one officer only).
+    when: Callable[[Any], bool] | None = None
+
+
+@dataclass
+class Workflow:
+    name: str
+    states: type
+    transitions: tuple[Transition, ...]
+    waits: tuple[Wait, ...] = ()
+    state_field: str = "state"
+    # What the object is called in refusals: "A determination that is draft cannot be ...".
+    noun: str = ""
+    _by_name: dict[str, Transition] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {t.name: t for t in self.transitions}
+        for transition in self.transitions:
+            rules.set_rule(f"{self.name}.{transition.name}", self._rule(transition))
+
+    def _rule(self, transition: Transition) -> rules.Predicate:
+        def allowed(user, obj) -> bool:
+            return obj is not None and self.may(user, obj, transition.name)
+
+        return rules.Predicate(allowed, name=f"{self.name}.{transition.name}")
+
+    def transition(self, name: str) -> Transition:
+        return self._by_name[name]
+
+    def state_of(self, obj) -> str:
+        return getattr(obj, self.state_field)
+
+    def in_source_state(self, obj, name: str) -> bool:
+        return self.state_of(obj) in self._by_name[name].sources
+
+    def may(self, user, obj, name: str) -> bool:
+        """Whether the person may take the step now: its state, and every who-may check."""
+        transition = self._by_name[name]
+        return self.in_source_state(obj, name) and all(
+            check.holds(user, obj) for check in transition.who
+        )
+
+    def actions(self, user, obj) -> dict[str, bool]:
+        """The steps this person may take on this object now, as {name: True}: what pages show
+        as buttons and the API lists as `actions`."""
+        return {t.name: True for t in self.transitions if self.may(user, obj, t.name)}
+
+    def require(self, actor, obj, name: str) -> Transition:
+        """Refuse unless `actor` may take the step on `obj` (read under its row lock): first who
+        may (403), then the state (400), then checks about what has happened (400), then the
+        guards about the object. Returns the transition, for its audit action and recipients."""
+        transition = self._by_name[name]
+        roles = [c for c in transition.who if c.refusal is PermissionDenied]
+        for check in roles:
+            check.enforce(actor, obj)
+        if not self.in_source_state(obj, name):
+            raise TransitionNotAllowed(self.refusal_for_state(obj, transition))
+        for check in transition.who:
+            if check.refusal is not PermissionDenied:
+                check.enforce(actor, obj)
+        for guard in transition.guards:
+            guard.enforce(obj)
+        return transition
+
+    def refusal_for_state(self, obj, transition: Transition) -> str:
+        display = getattr(obj, f"get_{self.state_field}_display")().lower()
+        noun = self.noun or obj._meta.verbose_name
+        doing = transition.doing or transition.label.lower()
+        article = "An" if noun[:1].lower() in "aeiou" else "A"
+        return f"{article} {noun} that is {display} cannot be {doing}."
+
+    def awaiting(self, obj) -> Awaiting | None:
+        state = self.state_of(obj)
+        for wait in self.waits:
+            if wait.state != state or (wait.when is not None and not wait.when(obj)):
+                continue
+            due = wait.due(obj) if wait.due else None
+            return Awaiting(_text(wait.what, obj), tuple(wait.who(obj)), due)
+        return None
+
+    def table(self) -> dict[str, set[str]]:
+        """The state table the declaration implies: from each state, the states it may reach."""
+        table: dict[str, set[str]] = {state: set() for state in self.states.values}
+        for transition in self.transitions:
+            if transition.target is None:
+                continue
+            for source in transition.sources:
+                table[source].add(transition.target)
+        return table
+
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+def declare(workflow: Workflow, model) -> Workflow:
+    """Register `workflow` as the declaration for `model`, for `workflow_for` and the tag."""
+    REGISTRY[model._meta.label_lower] = workflow
+    return workflow
+
+
+def workflow_for(obj) -> Workflow | None:
+    return REGISTRY.get(obj._meta.label_lower)
