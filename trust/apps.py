@@ -9,6 +9,7 @@ class TrustConfig(AppConfig):
         from governance import demo, navigation, sitting
         from governance.permissions import can_read
 
+        from . import workflows  # noqa: F401  (registers the declarations)
         from .demo import seed_trustee_term
         from .services import trustees_sitting
         from .views import TRUST_READERS

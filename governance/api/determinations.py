@@ -39,6 +39,7 @@ from ..services.safeguards import (
     safeguards_report_submit,
 )
 from .serializers import validated_input
+from .workflow_fields import AwaitingField, WorkflowActionsField
 
 WRITERS = [
     Role.SAFETY_STAFF,
@@ -94,6 +95,8 @@ class DeterminationSerializer(serializers.ModelSerializer):
     )
     authors = serializers.StringRelatedField(many=True, read_only=True)
     acknowledged_by = serializers.SerializerMethodField()
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta:
         model = Determination
@@ -126,6 +129,8 @@ class DeterminationSerializer(serializers.ModelSerializer):
             "acknowledged_by",
             "finalized_at",
             "supersedes",
+            "actions",
+            "awaiting",
         ]
         read_only_fields = [
             "framework_version",

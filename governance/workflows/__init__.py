@@ -1,4 +1,4 @@
 """Workflow declarations, one module per area; importing this package registers them all
 (and their django-rules rules). See governance/workflow.py for the form."""
 
-from . import determinations  # noqa: F401
+from . import board, determinations, escalations, noncompliance, reports, safeguards  # noqa: F401

@@ -1,0 +1,1 @@
+"""The Trust's workflow declarations (consultations, elections); see governance/workflow.py."""
