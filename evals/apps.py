@@ -10,6 +10,7 @@ class EvalsConfig(AppConfig):
         from governance.permissions import can_read
 
         from . import demo as evals_demo
+        from . import rules as evals_rules  # noqa: F401 - registers the "evals.*" rules
         from . import schema, selectors  # noqa: F401 - schema registers the token scheme
         from .views import EVAL_ADMINS
 

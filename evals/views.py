@@ -154,11 +154,6 @@ class IngestionListView(FilteredListView):
     def get_base_queryset(self):
         return ingestions_list()
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_upload=can_write(self.request.user, [Role.SAFETY_STAFF]), **kwargs
-        )
-
 
 class IngestionDetailView(RoleRequiredMixin, DetailView):
     template_name = "evals/ingestion_detail.html"
@@ -204,11 +199,6 @@ class EvalSuiteListView(RoleRequiredMixin, ListView):
     context_object_name = "suites"
     queryset = eval_suites_list()
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_edit=can_write(self.request.user, EVAL_ADMINS), **kwargs
-        )
-
 
 class EvalSuiteCreateView(ServiceFormView):
     write_roles = EVAL_ADMINS
@@ -253,11 +243,6 @@ class EvalSystemListView(RoleRequiredMixin, ListView):
     context_object_name = "systems"
     queryset = eval_systems_list()
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_edit=can_write(self.request.user, EVAL_ADMINS), **kwargs
-        )
-
 
 def _token_page(request, system: EvalSystem, token: str):
     return render(request, "evals/token.html", {"system": system, "token": token})
@@ -292,11 +277,6 @@ class EvalSystemDetailView(RoleRequiredMixin, DetailView):
     template_name = "evals/system_detail.html"
     context_object_name = "system"
     queryset = eval_systems_list()
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_edit=can_write(self.request.user, EVAL_ADMINS), **kwargs
-        )
 
 
 class EvalSystemUpdateView(ServiceFormView):

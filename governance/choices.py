@@ -99,16 +99,7 @@ class EscalationState(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
-ESCALATION_TRANSITIONS = {
-    EscalationState.OPEN: {
-        EscalationState.ACKNOWLEDGED,
-        EscalationState.RESOLVED,
-        EscalationState.DISMISSED,
-    },
-    EscalationState.ACKNOWLEDGED: {EscalationState.RESOLVED, EscalationState.DISMISSED},
-    EscalationState.RESOLVED: {EscalationState.OPEN},
-    EscalationState.DISMISSED: {EscalationState.OPEN},
-}
+# The transitions between these states are declared in governance/workflows/escalations.py.
 ESCALATION_OPEN_STATES = (EscalationState.OPEN, EscalationState.ACKNOWLEDGED)
 
 
@@ -206,14 +197,6 @@ class MeetingState(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     HELD = "held", "Held"
     CANCELLED = "cancelled", "Cancelled"
-
-
-# Held and cancelled are final: minutes once recorded stand, like votes.
-MEETING_TRANSITIONS = {
-    MeetingState.SCHEDULED: {MeetingState.HELD, MeetingState.CANCELLED},
-    MeetingState.HELD: set(),
-    MeetingState.CANCELLED: set(),
-}
 
 
 class PolicyChangeState(models.TextChoices):

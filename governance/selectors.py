@@ -294,14 +294,11 @@ def model_clearance(model, action) -> dict:
 
 
 def _awaiting_signatures(restriction) -> str:
-    """Who the decision on a proposed restriction waits for, by role and by who signed what."""
-    signed = []
-    for role, person in (
-        ("RSO", restriction.activation_rso or restriction.waiver_rso),
-        ("CEO", restriction.activation_ceo or restriction.waiver_ceo),
-    ):
-        signed.append(f"the {role} ({person} has signed)" if person else f"the {role}")
-    return " and ".join(signed)
+    """Who the decision on a proposed restriction waits for, by role and by who signed what
+    (to activate it or to waive it): from its declaration's two keys."""
+    from .workflows.escalations import decision_awaited
+
+    return decision_awaited(restriction)
 
 
 def escalations_list() -> QuerySet:

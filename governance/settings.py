@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "PolicyChangeStateEnum": "governance.choices.PolicyChangeState",
         "QuarterlyReportStateEnum": "governance.choices.QuarterlyReportState",
         "NoncomplianceStateEnum": "governance.choices.NoncomplianceState",
+        "DeterminationStateEnum": "governance.choices.DeterminationState",
+        "SafeguardsReportStateEnum": "governance.choices.SafeguardsReportState",
     },
 }
 

@@ -91,7 +91,7 @@ class TwoKey:
             Check(
                 slot_open,
                 lambda obj: (
-                    f"{TITLE_OF_SLOT[self.signed_slots(obj)[0]].capitalize()}'s signature is "
+                    f"The {TITLE_OF_SLOT[self.signed_slots(obj)[0]][4:]}'s signature is "
                     f"given already; {self.awaits(obj)} is still needed."
                     if self.signed_slots(obj)
                     else "Your role's signature is given already."

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record
-from governance.choices import MotionResult, PolicyChangeState, Role, VoteChoice
+from governance.choices import MotionResult, Role, VoteChoice
 from governance.dates import add_months
-from governance.errors import DomainError, TransitionNotAllowed
+from governance.errors import DomainError
 from governance.models import PolicyChange
-from governance.permissions import has_role, require_person
+from governance.permissions import has_role
 from governance.selectors import people_holding_role
-from governance.services.board import Tally, conflicted, motion_result
+from governance.services.board import Tally, motion_result
 from governance.services.notifications import notify
 from governance.services.policy_changes import (
     policy_change_consultation_closed,
@@ -30,29 +30,11 @@ from governance.services.policy_changes import (
 )
 
 from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
-
-LAB = (Role.RSO, Role.CEO)
-
-
-def _locked_open(consultation: TrustConsultation) -> TrustConsultation:
-    consultation = TrustConsultation.objects.select_for_update().get(pk=consultation.pk)
-    if consultation.is_closed:
-        raise TransitionNotAllowed("The consultation is closed.")
-    change = consultation.policy_change
-    if change.state != PolicyChangeState.CONSULTATION:
-        raise TransitionNotAllowed(
-            f"The policy change is {change.get_state_display().lower()}; the consultation is over."
-        )
-    return consultation
+from .workflows import CONSULT, CONSULTATION, ELECTION, NOMINATE, enforce
 
 
-def _not_recused(actor, consultation: TrustConsultation) -> None:
-    names = consultation.policy_change.organisations
-    if conflicted([actor], names):
-        raise PermissionDenied(
-            "You have declared a conflict of interest with an organisation this change names "
-            f"({', '.join(names)}), so you are recused from advising on it."
-        )
+def _locked(consultation: TrustConsultation) -> TrustConsultation:
+    return TrustConsultation.objects.select_for_update().get(pk=consultation.pk)
 
 
 @transaction.atomic
@@ -64,7 +46,7 @@ def consultation_open(
     respond_by: dt.date,
     documents: Iterable[str] = (),
 ) -> TrustConsultation:
-    require_person(actor, LAB, "consult the Trust")
+    enforce(CONSULT, actor)
     errors = {}
     if not question.strip():
         errors["question"] = "Say what the Trust is asked."
@@ -74,6 +56,7 @@ def consultation_open(
     if errors:
         raise ValidationError(errors)
     policy_change_consultation_opened(actor=actor, change=policy_change)
+    policy_change.refresh_from_db()  # in consultation now: the consultation's state reads it
     consultation = TrustConsultation.objects.create(
         policy_change=policy_change,
         question=question.strip(),
@@ -99,17 +82,14 @@ def consultation_open(
 def trustee_advice_give(
     *, actor: Actor, consultation: TrustConsultation, advice: str
 ) -> TrusteeAdvice:
-    require_person(actor, (Role.TRUSTEE,), "advise on a consultation")
+    consultation = _locked(consultation)
+    step = CONSULTATION.require(actor, consultation, "advise")
     if not advice.strip():
         raise ValidationError({"advice": "Write your advice."})
-    consultation = _locked_open(consultation)
-    _not_recused(actor, consultation)
-    if consultation.advice.filter(trustee=actor).exists():
-        raise DomainError("You have already given your advice on this consultation.")
     entry = TrusteeAdvice.objects.create(
         consultation=consultation, trustee=actor, advice=advice.strip(), at=timezone.now()
     )
-    audit_record(actor=actor, action="consultation.advice_given", target=consultation)
+    audit_record(actor=actor, action=step.audit, target=consultation)
     return entry
 
 
@@ -118,18 +98,15 @@ def trust_advice_record(
     *, actor: Actor, consultation: TrustConsultation, collective_advice: str
 ) -> TrustConsultation:
     """A trustee records the Trust's collective advice (once)."""
-    require_person(actor, (Role.TRUSTEE,), "record the Trust's advice")
+    consultation = _locked(consultation)
+    step = CONSULTATION.require(actor, consultation, "record_trust_advice")
     if not collective_advice.strip():
         raise ValidationError({"collective_advice": "Write the Trust's advice."})
-    consultation = _locked_open(consultation)
-    _not_recused(actor, consultation)
-    if consultation.advised_at:
-        raise DomainError("The Trust's collective advice is already on record.")
     consultation.collective_advice = collective_advice.strip()
     consultation.advised_by = actor
     consultation.advised_at = timezone.now()
     consultation.save(update_fields=["collective_advice", "advised_by", "advised_at"])
-    audit_record(actor=actor, action="consultation.trust_advised", target=consultation)
+    audit_record(actor=actor, action=step.audit, target=consultation)
     return consultation
 
 
@@ -138,22 +115,17 @@ def consultation_close(
     *, actor: Actor, consultation: TrustConsultation, lab_response: str
 ) -> TrustConsultation:
     """The lab records its response to the Trust's advice; the board may then vote."""
-    require_person(actor, LAB, "close a Trust consultation")
+    consultation = _locked(consultation)
+    step = CONSULTATION.require(actor, consultation, "close")
     if not lab_response.strip():
         raise ValidationError({"lab_response": "Record the lab's response to the Trust."})
-    consultation = _locked_open(consultation)
-    if not consultation.advised_at and timezone.localdate() <= consultation.respond_by:
-        raise TransitionNotAllowed(
-            "The Trust has not given its advice and has until "
-            f"{consultation.respond_by:%Y-%m-%d} to do so."
-        )
     consultation.lab_response = lab_response.strip()
     consultation.closed_by = actor
     consultation.closed_at = timezone.now()
     consultation.save(update_fields=["lab_response", "closed_by", "closed_at"])
     audit_record(
         actor=actor,
-        action="consultation.closed",
+        action=step.audit,
         target=consultation,
         after={"trust_advised": consultation.advised_at is not None},
     )
@@ -174,12 +146,6 @@ def trustees_sitting(on: dt.date | None = None) -> list:
     on = on or timezone.localdate()
     terms = TrusteeTerm.objects.filter(starts_on__lte=on, ends_on__gte=on)
     return people_holding_role(Role.TRUSTEE, terms.values("user_id"))
-
-
-def _sitting(actor, what: str) -> None:
-    require_person(actor, (Role.TRUSTEE,), what)
-    if actor.pk not in {person.pk for person in trustees_sitting()}:
-        raise PermissionDenied(f"Only a trustee whose term is current may {what}.")
 
 
 def _term_overlaps(user, starts_on: dt.date) -> bool:
@@ -226,7 +192,7 @@ def trustee_term_record(*, actor: Actor, user, starts_on: dt.date) -> TrusteeTer
 @transaction.atomic
 def election_open(*, actor: Actor, candidate, term_starts_on: dt.date) -> TrusteeElection:
     """A sitting trustee nominates a candidate (a newcomer, or a trustee for re-election)."""
-    _sitting(actor, "nominate a trustee")
+    enforce(NOMINATE, actor)
     if not has_role(candidate, Role.TRUSTEE):
         raise ValidationError(
             {"candidate": f"{candidate} needs the trustee role before standing for election."}
@@ -269,29 +235,20 @@ def election_open(*, actor: Actor, candidate, term_starts_on: dt.date) -> Truste
 
 
 def _locked_election(election: TrusteeElection) -> TrusteeElection:
-    election = TrusteeElection.objects.select_for_update().get(pk=election.pk)
-    if not election.is_open:
-        raise TransitionNotAllowed("The election is closed.")
-    return election
+    return TrusteeElection.objects.select_for_update().get(pk=election.pk)
 
 
 @transaction.atomic
 def election_vote(*, actor: Actor, election: TrusteeElection, choice: str) -> ElectionVote:
     """An elector votes once, and only while their own term is current."""
-    _sitting(actor, "vote in a trustee election")
+    election = _locked_election(election)
+    step = ELECTION.require(actor, election, "vote")
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": f"Choose one of: {', '.join(VoteChoice.values)}."})
-    election = _locked_election(election)
-    if not election.electors.filter(pk=actor.pk).exists():
-        raise PermissionDenied("Only the trustees sitting when the election opened vote in it.")
-    if election.votes.filter(trustee=actor).exists():
-        raise DomainError("You have already voted in this election.")
     vote = ElectionVote.objects.create(
         election=election, trustee=actor, choice=choice, at=timezone.now()
     )
-    audit_record(
-        actor=actor, action="trustee_election.vote_cast", target=election, after={"choice": choice}
-    )
+    audit_record(actor=actor, action=step.audit, target=election, after={"choice": choice})
     return vote
 
 
@@ -299,8 +256,8 @@ def election_vote(*, actor: Actor, election: TrusteeElection, choice: str) -> El
 def election_close(*, actor: Actor, election: TrusteeElection) -> TrusteeElection:
     """Count the votes (the board's quorum and majority rules); elected means a one-year term.
     Electors whose own term has ended and who did not vote are not counted."""
-    _sitting(actor, "close a trustee election")
     election = _locked_election(election)
+    step = ELECTION.require(actor, election, "close")
     sitting = {person.pk for person in trustees_sitting()}
     voted = set(election.votes.values_list("trustee_id", flat=True))
     eligible = [p for p in election.electors.all() if p.pk in sitting or p.pk in voted]
@@ -315,7 +272,7 @@ def election_close(*, actor: Actor, election: TrusteeElection) -> TrusteeElectio
     election.save(update_fields=["result", "tally", "closed_at"])
     audit_record(
         actor=actor,
-        action="trustee_election.closed",
+        action=step.audit,
         target=election,
         after={"result": election.result, **election.tally},
     )

@@ -9,8 +9,7 @@ from django.views.generic import DetailView, TemplateView
 
 from governance.choices import PolicyChangeState, Role, VoteChoice
 from governance.models import PolicyChange
-from governance.permissions import BOARD_READERS, RoleRequiredMixin, can_write, has_role
-from governance.services.board import conflicted
+from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.views import ServiceFormView, StepView
 
 from .models import TrustConsultation, TrusteeElection, TrusteeTerm
@@ -22,8 +21,8 @@ from .services import (
     election_vote,
     trust_advice_record,
     trustee_advice_give,
-    trustees_sitting,
 )
+from .workflows import CONSULTATION, ConsultationState, consultation_state
 
 TRUST_READERS = BOARD_READERS
 User = get_user_model()
@@ -31,16 +30,6 @@ User = get_user_model()
 
 def _consultations():
     return TrustConsultation.objects.select_related("policy_change", "opened_by", "advised_by")
-
-
-def may_advise(user, consultation: TrustConsultation) -> bool:
-    return (
-        not consultation.is_closed
-        and consultation.policy_change.state == PolicyChangeState.CONSULTATION
-        and can_write(user, [Role.TRUSTEE])
-        and not consultation.advice.filter(trustee=user).exists()
-        and not conflicted([user], consultation.policy_change.organisations)
-    )
 
 
 class TrustHomeView(RoleRequiredMixin, TemplateView):
@@ -55,14 +44,13 @@ class TrustHomeView(RoleRequiredMixin, TemplateView):
             .order_by("respond_by")
         )
         return super().get_context_data(
-            awaiting=[c for c in open_ones if has_role(user, Role.TRUSTEE) and may_advise(user, c)],
+            awaiting=[c for c in open_ones if CONSULTATION.may(user, c, "advise")],
             open_consultations=open_ones,
             closed_consultations=_consultations().filter(closed_at__isnull=False)[:20],
             terms=TrusteeTerm.objects.select_related("user").filter(
                 ends_on__gte=timezone.localdate()
             ),
             elections=TrusteeElection.objects.select_related("candidate")[:20],
-            can_nominate=user in trustees_sitting(),
             **kwargs,
         )
 
@@ -110,20 +98,8 @@ class ConsultationDetailView(RoleRequiredMixin, DetailView):
         return _consultations().prefetch_related("advice__trustee")
 
     def get_context_data(self, **kwargs):
-        consultation, user = self.object, self.request.user
-        is_open = (
-            not consultation.is_closed
-            and consultation.policy_change.state == PolicyChangeState.CONSULTATION
-        )
-        return super().get_context_data(
-            can_advise=may_advise(user, consultation),
-            can_record_trust_advice=is_open
-            and not consultation.advised_at
-            and can_write(user, [Role.TRUSTEE])
-            and not conflicted([user], consultation.policy_change.organisations),
-            can_close=is_open and can_write(user, [Role.RSO, Role.CEO]),
-            **kwargs,
-        )
+        state = ConsultationState(consultation_state(self.object))
+        return super().get_context_data(state=state.label, **kwargs)
 
 
 class ConsultationStepView(StepView):
@@ -173,16 +149,7 @@ class ElectionDetailView(RoleRequiredMixin, DetailView):
     queryset = TrusteeElection.objects.select_related("candidate", "nominated_by")
 
     def get_context_data(self, **kwargs):
-        election, user = self.object, self.request.user
-        sitting = election.is_open and user in trustees_sitting()
-        return super().get_context_data(
-            can_vote=sitting
-            and election.electors.filter(pk=user.pk).exists()
-            and not election.votes.filter(trustee=user).exists(),
-            can_close=sitting,
-            choices=VoteChoice.choices,
-            **kwargs,
-        )
+        return super().get_context_data(choices=VoteChoice.choices, **kwargs)
 
 
 class ElectionStepView(StepView):

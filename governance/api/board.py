@@ -38,6 +38,7 @@ from ..services.policy_changes import (
     policy_change_withdraw,
 )
 from .serializers import validated_input
+from .workflow_fields import AwaitingField, WorkflowActionsField
 
 
 class DirectorSerializer(serializers.ModelSerializer):
@@ -69,6 +70,8 @@ class ConflictDeclarationSerializer(serializers.ModelSerializer):
     review_due_on = serializers.SerializerMethodField(
         help_text="When the declarer must next confirm it (null once it has ended)."
     )
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta:
         model = ConflictDeclaration
@@ -84,6 +87,8 @@ class ConflictDeclarationSerializer(serializers.ModelSerializer):
             "reviewed_on",
             "review_due_on",
             "created_at",
+            "actions",
+            "awaiting",
         ]
         read_only_fields = ["user", "reviewed_on", "created_at"]
 
@@ -199,9 +204,11 @@ class MotionDetailSerializer(MotionSerializer):
     tally = serializers.SerializerMethodField(
         help_text="Eligible directors and votes by choice: so far while open, final once closed."
     )
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(MotionSerializer.Meta):
-        fields = [*MotionSerializer.Meta.fields, "votes"]
+        fields = [*MotionSerializer.Meta.fields, "votes", "actions", "awaiting"]
 
     def get_tally(self, motion) -> dict[str, int]:
         if motion.state == MotionState.CLOSED:
@@ -247,8 +254,10 @@ class MotionViewSet(
         return MotionSerializer if self.action == "list" else MotionDetailSerializer
 
     def _respond(self, motion, code=status.HTTP_200_OK):
+        motion = self.get_queryset().get(pk=motion.pk)
         return Response(
-            MotionDetailSerializer(self.get_queryset().get(pk=motion.pk)).data, status=code
+            MotionDetailSerializer(motion, context=self.get_serializer_context()).data,
+            status=code,
         )
 
     def create(self, request, *args, **kwargs):
@@ -336,9 +345,11 @@ class PolicyChangeDetailSerializer(PolicyChangeSerializer):
     diff = serializers.SerializerMethodField(
         help_text="Unified diff of the proposed version against the version in force."
     )
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(PolicyChangeSerializer.Meta):
-        fields = [*PolicyChangeSerializer.Meta.fields, "diff"]
+        fields = [*PolicyChangeSerializer.Meta.fields, "diff", "actions", "awaiting"]
 
     def get_diff(self, change) -> str:
         return policy_change_diff(change)
@@ -382,8 +393,10 @@ class PolicyChangeViewSet(
         return PolicyChangeSerializer if self.action == "list" else PolicyChangeDetailSerializer
 
     def _respond(self, change, code=status.HTTP_200_OK):
+        change = self.get_queryset().get(pk=change.pk)
         return Response(
-            PolicyChangeDetailSerializer(self.get_queryset().get(pk=change.pk)).data, status=code
+            PolicyChangeDetailSerializer(change, context=self.get_serializer_context()).data,
+            status=code,
         )
 
     def create(self, request, *args, **kwargs):

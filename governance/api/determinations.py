@@ -39,7 +39,7 @@ from ..services.safeguards import (
     safeguards_report_submit,
 )
 from .serializers import validated_input
-from .workflow_fields import AwaitingField, WorkflowActionsField
+from .workflow_fields import WorkflowFieldsMixin
 
 WRITERS = [
     Role.SAFETY_STAFF,
@@ -95,8 +95,6 @@ class DeterminationSerializer(serializers.ModelSerializer):
     )
     authors = serializers.StringRelatedField(many=True, read_only=True)
     acknowledged_by = serializers.SerializerMethodField()
-    actions = WorkflowActionsField()
-    awaiting = AwaitingField()
 
     class Meta:
         model = Determination
@@ -129,8 +127,6 @@ class DeterminationSerializer(serializers.ModelSerializer):
             "acknowledged_by",
             "finalized_at",
             "supersedes",
-            "actions",
-            "awaiting",
         ]
         read_only_fields = [
             "framework_version",
@@ -160,6 +156,7 @@ class _Note(serializers.Serializer):
 
 
 class DeterminationViewSet(
+    WorkflowFieldsMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -391,6 +388,7 @@ class SafeguardsReportSerializer(serializers.ModelSerializer):
 
 
 class SafeguardsReportViewSet(
+    WorkflowFieldsMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,

@@ -22,7 +22,6 @@ from ..models.notifications import HTTP_URL
 from ..permissions import IsPerson, api_roles
 from ..selectors import escalations_list
 from ..services.escalations import (
-    HANDLERS,
     escalation_acknowledge,
     escalation_dismiss,
     escalation_reopen,
@@ -33,7 +32,9 @@ from ..services.escalations import (
     restriction_waiver_end,
 )
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
+from ..workflows.escalations import HANDLERS, RESOLVERS
 from .serializers import validated_input
+from .workflow_fields import AwaitingField, WorkflowActionsField
 
 
 class EscalationEventSerializer(serializers.ModelSerializer):
@@ -82,6 +83,17 @@ class RestrictionSerializer(serializers.ModelSerializer):
         return restriction.waiver_in_force()
 
 
+class RestrictionDetailSerializer(RestrictionSerializer):
+    """One restriction with its workflow: the steps the requesting person may take now
+    (`activate`, `lift`, `waive`, `end_waiver`) and what it awaits, from whom, by when."""
+
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
+
+    class Meta(RestrictionSerializer.Meta):
+        fields = [*RestrictionSerializer.Meta.fields, "actions", "awaiting"]
+
+
 class EscalationSerializer(serializers.ModelSerializer):
     model_name = serializers.CharField(source="model.name", read_only=True, default=None)
     threshold_code = serializers.CharField(source="threshold.code", read_only=True, default=None)
@@ -125,9 +137,17 @@ class EscalationSerializer(serializers.ModelSerializer):
 class EscalationDetailSerializer(EscalationSerializer):
     timeline = EscalationEventSerializer(source="events", many=True)
     restrictions = RestrictionSerializer(many=True)
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(EscalationSerializer.Meta):
-        fields = [*EscalationSerializer.Meta.fields, "timeline", "restrictions"]
+        fields = [
+            *EscalationSerializer.Meta.fields,
+            "timeline",
+            "restrictions",
+            "actions",
+            "awaiting",
+        ]
 
 
 class NoteSerializer(serializers.Serializer):
@@ -179,7 +199,11 @@ class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
         return EscalationSerializer if self.action == "list" else EscalationDetailSerializer
 
     def _respond(self, escalation):
-        return Response(EscalationDetailSerializer(self.get_queryset().get(pk=escalation.pk)).data)
+        return Response(
+            EscalationDetailSerializer(
+                self.get_queryset().get(pk=escalation.pk), context=self.get_serializer_context()
+            ).data
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -232,12 +256,14 @@ class RequiredReasonSerializer(serializers.Serializer):
 class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
     """Restrictions; each is activated, then lifted, by two signatures: the RSO's and the CEO's."""
 
-    serializer_class = RestrictionSerializer
-    permission_classes = [api_roles(write=[Role.RSO, Role.CEO])]
+    permission_classes = [api_roles(write=RESOLVERS)]
     queryset = Restriction.objects.select_related("model", *RESTRICTION_SIGNERS).order_by(
         "-created_at"
     )
     filterset_fields = ["model", "kind", "state"]
+
+    def get_serializer_class(self):
+        return RestrictionSerializer if self.action == "list" else RestrictionDetailSerializer
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="sign-activation")

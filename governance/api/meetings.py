@@ -1,6 +1,7 @@
 """API for board meetings: board readers list and read them; directors and administrators
 schedule (create), record and cancel. Each write is one service call."""
 
+import rules
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -11,16 +12,17 @@ from rest_framework.response import Response
 
 from ..models import Meeting, Motion
 from ..permissions import BOARD_READERS, can_read
-from ..services.meetings import may_convene, meeting_cancel, meeting_record, meeting_schedule
+from ..services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from .board import MotionSummarySerializer
 from .serializers import validated_input
+from .workflow_fields import AwaitingField, WorkflowActionsField
 
 
 class MeetingPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return can_read(request.user, BOARD_READERS)
-        return may_convene(request.user)
+        return rules.test_rule("meeting.schedule", request.user)
 
 
 class AttendeeSerializer(serializers.Serializer):
@@ -63,9 +65,11 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class MeetingDetailSerializer(MeetingSerializer):
     motions = MotionSummarySerializer(many=True, read_only=True)
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "motions"]
+        fields = [*MeetingSerializer.Meta.fields, "motions", "actions", "awaiting"]
 
 
 class MeetingScheduleSerializer(serializers.Serializer):
@@ -116,8 +120,10 @@ class MeetingViewSet(
         return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
 
     def _respond(self, meeting, code=status.HTTP_200_OK):
+        meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(
-            MeetingDetailSerializer(self.get_queryset().get(pk=meeting.pk)).data, status=code
+            MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data,
+            status=code,
         )
 
     @extend_schema(request=MeetingScheduleSerializer, responses={201: MeetingDetailSerializer})

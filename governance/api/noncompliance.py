@@ -22,6 +22,7 @@ from ..services.noncompliance import (
     noncompliance_report_file,
 )
 from .serializers import validated_input
+from .workflow_fields import WorkflowFieldsMixin
 
 HANDLERS = (Role.RSO, Role.BOARD_DIRECTOR)
 
@@ -105,6 +106,7 @@ class ConcludeSerializer(serializers.Serializer):
 
 
 class NoncomplianceReportViewSet(
+    WorkflowFieldsMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,

@@ -23,6 +23,7 @@ from ..services.quarterly_reports import (
     quarterly_reports_for,
 )
 from .serializers import validated_input
+from .workflow_fields import WorkflowFieldsMixin, with_workflow_fields
 
 
 class AcknowledgementSerializer(serializers.ModelSerializer):
@@ -95,7 +96,7 @@ class AcknowledgeInputSerializer(serializers.Serializer):
 
 
 class QuarterlyReportViewSet(
-    mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    WorkflowFieldsMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
     """The RSO's quarterly reports to the board and the Trust, newest first. Drafts are read
     by the RSO, the CEO and auditors; issued reports by directors and trustees as well."""
@@ -104,6 +105,7 @@ class QuarterlyReportViewSet(
         api_roles(read=ISSUED_READERS, write=[Role.RSO, Role.BOARD_DIRECTOR, Role.TRUSTEE])
     ]
     filterset_fields = ["year", "quarter", "state"]
+    serializer_class = QuarterlyReportDetailSerializer
 
     def get_queryset(self):
         reports = quarterly_reports_for(self.request.user)
@@ -114,13 +116,16 @@ class QuarterlyReportViewSet(
     def get_serializer_class(self):
         if self.action == "list":
             return QuarterlyReportSerializer
-        return QuarterlyReportDetailSerializer
+        return super().get_serializer_class()  # with `actions` and `awaiting`
 
     def _respond(self, report, code=status.HTTP_200_OK):
         report = self.get_queryset().get(pk=report.pk)
-        return Response(QuarterlyReportDetailSerializer(report).data, status=code)
+        return Response(self.get_serializer(report).data, status=code)
 
-    @extend_schema(request=DraftInputSerializer, responses=QuarterlyReportDetailSerializer)
+    @extend_schema(
+        request=DraftInputSerializer,
+        responses=with_workflow_fields(QuarterlyReportDetailSerializer),
+    )
     def create(self, request, *args, **kwargs):
         data = validated_input(request, DraftInputSerializer)
         report = quarterly_report_draft(actor=request.user, **data)

@@ -1,6 +1,8 @@
 """Read-only fields that put an object's workflow on the API: the steps the requesting person
 may take now (`actions`) and what the object awaits (`awaiting`), from its declaration."""
 
+import functools
+
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -49,3 +51,31 @@ class AwaitingField(serializers.Field):
             return None
         due = serializers.DateTimeField().to_representation(waiting.due) if waiting.due else None
         return {"what": waiting.what, "who": [str(u) for u in waiting.who], "due": due}
+
+
+@functools.cache
+def with_workflow_fields(serializer_class: type) -> type:
+    """`serializer_class` with `actions` and `awaiting` added (one subclass per class)."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    meta = type("Meta", (serializer_class.Meta,), {})
+    meta.fields = [*serializer_class.Meta.fields, "actions", "awaiting"]
+    attrs = {
+        "__module__": serializer_class.__module__,
+        "__doc__": serializer_class.__doc__,
+        "Meta": meta,
+        "actions": WorkflowActionsField(),
+        "awaiting": AwaitingField(),
+    }
+    return type(f"{name}DetailSerializer", (serializer_class,), attrs)
+
+
+class WorkflowFieldsMixin:
+    """For viewsets of stateful objects: one object's responses (retrieve, create, each workflow
+    step) carry `actions` and `awaiting`; lists leave them out, since each costs queries per
+    object and a list is for finding the object, whose own response says what you may do."""
+
+    def get_serializer_class(self):
+        serializer_class = super().get_serializer_class()
+        if getattr(self, "action", None) == "list":
+            return serializer_class
+        return with_workflow_fields(serializer_class)

@@ -17,17 +17,17 @@ from django.utils import timezone
 from ..audit import Actor, AuditActor, audit_record
 from ..choices import (
     ConflictKind,
-    MeetingState,
     MotionResult,
     MotionState,
     Role,
     SeatType,
     VoteChoice,
 )
-from ..errors import DomainError, TransitionNotAllowed
+from ..errors import DomainError
 from ..models import ConflictDeclaration, Director, Meeting, Motion, SeatMilestone, Vote
-from ..permissions import has_role, is_read_only, require_person
+from ..permissions import has_role, is_read_only
 from ..selectors import people_holding_role
+from ..workflows.board import CONFLICT_DECLARE, MEETING, MOTION, MOTION_CREATE
 
 
 def _administrator(actor: Actor, what: str) -> None:
@@ -162,7 +162,8 @@ def conflict_declare(
     ends_on: dt.date | None = None,
 ) -> ConflictDeclaration:
     """A director or trustee declares their own interest in an organisation."""
-    require_person(actor, (Role.BOARD_DIRECTOR, Role.TRUSTEE), "declare a conflict of interest")
+    for check in CONFLICT_DECLARE:
+        check.enforce(actor, None)
     names = organisation_names([organisation])
     if not names:
         raise ValidationError({"organisation": "Name the organisation."})
@@ -274,13 +275,14 @@ def motion_open(
 ) -> Motion:
     """Put a question to the board, at a meeting still scheduled if one is given. The sitting
     directors and those recused are fixed now, whether or not there is a meeting."""
-    require_person(actor, (Role.BOARD_DIRECTOR,), "put a motion to the board")
+    for check in MOTION_CREATE:
+        check.enforce(actor, None)
     if not title.strip():
         raise ValidationError({"title": "Give the motion a title."})
     if meeting is not None:
         # Locked, so the meeting cannot be recorded or cancelled while the motion is put.
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.state != MeetingState.SCHEDULED:
+        if not MEETING.in_source_state(meeting, "put_motion"):
             raise ValidationError(
                 {
                     "meeting": f"The meeting “{meeting}” is "
@@ -331,32 +333,20 @@ def motion_open(
     return motion
 
 
-def _locked_open(motion: Motion) -> Motion:
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
-    if motion.state != MotionState.OPEN:
-        raise TransitionNotAllowed(f"The motion “{motion}” is closed.")
-    return motion
+def _locked(motion: Motion) -> Motion:
+    return Motion.objects.select_for_update().get(pk=motion.pk)
 
 
 @transaction.atomic
 def vote_cast(*, actor: Actor, motion: Motion, choice: str) -> Vote:
-    """One vote per sitting director who is not recused; a vote once cast stands."""
-    require_person(actor, (Role.BOARD_DIRECTOR,), "vote on a motion")
+    """One vote per sitting director who is not recused (then or since); a vote once cast
+    stands."""
+    motion = _locked(motion)
+    step = MOTION.require(actor, motion, "vote")
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": f"Choose one of: {', '.join(VoteChoice.values)}."})
-    motion = _locked_open(motion)
-    if not motion.sitting.filter(pk=actor.pk).exists():
-        raise PermissionDenied("Only directors sitting when the motion opened may vote on it.")
-    # A conflict declared after the motion opened recuses the director too.
-    if motion.recused.filter(pk=actor.pk).exists() or conflicted([actor], motion.organisations):
-        raise PermissionDenied(
-            "You have declared a conflict of interest with an organisation this motion names "
-            f"({', '.join(motion.organisations)}), so you are recused from voting on it."
-        )
-    if motion.votes.filter(director=actor).exists():
-        raise DomainError("You have already voted on this motion.")
     vote = Vote.objects.create(motion=motion, director=actor, choice=choice, at=timezone.now())
-    audit_record(actor=actor, action="motion.vote_cast", target=motion, after={"choice": choice})
+    audit_record(actor=actor, action=step.audit, target=motion, after={"choice": choice})
     return vote
 
 
@@ -374,8 +364,9 @@ def motion_count(motion: Motion) -> Tally:
 
 
 def motions_awaiting_vote(user, motions: QuerySet[Motion] | None = None) -> QuerySet[Motion]:
-    """The open motions among `motions` that `user` may still vote on: the test `vote_cast`
-    makes (sitting when it opened, not recused then or since), less those already voted on."""
+    """The open motions among `motions` that `user` may still vote on, as one query: the
+    declaration's "motion.vote" (sitting when it opened, not recused then or since, not yet
+    voted), for lists."""
     motions = Motion.objects.all() if motions is None else motions
     if is_read_only(user) or not has_role(user, Role.BOARD_DIRECTOR):
         return motions.none()
@@ -404,18 +395,14 @@ def motions_awaiting_vote(user, motions: QuerySet[Motion] | None = None) -> Quer
 @transaction.atomic
 def motion_close(*, actor: Actor, motion: Motion) -> Motion:
     """Close the vote and record the result with its tally."""
-    require_person(actor, (Role.BOARD_DIRECTOR,), "close a vote")
-    motion = _locked_open(motion)
-    if not motion.sitting.filter(pk=actor.pk).exists():
-        raise PermissionDenied("Only directors sitting when the motion opened may close it.")
-    if motion.recused.filter(pk=actor.pk).exists() or conflicted([actor], motion.organisations):
-        raise PermissionDenied("You are recused from this motion, so you cannot close its vote.")
+    motion = _locked(motion)
+    step = MOTION.require(actor, motion, "close")
     tally = motion_count(motion)
     motion.result = motion_result(
         tally, quorum_fraction=motion.quorum_fraction, pass_fraction=motion.pass_fraction
     )
     motion.tally = tally.as_dict()
-    motion.state = MotionState.CLOSED
+    motion.state = step.target
     motion.closed_at = timezone.now()
     motion.save(update_fields=["result", "tally", "state", "closed_at"])
     audit_record(

@@ -1,26 +1,23 @@
 """The yearly review of conflict-of-interest declarations: the declarer confirms a declaration
 is still accurate, or ends it; a beat task reminds them once a review falls due.
 
-Declaring, and recusal on declared conflicts, live in `board`. A review is due one year after
-the last one (a declaration counts as reviewed when it is made). The reminder is sent once per
-review cycle: a reminder dated on or before the last review belongs to an earlier cycle."""
+Declaring, and recusal on declared conflicts, live in `board`; who may take each step is
+declared in `workflows.board.CONFLICT`. A review is due one year after the last one (a
+declaration counts as reviewed when it is made). The reminder is sent once per review cycle: a
+reminder dated on or before the last review belongs to an earlier cycle."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
-from ..choices import Role
 from ..dates import add_months
-from ..errors import TransitionNotAllowed
 from ..models import ConflictDeclaration
-from ..permissions import require_person
+from ..workflows.board import CONFLICT, DECLARER_ROLES, ConflictState, conflict_state, judge_at
 from .notifications import notify
-
-DECLARER_ROLES = (Role.BOARD_DIRECTOR, Role.TRUSTEE)
 
 
 def conflict_last_reviewed(declaration: ConflictDeclaration) -> dt.date:
@@ -35,8 +32,8 @@ def conflict_review_due_on(declaration: ConflictDeclaration) -> dt.date:
 
 
 def conflict_is_current(declaration: ConflictDeclaration, today: dt.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return declaration.ends_on is None or declaration.ends_on >= today
+    """In force on `today` (the declaration's state, `workflows.board.conflict_state`)."""
+    return conflict_state(declaration, today) == ConflictState.CURRENT
 
 
 def conflict_review_is_due(declaration: ConflictDeclaration, today: dt.date | None = None) -> bool:
@@ -45,18 +42,9 @@ def conflict_review_is_due(declaration: ConflictDeclaration, today: dt.date | No
     return conflict_is_current(declaration, today) and conflict_review_due_on(declaration) <= today
 
 
-def _locked_own_current(
-    actor: Actor, declaration: ConflictDeclaration, what: str, today: dt.date
-) -> ConflictDeclaration:
-    require_person(actor, DECLARER_ROLES, what)
+def _locked(declaration: ConflictDeclaration, today: dt.date) -> ConflictDeclaration:
     declaration = ConflictDeclaration.objects.select_for_update().get(pk=declaration.pk)
-    if declaration.user_id != actor.pk:
-        raise PermissionDenied(f"Only the person who made a declaration may {what}.")
-    if not conflict_is_current(declaration, today):
-        raise TransitionNotAllowed(
-            f"The declaration ended on {declaration.ends_on:%Y-%m-%d}; nothing to change."
-        )
-    return declaration
+    return judge_at(declaration, today=today)
 
 
 @transaction.atomic
@@ -66,13 +54,14 @@ def conflict_review(
     """The declarer confirms the declaration is still accurate; the next review is due in a
     year."""
     today = today or timezone.localdate()
-    declaration = _locked_own_current(actor, declaration, "confirm this declaration", today)
+    declaration = _locked(declaration, today)
+    step = CONFLICT.require(actor, declaration, "review")
     before = declaration.reviewed_on
     declaration.reviewed_on = today
     declaration.save(update_fields=["reviewed_on"])
     audit_record(
         actor=actor,
-        action="conflict.reviewed",
+        action=step.audit,
         target=declaration,
         before={"reviewed_on": before.isoformat() if before else None},
         after={"reviewed_on": today.isoformat()},
@@ -91,7 +80,8 @@ def conflict_end(
     """The declarer says when the interest ended (or ends). Recusals already fixed on open
     motions stand; from the day after, the declaration recuses no one."""
     today = today or timezone.localdate()
-    declaration = _locked_own_current(actor, declaration, "end this declaration", today)
+    declaration = _locked(declaration, today)
+    step = CONFLICT.require(actor, declaration, "end")
     if ends_on < declaration.starts_on:
         raise ValidationError({"ends_on": "A declaration cannot end before it starts."})
     before = declaration.ends_on
@@ -99,7 +89,7 @@ def conflict_end(
     declaration.save(update_fields=["ends_on"])
     audit_record(
         actor=actor,
-        action="conflict.ended",
+        action=step.audit,
         target=declaration,
         before={"ends_on": before.isoformat() if before else None},
         after={"ends_on": ends_on.isoformat()},
@@ -125,6 +115,7 @@ def conflict_reviews_remind(*, today: dt.date | None = None) -> int:
         .distinct()
         .values_list("pk", flat=True)
     )
+    step = CONFLICT.transition("remind")
     sent = 0
     for pk in list(candidates):
         with transaction.atomic():
@@ -142,13 +133,13 @@ def conflict_reviews_remind(*, today: dt.date | None = None) -> int:
             due_on = conflict_review_due_on(declaration)
             audit_record(
                 actor=SYSTEM,
-                action="conflict.review_reminded",
+                action=step.audit,
                 target=declaration,
                 after={"due_on": due_on.isoformat()},
             )
             notify(
                 event_type="conflict.review_due",
-                users=[declaration.user],
+                users=step.recipients(declaration),
                 title=f"Review your conflict declaration: {declaration.organisation}",
                 body=f"It was last confirmed on {last_reviewed:%Y-%m-%d}. Confirm it is still "
                 "accurate, or end it, on the conflicts register.",

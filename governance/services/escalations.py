@@ -1,16 +1,16 @@
-"""Escalations and restrictions: one function per transition, each locking the row, checking
-the transition table and the actor's role, auditing, and notifying after commit."""
+"""Escalations and restrictions: one function per transition, each locking the row, asking the
+workflow declaration (governance/workflows/escalations.py) whether this actor may take the step
+in this state, auditing, and notifying after commit."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, AuditActor, audit_record, fields_snapshot
 from ..choices import (
     ESCALATION_OPEN_STATES,
-    ESCALATION_TRANSITIONS,
     EscalationKind,
     EscalationLevel,
     EscalationState,
@@ -32,15 +32,19 @@ from ..models import (
     Restriction,
     Snapshot,
 )
-from ..permissions import has_role, is_read_only
 from ..selectors import framework_version_in_force, safeguards_in_force
+from ..workflows.escalations import (
+    ACKNOWLEDGE_WITHIN,
+    ACTIVATION,
+    ESCALATION,
+    LIFT,
+    RESTRICTION,
+    WAIVER,
+    waiver_pending,
+)
 from .notifications import notify, users_with_roles
 
 DEFAULT_DECISION_DAYS = 30
-ACKNOWLEDGE_WITHIN = dt.timedelta(hours=48)
-# Who works an escalation; resolving needs a decider; dismissing is the RSO's alone.
-HANDLERS = (Role.RSO, Role.CEO, Role.SAFETY_STAFF)
-RESOLVERS = (Role.RSO, Role.CEO)
 ESCALATION_FIELDS = ("state", "severity", "outcome", "level", "assignee", "due_at")
 
 
@@ -62,16 +66,17 @@ def _event(escalation: Escalation, actor: Actor, kind: str, message: str) -> Non
     )
 
 
-def _require(actor: Actor, roles: tuple[str, ...], what: str) -> None:
-    if isinstance(actor, AuditActor):
-        return
-    if (
-        not getattr(actor, "is_authenticated", False)
-        or is_read_only(actor)
-        or not has_role(actor, *roles)
-    ):
-        labels = ", ".join(Role(role).label for role in roles)
-        raise PermissionDenied(f"Only {labels} may {what}.")
+def _locked(escalation: Escalation) -> Escalation:
+    return Escalation.objects.select_for_update().get(pk=escalation.pk)
+
+
+def _locked_restriction(restriction: Restriction) -> Restriction:
+    # Only the restriction's row: its escalation may be absent (an outer join).
+    return (
+        Restriction.objects.select_for_update(of=("self",))
+        .select_related("model", "escalation")
+        .get(pk=restriction.pk)
+    )
 
 
 def _decision_days(model: AIModel | None) -> int:
@@ -139,7 +144,7 @@ def escalation_raise(
             .first()
         )
         if existing is not None:
-            if once or not existing.is_open:
+            if once or not ESCALATION.in_source_state(existing, "update"):
                 return existing, False
             _update_open(
                 existing, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url
@@ -193,6 +198,7 @@ def escalation_raise(
 def _update_open(escalation, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url):
     """New evidence on the open escalation: it only ever grows more severe. A warning that
     turns into a crossing becomes a threshold escalation, with restrictions proposed."""
+    step = ESCALATION.require(SYSTEM, escalation, "update")
     changes = []
     upgraded = kind == EscalationKind.THRESHOLD and escalation.kind == EscalationKind.WARNING
     if upgraded:
@@ -220,13 +226,14 @@ def _update_open(escalation, kind, severity, snapshot, outcome, summary, trigger
     )
     audit_record(
         actor=SYSTEM,
-        action="escalation.updated",
+        action=step.audit,
         target=escalation,
         after={"trigger": trigger_ref, "changes": changes},
     )
     if upgraded:
-        people = [escalation.assignee, *users_with_roles(Role.SAFETY_STAFF)]
-        _notify_escalation(escalation, "escalation.upgraded", escalation.title, people)
+        _notify_escalation(
+            escalation, "escalation.upgraded", escalation.title, step.recipients(escalation)
+        )
     if escalation.kind == EscalationKind.THRESHOLD and escalation.model_id:
         _propose_restrictions(escalation)  # again, if the last ones were lifted meanwhile
 
@@ -235,20 +242,14 @@ def _transition(
     *,
     actor: Actor,
     escalation: Escalation,
-    to: EscalationState,
-    roles,
-    what: str,
+    name: str,
     note: str = "",
     determination=None,
 ) -> Escalation:
-    _require(actor, roles, what)
     with transaction.atomic():
-        escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
-        if to not in ESCALATION_TRANSITIONS[EscalationState(escalation.state)]:
-            raise TransitionNotAllowed(
-                f"An escalation that is {escalation.get_state_display().lower()} cannot be "
-                f"{EscalationState(to).label.lower()}."
-            )
+        escalation = _locked(escalation)
+        step = ESCALATION.require(actor, escalation, name)
+        to = EscalationState(step.target)
         before = fields_snapshot(escalation, ESCALATION_FIELDS)
         now = timezone.now()
         escalation.state = to
@@ -273,10 +274,10 @@ def _transition(
         escalation.save()
         if to == EscalationState.DISMISSED:
             _withdraw_proposals(escalation, actor)
-        _event(escalation, actor, to, note or f"{EscalationState(to).label} by {_label(actor)}")
+        _event(escalation, actor, to, note or f"{to.label} by {_label(actor)}")
         audit_record(
             actor=actor,
-            action=f"escalation.{to}",
+            action=step.audit,
             target=escalation,
             before=before,
             after={
@@ -285,44 +286,30 @@ def _transition(
                 "determination": escalation.determination_id,
             },
         )
-        watchers = [escalation.assignee, *users_with_roles(Role.RSO, Role.SAFETY_STAFF)]
         _notify_escalation(
             escalation,
             f"escalation.{to}",
-            f"{escalation.title}: {EscalationState(to).label}",
-            watchers,
+            f"{escalation.title}: {to.label}",
+            step.recipients(escalation),
         )
     return escalation
 
 
 def _withdraw_proposals(escalation: Escalation, actor: Actor) -> None:
     """A dismissed escalation takes its unsigned proposals with it; active ones stay until
-    the RSO and the CEO lift them."""
-    for restriction in escalation.restrictions.filter(state=RestrictionState.PROPOSED):
-        restriction.state = RestrictionState.WITHDRAWN
+    the RSO and the CEO lift them. The dismisser takes this step, so only its state is asked."""
+    step = RESTRICTION.transition("withdraw")
+    for restriction in escalation.restrictions.select_for_update().filter(state__in=step.sources):
+        restriction.state = step.target
         restriction.save(update_fields=["state"])
-        audit_record(actor=actor, action="restriction.withdrawn", target=restriction)
+        audit_record(actor=actor, action=step.audit, target=restriction)
         _event(escalation, actor, "restriction", f"Withdrawn: {restriction.get_kind_display()}.")
 
 
-def acknowledgers(escalation: Escalation) -> tuple[str, ...]:
-    """Who may acknowledge it. Acknowledging stops the 48-hour raise to the CEO, so a threshold
-    escalation (a crossing, or a run that cannot rule one out) is acknowledged by the deciders
-    themselves; safety staff acknowledge warnings and the rest."""
-    return RESOLVERS if escalation.kind == EscalationKind.THRESHOLD else HANDLERS
-
-
 def escalation_acknowledge(*, actor: Actor, escalation: Escalation) -> Escalation:
-    threshold = escalation.kind == EscalationKind.THRESHOLD
-    return _transition(
-        actor=actor,
-        escalation=escalation,
-        to=EscalationState.ACKNOWLEDGED,
-        roles=acknowledgers(escalation),
-        what="acknowledge a threshold escalation (it stops the 48-hour raise to the CEO)"
-        if threshold
-        else "acknowledge an escalation",
-    )
+    """Who may is the declaration's: the deciders for a threshold escalation (acknowledging
+    stops the 48-hour raise to the CEO), the handlers for the rest."""
+    return _transition(actor=actor, escalation=escalation, name="acknowledge")
 
 
 def escalation_resolve(
@@ -348,9 +335,7 @@ def escalation_resolve(
         determination=determination,
         actor=actor,
         escalation=escalation,
-        to=EscalationState.RESOLVED,
-        roles=RESOLVERS,
-        what="resolve an escalation",
+        name="resolve",
         note=note.strip(),
     )
 
@@ -358,25 +343,11 @@ def escalation_resolve(
 def escalation_dismiss(*, actor: Actor, escalation: Escalation, reason: str) -> Escalation:
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for dismissing it."})
-    return _transition(
-        actor=actor,
-        escalation=escalation,
-        to=EscalationState.DISMISSED,
-        roles=(Role.RSO,),
-        what="dismiss an escalation",
-        note=reason.strip(),
-    )
+    return _transition(actor=actor, escalation=escalation, name="dismiss", note=reason.strip())
 
 
 def escalation_reopen(*, actor: Actor, escalation: Escalation, reason: str = "") -> Escalation:
-    return _transition(
-        actor=actor,
-        escalation=escalation,
-        to=EscalationState.OPEN,
-        roles=HANDLERS,
-        what="reopen an escalation",
-        note=reason.strip(),
-    )
+    return _transition(actor=actor, escalation=escalation, name="reopen", note=reason.strip())
 
 
 # Deadlines
@@ -409,24 +380,24 @@ def escalations_enforce_deadlines(*, now: dt.datetime | None = None) -> int:
 def _raise_level(escalation: Escalation, level: EscalationLevel, overdue: bool, now) -> None:
     why = "past its due date" if overdue else "not acknowledged within 48 hours"
     with transaction.atomic():
-        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
-        if locked.level >= level or not locked.is_open:
+        locked = _locked(escalation)
+        if locked.level >= level or not ESCALATION.in_source_state(locked, "raise"):
             return
+        step = ESCALATION.require(SYSTEM, locked, "raise")
         locked.level, locked.updated_at, locked.raised_at = level, now, now
         locked.save(update_fields=["level", "updated_at", "raised_at"])
         _event(locked, SYSTEM, "raised", f"{EscalationLevel(level).label}: {why}.")
         audit_record(
             actor=SYSTEM,
-            action="escalation.raised",
+            action=step.audit,
             target=locked,
             after={"level": level, "why": why},
         )
-        roles = (Role.CEO,) if level == EscalationLevel.CEO else (Role.BOARD_DIRECTOR, Role.TRUSTEE)
         _notify_escalation(
             locked,
             "escalation.raised",
             f"Raised to you ({why}): {locked.title}",
-            [*users_with_roles(*roles), locked.assignee],
+            step.recipients(locked),
         )
 
 
@@ -505,70 +476,30 @@ def _propose_restrictions(escalation: Escalation) -> list[Restriction]:
     return proposals
 
 
-def _require_signer(actor: Actor, doing: str) -> None:
-    if isinstance(actor, AuditActor):
-        raise PermissionDenied("A restriction is signed by people, not by the system.")
-    _require(actor, (Role.RSO, Role.CEO), doing)
-
-
-def _signature_slot(actor, restriction: Restriction, rso_field: str, ceo_field: str) -> str:
-    """Which of the two signatures `actor` gives: the RSO's or the CEO's, never both."""
-    signed = {getattr(restriction, f"{rso_field}_id"), getattr(restriction, f"{ceo_field}_id")}
-    if actor.pk in signed:
-        raise TransitionNotAllowed(
-            "You have signed already; the other signature must come from someone else."
-        )
-    if has_role(actor, Role.RSO) and getattr(restriction, f"{rso_field}_id") is None:
-        return rso_field
-    if has_role(actor, Role.CEO) and getattr(restriction, f"{ceo_field}_id") is None:
-        return ceo_field
-    raise TransitionNotAllowed("Your role's signature is given already; the other role must sign.")
+# Each two-key step: the signatures it fills and, once both are given, the moment it records.
+_SIGNING = {"activate": (ACTIVATION, "activated_at"), "lift": (LIFT, "lifted_at")}
 
 
 def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
     """One of the two signatures (RSO, CEO) to activate or to lift a restriction."""
-    _require_signer(actor, f"sign to {stage} a restriction")
-    expected, done = {
-        "activate": ({RestrictionState.PROPOSED}, RestrictionState.ACTIVE),
-        # A waived restriction is lifted on the same grounds as an active one.
-        "lift": ({RestrictionState.ACTIVE, RestrictionState.WAIVED}, RestrictionState.LIFTED),
-    }[stage]
+    key, moment = _SIGNING[stage]
     with transaction.atomic():
-        restriction = (
-            Restriction.objects.select_for_update().select_related("model").get(pk=restriction.pk)
-        )
-        if restriction.state not in expected:
-            raise TransitionNotAllowed(
-                f"This restriction is {restriction.get_state_display().lower()}; "
-                f"it cannot be signed to {stage}."
-            )
-        rso_field, ceo_field = (
-            ("activation_rso", "activation_ceo")
-            if stage == "activate"
-            else ("lift_rso", "lift_ceo")
-        )
-        slot = _signature_slot(actor, restriction, rso_field, ceo_field)
-        setattr(restriction, slot, actor)
-        fields = [slot]
-        complete = getattr(restriction, f"{rso_field}_id") and getattr(
-            restriction, f"{ceo_field}_id"
-        )
-        if complete and stage == "lift":
-            _require_grounds_to_lift(restriction)
-        if complete:
-            restriction.state = done
-            if stage == "activate":
-                restriction.activated_at = timezone.now()
-                fields += ["state", "activated_at"]
-            else:
-                restriction.lifted_at = timezone.now()
-                fields += ["state", "lifted_at"]
+        restriction = _locked_restriction(restriction)
+        step = RESTRICTION.require(actor, restriction, stage)
+        signed = key.sign(restriction, actor)
+        fields = key.fields(signed.slot)
+        if signed.complete:
+            restriction.state = step.target
+            setattr(restriction, moment, timezone.now())
+            fields += ["state", moment]
         restriction.save(update_fields=fields)
         audit_record(
             actor=actor,
-            action=f"restriction.{stage}_signed" if not complete else f"restriction.{done}",
+            action=f"restriction.{restriction.state}"
+            if signed.complete
+            else f"restriction.{stage}_signed",
             target=restriction,
-            after={"signature": slot, "state": restriction.state},
+            after=signed.audit_after(state=restriction.state),
         )
         if restriction.escalation_id:
             _event(
@@ -576,15 +507,15 @@ def _sign(*, actor: Actor, restriction: Restriction, stage: str) -> Restriction:
                 actor,
                 "restriction",
                 f"{restriction.get_kind_display()}: {stage} signed by {_label(actor)}"
-                + (f"; now {restriction.get_state_display().lower()}." if complete else "."),
+                + (f"; now {restriction.get_state_display().lower()}." if signed.complete else "."),
             )
-        if complete:
+        if signed.complete:
             _notify_restriction(
                 restriction,
-                f"restriction.{done}",
+                f"restriction.{restriction.state}",
                 f"is {restriction.get_state_display().lower()}",
                 restriction.reason,
-                users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+                step.recipients(restriction),
                 state=restriction.state,
             )
     return restriction
@@ -601,30 +532,6 @@ def _notify_restriction(restriction, event_type, what, body, users, **payload) -
     )
 
 
-def _require_grounds_to_lift(restriction: Restriction) -> None:
-    """A pause ends when the safeguards it waits for are in force, or when a final
-    determination finds the threshold not crossed."""
-    from ..choices import DeterminationState, FindingOutcome
-    from ..models import Finding
-
-    threshold = restriction.escalation.threshold if restriction.escalation_id else None
-    if threshold is None:
-        return
-    if safeguards_in_force(restriction.model, list(threshold.required_safeguards.all())):
-        return
-    cleared = Finding.objects.filter(
-        determination__model=restriction.model,
-        determination__state=DeterminationState.FINAL,
-        threshold__code=threshold.code,
-        outcome=FindingOutcome.BELOW,
-    ).exists()
-    if not cleared:
-        raise TransitionNotAllowed(
-            f"{threshold.code}'s required safeguards are not approved and in force, and no final "
-            "determination finds it not crossed: the restriction stays."
-        )
-
-
 def restriction_sign_activation(*, actor: Actor, restriction: Restriction) -> Restriction:
     return _sign(actor=actor, restriction=restriction, stage="activate")
 
@@ -633,12 +540,6 @@ def restriction_sign_activation(*, actor: Actor, restriction: Restriction) -> Re
 # officers' signatures, written measures, and an end date no further off than this.
 INTERIM_MEASURES_LONGEST = dt.timedelta(days=90)
 INTERIM_MEASURES_SHORTEST_TEXT = 20
-
-
-def _waiver_pending(restriction: Restriction) -> bool:
-    return restriction.waived_at is None and bool(
-        restriction.waiver_rso_id or restriction.waiver_ceo_id
-    )
 
 
 def _check_interim_measures(measures: str, until: dt.datetime | None, now) -> None:
@@ -672,28 +573,12 @@ def restriction_sign_waiver(
     measures instead of a proposed or active pause or hold, until a moment. The first signer
     writes the measures and the end; the second signs those words. Until both have signed the
     restriction keeps blocking; once the end passes it blocks again."""
-    _require_signer(actor, "sign interim measures")
     measures = (measures or "").strip()
     now = timezone.now()
     with transaction.atomic():
-        restriction = (
-            # Only the restriction's row: its escalation may be absent (an outer join).
-            Restriction.objects.select_for_update(of=("self",))
-            .select_related("model", "escalation")
-            .get(pk=restriction.pk)
-        )
-        waivable = (RestrictionState.PROPOSED, RestrictionState.ACTIVE, RestrictionState.WAIVED)
-        if restriction.state not in waivable:
-            raise TransitionNotAllowed(
-                f"This restriction is {restriction.get_state_display().lower()}; there is "
-                "nothing to waive."
-            )
-        if restriction.waiver_in_force(now):
-            raise TransitionNotAllowed(
-                f"Interim measures are in force until {restriction.waiver_until:%Y-%m-%d %H:%M} "
-                "UTC; decide again when they end."
-            )
-        if _waiver_pending(restriction):
+        restriction = _locked_restriction(restriction)
+        step = RESTRICTION.require(actor, restriction, "waive")
+        if waiver_pending(restriction):
             if (measures and measures != restriction.waiver_measures) or (
                 until is not None and until != restriction.waiver_until
             ):
@@ -704,34 +589,32 @@ def restriction_sign_waiver(
                     }
                 )
         else:
+            # The first signature on new measures: the last ones' signatures (if any) lapse.
             _check_interim_measures(measures, until, now)
             restriction.waiver_measures, restriction.waiver_until = measures, until
-            restriction.waiver_rso = restriction.waiver_ceo = restriction.waived_at = None
-        slot = _signature_slot(actor, restriction, "waiver_rso", "waiver_ceo")
-        setattr(restriction, slot, actor)
-        complete = bool(restriction.waiver_rso_id and restriction.waiver_ceo_id)
-        if complete:
-            restriction.state, restriction.waived_at = RestrictionState.WAIVED, now
+            WAIVER.clear(restriction)
+            restriction.waived_at = None
+        signed = WAIVER.sign(restriction, actor)
+        if signed.complete:
+            restriction.state, restriction.waived_at = step.target, now
         restriction.save(
             update_fields=[
                 "state",
                 "waiver_measures",
                 "waiver_until",
-                "waiver_rso",
-                "waiver_ceo",
+                *WAIVER.fields(),
                 "waived_at",
             ]
         )
         audit_record(
             actor=actor,
-            action="restriction.waived" if complete else "restriction.waiver_signed",
+            action="restriction.waived" if signed.complete else "restriction.waiver_signed",
             target=restriction,
-            after={
-                "signature": slot,
-                "measures": restriction.waiver_measures,
-                "until": restriction.waiver_until,
-                "state": restriction.state,
-            },
+            after=signed.audit_after(
+                measures=restriction.waiver_measures,
+                until=restriction.waiver_until,
+                state=restriction.state,
+            ),
         )
         until_text = f"{restriction.waiver_until:%Y-%m-%d %H:%M} UTC"
         if restriction.escalation_id:
@@ -741,18 +624,20 @@ def restriction_sign_waiver(
                 "restriction",
                 f"{restriction.get_kind_display()}: interim measures until {until_text} signed "
                 f"by {_label(actor)}"
-                + ("; waived." if complete else "; the other officer's signature is awaited."),
+                + (
+                    "; waived."
+                    if signed.complete
+                    else "; the other officer's signature is awaited."
+                ),
             )
-        if complete:
+        if signed.complete:
             # The policy sends an interim-measures plan to the board and the Trust as well.
             _notify_restriction(
                 restriction,
                 "restriction.waived",
                 f"waived under interim measures until {until_text}",
                 restriction.waiver_measures,
-                users_with_roles(
-                    Role.RSO, Role.CEO, Role.SAFETY_STAFF, Role.BOARD_DIRECTOR, Role.TRUSTEE
-                ),
+                step.recipients(restriction),
                 until=restriction.waiver_until.isoformat(),
             )
     return restriction
@@ -760,26 +645,19 @@ def restriction_sign_waiver(
 
 def restriction_waiver_end(*, actor: Actor, restriction: Restriction, reason: str) -> Restriction:
     """End interim measures now: stopping needs no second signature, so either officer may."""
-    _require_signer(actor, "end interim measures")
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the interim measures end."})
     now = timezone.now()
     with transaction.atomic():
-        restriction = (
-            # Only the restriction's row: its escalation may be absent (an outer join).
-            Restriction.objects.select_for_update(of=("self",))
-            .select_related("model", "escalation")
-            .get(pk=restriction.pk)
-        )
-        if not restriction.waiver_in_force(now):
-            raise TransitionNotAllowed("No interim measures are in force for this restriction.")
+        restriction = _locked_restriction(restriction)
+        step = RESTRICTION.require(actor, restriction, "end_waiver")
+        if not reason:
+            raise ValidationError({"reason": "Say why the interim measures end."})
         before = restriction.waiver_until
         restriction.waiver_until = now
         restriction.save(update_fields=["waiver_until"])
         audit_record(
             actor=actor,
-            action="restriction.waiver_ended",
+            action=step.audit,
             target=restriction,
             before={"until": before},
             after={"until": now, "reason": reason},
@@ -797,7 +675,7 @@ def restriction_waiver_end(*, actor: Actor, restriction: Restriction, reason: st
             "restriction.waiver_ended",
             "blocks again",
             reason,
-            users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+            step.recipients(restriction),
         )
     return restriction
 

@@ -1,52 +1,27 @@
 """Board meetings: scheduled by a director or an administrator, then recorded as held (the
 directors present and the minutes) once the time has come, or cancelled with a reason.
 
-Held and cancelled are final (`MEETING_TRANSITIONS`). The directors sitting on the day of the
-meeting are told when it is scheduled and when it is cancelled."""
+Who may take each step, and from which state, is declared in `workflows.board.MEETING`: held
+and cancelled are final. The directors sitting on the day of the meeting are told when it is
+scheduled and when it is cancelled."""
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..audit import Actor, audit_record
-from ..choices import MEETING_TRANSITIONS, MeetingState, Role
-from ..errors import TransitionNotAllowed
+from ..choices import MeetingState
 from ..models import Meeting
-from ..permissions import has_role, is_read_only
+from ..workflows.board import MEETING, MEETING_SCHEDULE, judge_at, meeting_day, meeting_when
 from .board import directors_sitting
 from .notifications import notify
 
 
-def may_convene(user) -> bool:
-    """Directors and administrators schedule, record and cancel meetings; auditors never."""
-    if not getattr(user, "is_authenticated", False) or is_read_only(user):
-        return False
-    return bool(user.is_staff) or has_role(user, Role.BOARD_DIRECTOR)
-
-
-def _require_convener(actor: Actor, what: str) -> None:
-    if not may_convene(actor):
-        raise PermissionDenied(f"Only a board director or an administrator may {what}.")
-
-
-def meeting_day(meeting: Meeting) -> dt.date:
-    return timezone.localdate(meeting.scheduled_for)
-
-
-def _when(meeting: Meeting) -> str:
-    return timezone.localtime(meeting.scheduled_for).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _locked(meeting: Meeting, target: str, what: str) -> Meeting:
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if target not in MEETING_TRANSITIONS[meeting.state]:
-        raise TransitionNotAllowed(
-            f"Cannot {what}: the meeting is {meeting.get_state_display().lower()}."
-        )
-    return meeting
+def _locked(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().get(pk=meeting.pk)
 
 
 @transaction.atomic
@@ -60,7 +35,7 @@ def meeting_schedule(
     now: dt.datetime | None = None,
 ) -> Meeting:
     """Call a board meeting for a time to come; the directors sitting that day are told."""
-    _require_convener(actor, "schedule a board meeting")
+    MEETING_SCHEDULE.enforce(actor, None)
     now = now or timezone.now()
     errors = {}
     if not title.strip():
@@ -91,7 +66,7 @@ def meeting_schedule(
     notify(
         event_type="meeting.scheduled",
         users=directors_sitting(meeting_day(meeting)),
-        title=f"Board meeting {_when(meeting)}: {meeting.title}",
+        title=f"Board meeting {meeting_when(meeting)}: {meeting.title}",
         body="\n\n".join(part for part in (meeting.location, meeting.agenda) if part),
         link=meeting.get_absolute_url(),
         payload={"meeting": meeting.pk, "scheduled_for": scheduled_for.isoformat()},
@@ -110,13 +85,9 @@ def meeting_record(
 ) -> Meeting:
     """Record that the meeting was held: the directors present (each sitting on that day) and
     its minutes. Only once its time has come."""
-    _require_convener(actor, "record a board meeting")
-    meeting = _locked(meeting, MeetingState.HELD, "record the meeting as held")
     now = now or timezone.now()
-    if now < meeting.scheduled_for:
-        raise TransitionNotAllowed(
-            f"The meeting is scheduled for {_when(meeting)}; record it once it has taken place."
-        )
+    meeting = judge_at(_locked(meeting), now=now)
+    step = MEETING.require(actor, meeting, "record")
     present = {person.pk: person for person in attendees}
     sitting = {person.pk for person in directors_sitting(meeting_day(meeting))}
     errors = {}
@@ -129,7 +100,7 @@ def meeting_record(
         errors["minutes"] = "Record the minutes."
     if errors:
         raise ValidationError(errors)
-    meeting.state = MeetingState.HELD
+    meeting.state = step.target
     meeting.minutes = minutes.strip()
     meeting.recorded_by = actor
     meeting.recorded_at = now
@@ -137,7 +108,7 @@ def meeting_record(
     meeting.attendees.set(present.values())
     audit_record(
         actor=actor,
-        action="meeting.held",
+        action=step.audit,
         target=meeting,
         before={"state": MeetingState.SCHEDULED},
         after={
@@ -153,11 +124,11 @@ def meeting_cancel(
     *, actor: Actor, meeting: Meeting, reason: str, now: dt.datetime | None = None
 ) -> Meeting:
     """Cancel a meeting not yet held, saying why; the directors sitting that day are told."""
-    _require_convener(actor, "cancel a board meeting")
-    meeting = _locked(meeting, MeetingState.CANCELLED, "cancel the meeting")
+    meeting = _locked(meeting)
+    step = MEETING.require(actor, meeting, "cancel")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the meeting is cancelled."})
-    meeting.state = MeetingState.CANCELLED
+    meeting.state = step.target
     meeting.cancel_reason = reason.strip()
     meeting.cancelled_by = actor
     meeting.cancelled_at = now or timezone.now()
@@ -166,15 +137,15 @@ def meeting_cancel(
     )
     audit_record(
         actor=actor,
-        action="meeting.cancelled",
+        action=step.audit,
         target=meeting,
         before={"state": MeetingState.SCHEDULED},
         after={"state": meeting.state, "reason": meeting.cancel_reason},
     )
     notify(
-        event_type="meeting.cancelled",
-        users=directors_sitting(meeting_day(meeting)),
-        title=f"Cancelled: board meeting {_when(meeting)}, {meeting.title}",
+        event_type=step.audit,
+        users=step.recipients(meeting),
+        title=f"Cancelled: board meeting {meeting_when(meeting)}, {meeting.title}",
         body=meeting.cancel_reason,
         link=meeting.get_absolute_url(),
         payload={"meeting": meeting.pk, "scheduled_for": meeting.scheduled_for.isoformat()},

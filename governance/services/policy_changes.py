@@ -1,6 +1,7 @@
 """Policy changes: a new framework version goes from draft, to proposed (signed by the CEO and
 the RSO, two people), to Trust consultation, to a board vote, to approved, published, and in
-effect — or is rejected or withdrawn. One function per transition, each audited.
+effect — or is rejected or withdrawn. One function per transition, each audited; who may take
+each, and from which state, is declared in `workflows.board.POLICY_CHANGE`.
 
 The board vote cannot open until the Trust consultation is closed (trust.services closes it and
 calls `policy_change_consultation_closed`). When the change takes effect its version becomes the
@@ -17,51 +18,49 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
-from ..choices import MotionResult, MotionState, PolicyChangeState, Role
+from ..choices import MotionResult, PolicyChangeState
 from ..errors import DomainError, TransitionNotAllowed
-from ..models import FrameworkAdoption, FrameworkVersion, Motion, PolicyChange
-from ..permissions import has_role, require_person
+from ..models import FrameworkVersion, Motion, PolicyChange
 from ..selectors import framework_version_in_force
+from ..workflow import Transition
+from ..workflows.board import POLICY_CHANGE, POLICY_CHANGE_CREATE, PROPOSAL, judge_at
 from .board import motion_open, organisation_names
 from .frameworks import framework_version_adopt
 
 logger = logging.getLogger(__name__)
 
-PROPOSERS = (Role.RSO, Role.CEO)
-# Withdrawable until it takes effect, except while the board is voting on it.
-WITHDRAWABLE = (
-    PolicyChangeState.DRAFT,
-    PolicyChangeState.PROPOSED,
-    PolicyChangeState.CONSULTATION,
-    PolicyChangeState.BOARD_VOTE,
-    PolicyChangeState.APPROVED,
-)
+
+def _locked(change: PolicyChange) -> PolicyChange:
+    return PolicyChange.objects.select_for_update().get(pk=change.pk)
 
 
-def _locked(change: PolicyChange, *states: str, what: str) -> PolicyChange:
-    change = PolicyChange.objects.select_for_update().get(pk=change.pk)
-    if change.state not in states:
-        raise TransitionNotAllowed(
-            f"Cannot {what}: the change is {change.get_state_display().lower()}."
-        )
-    return change
+def _follows(change: PolicyChange, name: str) -> Transition:
+    """A step no person takes (it follows the consultation's closing, the motion's count, or the
+    clock): its state and guards are checked through the declaration, not who takes it."""
+    step = POLICY_CHANGE.transition(name)
+    if not POLICY_CHANGE.in_source_state(change, name):
+        raise TransitionNotAllowed(POLICY_CHANGE.refusal_for_state(change, step))
+    for guard in step.guards:
+        guard.enforce(change)
+    return step
 
 
 def _move(
-    change: PolicyChange, actor: Actor, state: str, action: str, *, note: str = "", **fields
+    change: PolicyChange, actor: Actor, step: Transition, *, action: str = "", note="", **fields
 ) -> PolicyChange:
+    """Take `step`: to its target state, with `fields`, audited as its action (or `action`)."""
     before = change.state
-    change.state = state
+    change.state = step.target
     for name, value in fields.items():
         setattr(change, name, value)
     change.save(update_fields=["state", *fields])
     audit_record(
         actor=actor,
-        action=f"policy_change.{action}",
+        action=action or step.audit,
         target=change,
         before={"state": before},
         after={
-            "state": state,
+            "state": change.state,
             **{name: _plain(value) for name, value in fields.items()},
             **({"note": note} if note else {}),
         },
@@ -108,7 +107,8 @@ def policy_change_create(
     effective_from: dt.datetime,
     organisations: Iterable[str] = (),
 ) -> PolicyChange:
-    require_person(actor, PROPOSERS, "draft a policy change")
+    for check in POLICY_CHANGE_CREATE:
+        check.enforce(actor, None)
     errors = {}
     if not title.strip():
         errors["title"] = "Give the change a title."
@@ -152,46 +152,36 @@ def policy_change_create(
 @transaction.atomic
 def policy_change_sign(*, actor: Actor, change: PolicyChange) -> PolicyChange:
     """The RSO and the CEO each sign the proposal; with both (two people) it is proposed."""
-    require_person(actor, PROPOSERS, "sign a policy change proposal")
-    change = _locked(change, PolicyChangeState.DRAFT, what="sign the proposal")
-    as_rso = has_role(actor, Role.RSO) and change.proposal_rso_id is None
-    as_ceo = has_role(actor, Role.CEO) and change.proposal_ceo_id is None and not as_rso
-    if actor.pk in (change.proposal_rso_id, change.proposal_ceo_id) or not (as_rso or as_ceo):
-        raise TransitionNotAllowed(
-            "The proposal needs the signatures of the RSO and the CEO, two different people; "
-            "you have signed it or your role's signature is already there."
-        )
-    field = "proposal_rso" if as_rso else "proposal_ceo"
-    setattr(change, field, actor)
-    change.save(update_fields=[field])
-    audit_record(actor=actor, action="policy_change.signed", target=change, after={"as": field[9:]})
-    if change.proposal_rso_id and change.proposal_ceo_id:
+    change = _locked(change)
+    step = POLICY_CHANGE.require(actor, change, "sign")
+    signed = PROPOSAL.sign(change, actor)
+    change.save(update_fields=PROPOSAL.fields(signed.slot))
+    audit_record(
+        actor=actor, action="policy_change.signed", target=change, after=signed.audit_after()
+    )
+    if signed.complete:
         change = _move(
-            change, actor, PolicyChangeState.PROPOSED, "proposed", proposed_at=timezone.now()
+            change, actor, step, action="policy_change.proposed", proposed_at=timezone.now()
         )
     return change
 
 
 @transaction.atomic
 def policy_change_consultation_opened(*, actor: Actor, change: PolicyChange) -> PolicyChange:
-    """Called by trust.services when the question is put to the Trust."""
-    change = _locked(change, PolicyChangeState.PROPOSED, what="consult the Trust")
-    return _move(
-        change,
-        actor,
-        PolicyChangeState.CONSULTATION,
-        "consultation_opened",
-        consultation_opened_at=timezone.now(),
-    )
+    """Called by trust.services when the RSO or the CEO puts the question to the Trust."""
+    change = _locked(change)
+    step = POLICY_CHANGE.require(actor, change, "consult")
+    return _move(change, actor, step, consultation_opened_at=timezone.now())
 
 
 @transaction.atomic
 def policy_change_consultation_closed(*, actor: Actor, change: PolicyChange) -> PolicyChange:
     """Called by trust.services when the consultation closes; the state stays until the vote."""
-    change = _locked(change, PolicyChangeState.CONSULTATION, what="close the consultation")
+    change = _locked(change)
+    step = _follows(change, "close_consultation")
     change.consultation_closed_at = timezone.now()
     change.save(update_fields=["consultation_closed_at"])
-    audit_record(actor=actor, action="policy_change.consultation_closed", target=change)
+    audit_record(actor=actor, action=step.audit, target=change)
     return change
 
 
@@ -204,19 +194,8 @@ def policy_change_vote_open(
     pass_fraction: float | None = None,
 ) -> Motion:
     """Put the change to the board — only once the Trust consultation is closed."""
-    require_person(actor, (Role.BOARD_DIRECTOR,), "put a policy change to the board")
-    change = _locked(
-        change,
-        PolicyChangeState.CONSULTATION,
-        PolicyChangeState.BOARD_VOTE,
-        what="open the board vote",
-    )
-    if change.consultation_closed_at is None:
-        raise TransitionNotAllowed(
-            "The board vote cannot open before the Trust consultation is closed."
-        )
-    if change.motions.filter(state=MotionState.OPEN).exists():
-        raise TransitionNotAllowed("A board vote on this change is already open.")
+    change = _locked(change)
+    step = POLICY_CHANGE.require(actor, change, "open_vote")
     motion = motion_open(
         actor=actor,
         title=f"Approve the policy change “{change.title}”",
@@ -226,57 +205,30 @@ def policy_change_vote_open(
         pass_fraction=pass_fraction,
         policy_change=change,
     )
-    if change.state != PolicyChangeState.BOARD_VOTE:
-        _move(change, actor, PolicyChangeState.BOARD_VOTE, "vote_opened")
+    if change.state != step.target:
+        _move(change, actor, step, action="policy_change.vote_opened")
     return motion
 
 
 def policy_change_vote_counted(*, actor: Actor, motion: Motion) -> PolicyChange:
     """The board's decision on a change's motion: passed approves, failed rejects; without a
     quorum the change waits for the motion to be put again."""
-    change = _locked(motion.policy_change, PolicyChangeState.BOARD_VOTE, what="count the vote")
+    change = _locked(motion.policy_change)
     if motion.result == MotionResult.PASSED:
-        return _move(
-            change, actor, PolicyChangeState.APPROVED, "approved", decided_at=timezone.now()
-        )
+        return _move(change, actor, _follows(change, "approve"), decided_at=timezone.now())
     if motion.result == MotionResult.FAILED:
-        return _move(
-            change, actor, PolicyChangeState.REJECTED, "rejected", decided_at=timezone.now()
-        )
+        return _move(change, actor, _follows(change, "reject"), decided_at=timezone.now())
+    _follows(change, "approve")  # still before the board: the state is checked all the same
     return change
 
 
 @transaction.atomic
 def policy_change_publish(*, actor: Actor, change: PolicyChange) -> PolicyChange:
     """Publish the approved change; it must be public on or before the day it takes effect."""
-    require_person(actor, (Role.RSO,), "publish a policy change")
-    change = _locked(change, PolicyChangeState.APPROVED, what="publish")
-    clash = PolicyChange.objects.filter(
-        state=PolicyChangeState.PUBLISHED, effective_from=change.effective_from
-    ).first()
-    if clash or FrameworkAdoption.objects.filter(effective_from=change.effective_from).exists():
-        raise ValidationError(
-            {
-                "effective_from": (
-                    f"Another version is already set to take effect at "
-                    f"{change.effective_from:%Y-%m-%d %H:%M}"
-                    + (f" (policy change #{clash.pk})" if clash else "")
-                    + "; withdraw one and propose it again with another time."
-                )
-            }
-        )
     now = timezone.now()
-    if now > change.effective_from:
-        raise ValidationError(
-            {
-                "effective_from": (
-                    f"The change was to take effect at {change.effective_from:%Y-%m-%d %H:%M}; "
-                    "a change is published before it takes effect. Propose it again with a "
-                    "later date."
-                )
-            }
-        )
-    return _move(change, actor, PolicyChangeState.PUBLISHED, "published", published_at=now)
+    change = judge_at(_locked(change), now=now)
+    step = POLICY_CHANGE.require(actor, change, "publish")
+    return _move(change, actor, step, published_at=now)
 
 
 @transaction.atomic
@@ -284,18 +236,15 @@ def policy_change_take_effect(
     *, change: PolicyChange, now: dt.datetime | None = None
 ) -> PolicyChange:
     """Put the published change's version in force (the system acts, at the effective time)."""
-    change = _locked(change, PolicyChangeState.PUBLISHED, what="take effect")
-    if (now or timezone.now()) < change.effective_from:
-        raise TransitionNotAllowed(
-            f"The change takes effect at {change.effective_from:%Y-%m-%d %H:%M}, not before."
-        )
+    change = judge_at(_locked(change), now=now)
+    step = _follows(change, "take_effect")
     framework_version_adopt(
         actor=SYSTEM,
         version=change.version,
         effective_from=change.effective_from,
         note=f"Policy change #{change.pk}: {change.title}",
     )
-    return _move(change, SYSTEM, PolicyChangeState.EFFECTIVE, "took_effect")
+    return _move(change, SYSTEM, step, action="policy_change.took_effect")
 
 
 def policy_changes_take_effect_due(now: dt.datetime | None = None) -> int:
@@ -319,10 +268,10 @@ def policy_changes_take_effect_due(now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def policy_change_withdraw(*, actor: Actor, change: PolicyChange, reason: str) -> PolicyChange:
-    require_person(actor, PROPOSERS, "withdraw a policy change")
+    """The RSO or the CEO withdraws the change, saying why: until it takes effect, except while
+    the board is voting on it."""
+    change = _locked(change)
+    step = POLICY_CHANGE.require(actor, change, "withdraw")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the change is withdrawn."})
-    change = _locked(change, *WITHDRAWABLE, what="withdraw")
-    if change.motions.filter(state=MotionState.OPEN).exists():
-        raise TransitionNotAllowed("Cannot withdraw the change while the board is voting on it.")
-    return _move(change, actor, PolicyChangeState.WITHDRAWN, "withdrawn", note=reason.strip())
+    return _move(change, actor, step, note=reason.strip())

@@ -15,7 +15,7 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -29,7 +29,6 @@ from ..audit import (
     canonical_value,
 )
 from ..choices import (
-    ESCALATION_OPEN_STATES,
     DeterminationState,
     EscalationKind,
     EscalationLevel,
@@ -54,15 +53,22 @@ from ..models import (
     Restriction,
     SafeguardsReport,
 )
-from ..permissions import can_read, require_person
+from ..permissions import can_read
 from ..selectors import framework_version_in_force
-from ..sitting import members_sitting
+from ..workflows.reports import (
+    DRAFT_READERS,
+    ISSUED_READERS,
+    MAY_DRAFT,
+    QUARTERLY_REPORT,
+    due_escalation,
+    is_system,
+)
+from ..workflows.reports import (  # noqa: F401  (for the views and the API)
+    may_read_quarterly_report as may_read_quarterly_report,
+)
 from .escalations import escalation_resolve
 from .notifications import notify, users_with_roles
 
-# Who reads a draft, and who reads an issued report (auditors and administrators always do).
-DRAFT_READERS = (Role.RSO, Role.CEO)
-ISSUED_READERS = (Role.RSO, Role.CEO, Role.BOARD_DIRECTOR, Role.TRUSTEE)
 # A safeguards report that lapses within this many days is flagged in the report.
 SAFEGUARDS_EXPIRING_DAYS = 60
 MAX_DEFICIENCIES = 50
@@ -81,11 +87,6 @@ ACTIVE_POLICY_CHANGE_STATES = (
 
 
 # Reading
-
-
-def may_read_quarterly_report(user, report: QuarterlyReport) -> bool:
-    roles = ISSUED_READERS if report.state == QuarterlyReportState.ISSUED else DRAFT_READERS
-    return can_read(user, roles)
 
 
 def quarterly_reports_for(user):
@@ -455,15 +456,8 @@ def content_digest(report: QuarterlyReport) -> str:
 # Transitions
 
 
-def _require_rso(actor: Actor, what: str) -> None:
-    require_person(actor, (Role.RSO,), what)
-
-
-def _locked_draft(report: QuarterlyReport, what: str) -> QuarterlyReport:
-    report = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
-    if report.state != QuarterlyReportState.DRAFT:
-        raise TransitionNotAllowed(f"Cannot {what}: the report has been issued.")
-    return report
+def _locked(report: QuarterlyReport) -> QuarterlyReport:
+    return QuarterlyReport.objects.select_for_update().get(pk=report.pk)
 
 
 def _regenerate(report: QuarterlyReport, now: dt.datetime) -> None:
@@ -478,8 +472,8 @@ def quarterly_report_draft(
 ) -> QuarterlyReport:
     """Start the report for a quarter that has begun: the RSO, or the system at the start of
     the next quarter."""
-    if not isinstance(actor, AuditActor):
-        _require_rso(actor, "draft the quarterly report")
+    if not is_system(actor):
+        MAY_DRAFT.enforce(actor, None)
     now = now or timezone.now()
     start, end = quarter_bounds(year, quarter)
     if start > now:
@@ -511,11 +505,11 @@ def quarterly_report_draft(
 @transaction.atomic
 def quarterly_report_refresh(*, actor: Actor, report: QuarterlyReport) -> QuarterlyReport:
     """Read the records again, for a draft whose records have moved on."""
-    _require_rso(actor, "refresh the quarterly report")
-    report = _locked_draft(report, "refresh it")
+    report = _locked(report)
+    step = QUARTERLY_REPORT.require(actor, report, "refresh")
     _regenerate(report, timezone.now())
     report.save(update_fields=["contents", "generated_at", "updated_at"])
-    audit_record(actor=actor, action="quarterly_report.refreshed", target=report)
+    audit_record(actor=actor, action=step.audit, target=report)
     return report
 
 
@@ -539,16 +533,16 @@ def quarterly_report_annotate(
     *, actor: Actor, report: QuarterlyReport, commentary: str, deficiencies
 ) -> QuarterlyReport:
     """The RSO's commentary and the deficiencies they note (a list, or one per line)."""
-    _require_rso(actor, "write the quarterly report's commentary")
+    report = _locked(report)
+    step = QUARTERLY_REPORT.require(actor, report, "annotate")
     items = _deficiency_list(deficiencies)
-    report = _locked_draft(report, "change the commentary")
     before = {"commentary": report.commentary, "deficiencies": report.deficiencies}
     report.commentary = (commentary or "").strip()
     report.deficiencies = items
     report.save(update_fields=["commentary", "deficiencies", "updated_at"])
     audit_record(
         actor=actor,
-        action="quarterly_report.annotated",
+        action=step.audit,
         target=report,
         before=before,
         after={"commentary": report.commentary, "deficiencies": report.deficiencies},
@@ -556,36 +550,16 @@ def quarterly_report_annotate(
     return report
 
 
-def _due_escalation(report: QuarterlyReport) -> Escalation | None:
-    """The 'report due' escalation raised at the start of the quarter after the report's."""
-    year, quarter = (
-        (report.year, report.quarter + 1) if report.quarter < 4 else (report.year + 1, 1)
-    )
-    return Escalation.objects.filter(
-        kind=EscalationKind.RSO_REPORT_DUE,
-        subject=f"RSO report {year}-Q{quarter}",
-        state__in=ESCALATION_OPEN_STATES,
-    ).first()
-
-
 @transaction.atomic
 def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> QuarterlyReport:
     """Freeze the report as the records stand now and send it to the sitting directors and
     trustees. Only once the quarter is over, and only with the RSO's commentary."""
-    _require_rso(actor, "issue the quarterly report")
-    report = _locked_draft(report, "issue it")
+    report = _locked(report)
+    step = QUARTERLY_REPORT.require(actor, report, "issue")
     now = timezone.now()
-    if now < report.period_end:
-        raise TransitionNotAllowed(
-            f"Cannot issue it yet: {report.label} ends on {_day(report.period_end)}."
-        )
-    if not report.commentary:
-        raise ValidationError({"commentary": "Add your commentary before issuing the report."})
-    recipients = members_sitting()
-    if not recipients:
-        raise TransitionNotAllowed("No director or trustee is sitting to issue it to.")
+    recipients = step.recipients(report)
     _regenerate(report, now)
-    report.state = QuarterlyReportState.ISSUED
+    report.state = step.target
     report.issued_by = actor
     report.issued_at = now
     report.content_sha256 = content_digest(report)
@@ -593,7 +567,7 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
     report.recipients.set(recipients)
     audit_record(
         actor=actor,
-        action="quarterly_report.issued",
+        action=step.audit,
         target=report,
         before={"state": QuarterlyReportState.DRAFT},
         after={
@@ -603,7 +577,7 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
             "deficiencies": len(report.deficiencies),
         },
     )
-    due = _due_escalation(report)
+    due = due_escalation(report)
     if due is not None:
         escalation_resolve(actor=actor, escalation=due, note=f"{report} was issued.")
     notify(
@@ -621,19 +595,14 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
 def quarterly_report_acknowledge(
     *, actor: Actor, report: QuarterlyReport, note: str = ""
 ) -> QuarterlyReportAcknowledgement:
-    if isinstance(actor, AuditActor) or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Only a person may acknowledge the report.")
-    report = QuarterlyReport.objects.select_for_update().get(pk=report.pk)
-    if report.state != QuarterlyReportState.ISSUED:
-        raise TransitionNotAllowed("Cannot acknowledge a report that has not been issued.")
-    if not report.recipients.filter(pk=actor.pk).exists():
-        raise PermissionDenied("The report was not issued to you.")
+    report = _locked(report)
+    step = QUARTERLY_REPORT.require(actor, report, "acknowledge")
     acknowledgement, created = QuarterlyReportAcknowledgement.objects.get_or_create(
         report=report, user=actor, defaults={"at": timezone.now(), "note": (note or "").strip()}
     )
     if not created:
         raise TransitionNotAllowed("You have acknowledged it already.")
-    audit_record(actor=actor, action="quarterly_report.acknowledged", target=report)
+    audit_record(actor=actor, action=step.audit, target=report)
     return acknowledgement
 
 
@@ -656,11 +625,3 @@ def quarterly_report_prepare_due(*, now: dt.datetime | None = None) -> Quarterly
         payload={"report": report.pk},
     )
     return report
-
-
-def may_acknowledge(user, report: QuarterlyReport) -> bool:
-    return (
-        report.state == QuarterlyReportState.ISSUED
-        and report.recipients.filter(pk=user.pk).exists()
-        and not report.acknowledgements.filter(user=user).exists()
-    )

@@ -4,21 +4,20 @@ neither the author), in force for the policy's renewal period."""
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..audit import SYSTEM, Actor, audit_record
-from ..choices import Role, SafeguardsReportState
+from ..choices import SafeguardsReportState
 from ..dates import add_months
 from ..errors import TransitionNotAllowed
 from ..models import AIModel, SafeguardEvidence, SafeguardsReport, SafeguardStandard
-from ..permissions import has_role, require_person
 from ..selectors import framework_version_in_force
-from .notifications import notify, users_with_roles
+from ..workflows.safeguards import APPROVAL, MAY_CREATE, REMIND_BEFORE, SAFEGUARDS_REPORT
+from .notifications import notify
 
 DEFAULT_RENEWAL_MONTHS = 12
-REMIND_BEFORE = dt.timedelta(days=30)
 
 
 def _set_evidence(report: SafeguardsReport, evidence: dict[str, str]) -> None:
@@ -34,6 +33,14 @@ def _set_evidence(report: SafeguardsReport, evidence: dict[str, str]) -> None:
         )
 
 
+def _locked(report: SafeguardsReport) -> SafeguardsReport:
+    return (
+        SafeguardsReport.objects.select_for_update()
+        .select_related("model", "standard")
+        .get(pk=report.pk)
+    )
+
+
 @transaction.atomic
 def safeguards_report_create(
     *,
@@ -43,7 +50,7 @@ def safeguards_report_create(
     summary: str,
     evidence: dict[str, str] | None = None,
 ) -> SafeguardsReport:
-    require_person(actor, (Role.SAFETY_STAFF,), "write a safeguards report")
+    MAY_CREATE.enforce(actor, None)
     if not summary.strip():
         raise ValidationError({"summary": "Say how the standard is met."})
     version = framework_version_in_force()
@@ -70,40 +77,26 @@ def safeguards_report_update(
     summary: str | None = None,
     evidence: dict | None = None,
 ) -> SafeguardsReport:
-    report = SafeguardsReport.objects.select_for_update().get(pk=report.pk)
-    if report.author_id != getattr(actor, "pk", None):
-        raise PermissionDenied("Only its author edits a safeguards report.")
-    if report.state != SafeguardsReportState.DRAFT:
-        raise TransitionNotAllowed("Only a draft can be edited.")
+    report = _locked(report)
+    step = SAFEGUARDS_REPORT.require(actor, report, "edit")
     if summary is not None:
         report.summary = summary.strip()
         report.save(update_fields=["summary"])
     _set_evidence(report, evidence or {})
-    audit_record(actor=actor, action="safeguards_report.updated", target=report)
+    audit_record(actor=actor, action=step.audit, target=report)
     return report
 
 
 @transaction.atomic
 def safeguards_report_submit(*, actor: Actor, report: SafeguardsReport) -> SafeguardsReport:
-    report = (
-        SafeguardsReport.objects.select_for_update().select_related("standard").get(pk=report.pk)
-    )
-    if report.author_id != getattr(actor, "pk", None):
-        raise PermissionDenied("Only its author submits a safeguards report.")
-    if report.state != SafeguardsReportState.DRAFT:
-        raise TransitionNotAllowed("Only a draft can be submitted.")
-    have = {e.criterion_id for e in report.evidence.all() if e.evidence}
-    missing = [c.code for c in report.standard.criteria.all() if c.pk not in have]
-    if missing:
-        raise ValidationError(
-            {"evidence": f"Give evidence for every criterion; missing: {', '.join(missing)}."}
-        )
-    report.state, report.submitted_at = SafeguardsReportState.SUBMITTED, timezone.now()
+    report = _locked(report)
+    step = SAFEGUARDS_REPORT.require(actor, report, "submit")
+    report.state, report.submitted_at = step.target, timezone.now()
     report.save(update_fields=["state", "submitted_at"])
-    audit_record(actor=actor, action="safeguards_report.submitted", target=report)
+    audit_record(actor=actor, action=step.audit, target=report)
     notify(
         event_type="safeguards_report.submitted",
-        users=users_with_roles(Role.RSO, Role.CEO),
+        users=step.recipients(report),
         title=f"Safeguards report to approve: {report}",
         link=report.get_absolute_url(),
         payload={"report": report.pk, "model": report.model.name, "standard": report.standard.code},
@@ -123,46 +116,27 @@ def _renewal_months() -> int:
 @transaction.atomic
 def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> SafeguardsReport:
     """One of the two approvals, the RSO's or the CEO's; with both, it is in force."""
-    require_person(actor, (Role.RSO, Role.CEO), "approve a safeguards report")
-    report = (
-        SafeguardsReport.objects.select_for_update()
-        .select_related("model", "standard")
-        .get(pk=report.pk)
-    )
-    if report.state != SafeguardsReportState.SUBMITTED:
-        raise TransitionNotAllowed(
-            f"A {report.get_state_display().lower()} report cannot be approved."
-        )
-    if report.author_id == actor.pk:
-        raise TransitionNotAllowed("The author of a report does not approve it.")
-    if actor.pk in (report.approval_rso_id, report.approval_ceo_id):
-        raise TransitionNotAllowed(
-            "You have approved already; the other approval must come from someone else."
-        )
-    if has_role(actor, Role.RSO) and report.approval_rso_id is None:
-        report.approval_rso = actor
-    elif has_role(actor, Role.CEO) and report.approval_ceo_id is None:
-        report.approval_ceo = actor
-    else:
-        raise TransitionNotAllowed(
-            "Your role's approval is given already; the other role must approve."
-        )
-    complete = report.approval_rso_id and report.approval_ceo_id
-    if complete:
+    report = _locked(report)
+    step = SAFEGUARDS_REPORT.require(actor, report, "approve")
+    signed = APPROVAL.sign(report, actor)
+    fields = APPROVAL.fields(signed.slot)
+    if signed.complete:
         now = timezone.now()
-        report.state, report.approved_at = SafeguardsReportState.APPROVED, now
+        report.state, report.approved_at = step.target, now
         report.valid_until = add_months(now, _renewal_months())
-    report.save()
+        fields += ["state", "approved_at", "valid_until"]
+    report.save(update_fields=fields)
+    extra = {"valid_until": report.valid_until} if signed.complete else {}
     audit_record(
         actor=actor,
-        action="safeguards_report.approved" if complete else "safeguards_report.approval_given",
+        action=f"safeguards_report.{'approved' if signed.complete else 'approval_given'}",
         target=report,
-        after={"valid_until": report.valid_until} if complete else None,
+        after=signed.audit_after(**extra),
     )
-    if complete:
+    if signed.complete:
         notify(
             event_type="safeguards_report.approved",
-            users=users_with_roles(Role.RSO, Role.CEO, Role.SAFETY_STAFF),
+            users=step.recipients(report),
             title=f"In force until {report.valid_until:%Y-%m-%d}: {report}",
             link=report.get_absolute_url(),
             payload={
@@ -182,18 +156,21 @@ def safeguards_expiry_remind(*, now: dt.datetime | None = None) -> int:
         valid_until__gt=now,
         valid_until__lte=now + REMIND_BEFORE,
         expiry_reminder_sent_at__isnull=True,
-    ).select_related("model", "standard")
+    ).values_list("pk", flat=True)
     count = 0
-    for report in due:
+    for pk in due:
         with transaction.atomic():
-            if not SafeguardsReport.objects.filter(
-                pk=report.pk, expiry_reminder_sent_at__isnull=True
-            ).update(expiry_reminder_sent_at=now):
-                continue
-            audit_record(actor=SYSTEM, action="safeguards_report.expiry_reminded", target=report)
+            report = _locked(SafeguardsReport(pk=pk))
+            try:
+                step = SAFEGUARDS_REPORT.require(SYSTEM, report, "remind_expiry")
+            except TransitionNotAllowed:
+                continue  # reminded (or no longer approved) in the meantime
+            report.expiry_reminder_sent_at = now
+            report.save(update_fields=["expiry_reminder_sent_at"])
+            audit_record(actor=SYSTEM, action=step.audit, target=report)
             notify(
                 event_type="safeguards_report.expiring",
-                users=users_with_roles(Role.RSO),
+                users=step.recipients(report),
                 title=f"Expires {report.valid_until:%Y-%m-%d}: {report}",
                 body="Approve a renewed report before then, or it stops counting as in force.",
                 link=report.get_absolute_url(),

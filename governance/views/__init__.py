@@ -23,7 +23,6 @@ from ..permissions import (
     AUDIT_READERS,
     RoleRequiredMixin,
     can_view_audit_log,
-    can_write,
     user_roles,
 )
 from ..selectors import (
@@ -199,7 +198,6 @@ class AIModelListView(RoleRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["querystring"] = querystring_without_page(self.request)
-        context["can_edit"] = can_write(self.request.user, [Role.SAFETY_STAFF])
         return context
 
 
@@ -222,11 +220,9 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
             version_in_force=(
                 framework_versions_detailed().get(pk=in_force.pk) if in_force else None
             ),
-            can_edit=can_write(self.request.user, [Role.SAFETY_STAFF]),
             panels=model_panels(model),
             restrictions=live_restrictions(model),
             asl_history=asl_history(model),
-            can_sign=can_write(self.request.user, [Role.RSO, Role.CEO]),
         )
         if can_view_audit_log(self.request.user):
             context["history"] = audit_events_for_registry_model(model, snapshots)
@@ -337,7 +333,6 @@ class FrameworkListView(RoleRequiredMixin, TemplateView):
             versions=versions,
             version_in_force=in_force,
             adoptions=list(framework_adoptions()),
-            can_adopt=can_write(self.request.user, [Role.RSO]),
         )
         return context
 

@@ -1,6 +1,7 @@
 """Pages of the board and of policy changes: motions awaiting my vote, the conflicts register,
 and each policy change with its diff, signatures, consultation and votes. Each step's button is
-shown only to those who may take it; the services check again."""
+shown only to those who may take it, as the declarations in `workflows.board` say
+(`{% workflow_actions %}`, `{% test_rule %}` in the templates); the services check again."""
 
 from django import forms
 from django.conf import settings
@@ -20,7 +21,7 @@ from ..models import (
     PolicyChange,
     Vote,
 )
-from ..permissions import BOARD_READERS, RoleRequiredMixin, can_write
+from ..permissions import BOARD_READERS, RoleRequiredMixin
 from ..selectors import audit_events_for_target
 from ..services.board import (
     conflict_declare,
@@ -38,9 +39,7 @@ from ..services.conflicts import (
     conflict_review,
     conflict_review_due_on,
 )
-from ..services.meetings import may_convene
 from ..services.policy_changes import (
-    WITHDRAWABLE,
     policy_change_create,
     policy_change_diff,
     policy_change_publish,
@@ -48,6 +47,7 @@ from ..services.policy_changes import (
     policy_change_vote_open,
     policy_change_withdraw,
 )
+from ..workflows.board import PROPOSAL
 from . import ServiceFormView, StepView
 
 # Who reads the board's records and the conflicts register.
@@ -78,14 +78,12 @@ class BoardView(RoleRequiredMixin, TemplateView):
         return super().get_context_data(
             upcoming_meetings=meetings.filter(state=MeetingState.SCHEDULED)[:10],
             past_meetings=meetings.exclude(state=MeetingState.SCHEDULED).reverse()[:10],
-            can_schedule=may_convene(user),
             now=timezone.now(),
             awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
             open_motions=motions.filter(state=MotionState.OPEN).annotate(vote_count=Count("votes")),
             closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
             seats=Director.objects.select_related("user").order_by("-term_start"),
             share=trust_seat_share(),
-            can_open=can_write(user, [Role.BOARD_DIRECTOR]),
             **kwargs,
         )
 
@@ -135,12 +133,9 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
     )
 
     def get_context_data(self, **kwargs):
-        motion, user = self.object, self.request.user
-        is_open = motion.state == MotionState.OPEN
+        motion = self.object
         return super().get_context_data(
-            tally=motion_count(motion) if is_open else None,
-            can_vote=motions_awaiting_vote(user).filter(pk=motion.pk).exists(),
-            can_close=is_open and can_write(user, [Role.BOARD_DIRECTOR]),
+            tally=motion_count(motion) if motion.state == MotionState.OPEN else None,
             choices=VoteChoice.choices,
             **kwargs,
         )
@@ -170,8 +165,7 @@ class ConflictListView(RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, today = self.request.user, timezone.localdate()
-        may_change = can_write(user, DECLARER_ROLES)
+        today = timezone.localdate()
         rows = []
         for declaration in context["declarations"]:
             current = conflict_is_current(declaration, today)
@@ -182,10 +176,9 @@ class ConflictListView(RoleRequiredMixin, ListView):
                     "current": current,
                     "review_due_on": due_on,
                     "review_due": due_on is not None and due_on <= today,
-                    "mine": may_change and current and declaration.user_id == user.pk,
                 }
             )
-        context.update(rows=rows, can_declare=may_change, today=today)
+        context.update(rows=rows, today=today)
         return context
 
 
@@ -255,7 +248,6 @@ class PolicyChangeListView(RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            can_create=can_write(self.request.user, [Role.RSO, Role.CEO]),
             states=PolicyChangeState.choices,
             **kwargs,
         )
@@ -296,26 +288,12 @@ class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
         return _policy_changes().prefetch_related("motions")
 
     def get_context_data(self, **kwargs):
-        change, user = self.object, self.request.user
-        state = change.state
-        signed = user.pk in (change.proposal_rso_id, change.proposal_ceo_id)
-        consultation = getattr(change, "consultation", None)
-        open_vote = any(m.state == MotionState.OPEN for m in change.motions.all())
+        change = self.object
         return super().get_context_data(
             diff_lines=_diff_lines(policy_change_diff(change)),
             timeline=audit_events_for_target(change),
-            consultation=consultation,
-            can_sign=state == PolicyChangeState.DRAFT
-            and not signed
-            and can_write(user, [Role.RSO, Role.CEO]),
-            can_consult=state == PolicyChangeState.PROPOSED
-            and can_write(user, [Role.RSO, Role.CEO]),
-            can_open_vote=state in (PolicyChangeState.CONSULTATION, PolicyChangeState.BOARD_VOTE)
-            and change.consultation_closed_at is not None
-            and not open_vote
-            and can_write(user, [Role.BOARD_DIRECTOR]),
-            can_publish=state == PolicyChangeState.APPROVED and can_write(user, [Role.RSO]),
-            can_withdraw=state in WITHDRAWABLE and can_write(user, [Role.RSO, Role.CEO]),
+            consultation=getattr(change, "consultation", None),
+            signatures=PROPOSAL.state_text(change),
             **kwargs,
         )
 

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from .. import evidence
-from ..choices import DeterminationState, FindingOutcome, Role, SafeguardsReportState
+from ..choices import DeterminationState, FindingOutcome, Role
 from ..errors import DomainError
 from ..models import (
     AIModel,
@@ -26,7 +26,7 @@ from ..models import (
     SafeguardsReport,
     SafeguardStandard,
 )
-from ..permissions import RoleRequiredMixin, can_write
+from ..permissions import RoleRequiredMixin
 from ..selectors import audit_events_for_target, framework_version_in_force
 from ..services.determinations import (
     determination_acknowledge,
@@ -375,11 +375,6 @@ class SafeguardsListView(RoleRequiredMixin, ListView):
         "-created_at"
     )
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_create=can_write(self.request.user, [Role.SAFETY_STAFF]), **kwargs
-        )
-
 
 class SafeguardsDetailView(RoleRequiredMixin, DetailView):
     template_name = "governance/safeguards_detail.html"
@@ -387,16 +382,6 @@ class SafeguardsDetailView(RoleRequiredMixin, DetailView):
     queryset = SafeguardsReport.objects.select_related(
         "model", "standard", "author", "approval_rso", "approval_ceo"
     ).prefetch_related("evidence__criterion", "standard__criteria")
-
-    def get_context_data(self, **kwargs):
-        report, user = self.object, self.request.user
-        return super().get_context_data(
-            can_submit=report.state == SafeguardsReportState.DRAFT and report.author_id == user.pk,
-            can_approve=report.state == SafeguardsReportState.SUBMITTED
-            and report.author_id != user.pk
-            and can_write(user, [Role.RSO, Role.CEO]),
-            **kwargs,
-        )
 
 
 class SafeguardsForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from ..choices import EscalationState, Role
+from ..choices import Role
 from ..filters import EscalationFilter
 from ..models import (
     Determination,
@@ -21,12 +21,9 @@ from ..models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from ..permissions import RoleRequiredMixin, can_write
+from ..permissions import RoleRequiredMixin
 from ..selectors import escalation_detail, escalations_list
 from ..services.escalations import (
-    HANDLERS,
-    RESOLVERS,
-    acknowledgers,
     escalation_acknowledge,
     escalation_dismiss,
     escalation_reopen,
@@ -37,6 +34,7 @@ from ..services.escalations import (
     restriction_waiver_end,
 )
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
+from ..workflows.escalations import HANDLERS
 from . import ServiceFormView, querystring_without_page, run_step
 
 
@@ -64,14 +62,8 @@ class EscalationDetailView(RoleRequiredMixin, DetailView):
     queryset = escalation_detail()
 
     def get_context_data(self, **kwargs):
-        user, state = self.request.user, self.object.state
+        # Which steps to show is the declaration's: the template asks `{% workflow_actions %}`.
         return super().get_context_data(
-            can_acknowledge=state == EscalationState.OPEN
-            and can_write(user, acknowledgers(self.object)),
-            can_resolve=self.object.is_open and can_write(user, RESOLVERS),
-            can_dismiss=self.object.is_open and can_write(user, [Role.RSO]),
-            can_reopen=not self.object.is_open and can_write(user, HANDLERS),
-            can_sign=can_write(user, [Role.RSO, Role.CEO]),
             resolving_determinations=Determination.objects.filter(
                 model_id=self.object.model_id, state__in=["decided", "final"]
             ).order_by("-decided_at")
@@ -219,12 +211,6 @@ class WebhookListView(RoleRequiredMixin, ListView):
         return WebhookSubscription.objects.prefetch_related(
             Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries")
         ).order_by("name")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            can_edit=can_write(self.request.user, WEBHOOK_ADMINS) or self.request.user.is_staff,
-            **kwargs,
-        )
 
 
 class WebhookSaveView(ServiceFormView):

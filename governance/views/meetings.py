@@ -1,8 +1,10 @@
 """Board meetings: the list, each meeting's page with its motions, and the forms to schedule,
-record and cancel one. Directors and administrators see the forms; the services check again."""
+record and cancel one. Directors and administrators see the forms, as `workflows.board.MEETING`
+and the "meeting.schedule" rule say; the services check again."""
 
 import datetime as dt
 
+import rules
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,28 +13,24 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from ..choices import MeetingState, Role
+from ..choices import MeetingState
 from ..models import Meeting, Motion
-from ..permissions import BOARD_READERS, RoleRequiredMixin, can_write
+from ..permissions import BOARD_READERS, RoleRequiredMixin
 from ..selectors import audit_events_for_target
 from ..services.board import directors_sitting
-from ..services.meetings import (
-    may_convene,
-    meeting_cancel,
-    meeting_day,
-    meeting_record,
-    meeting_schedule,
-)
+from ..services.meetings import meeting_cancel, meeting_day, meeting_record, meeting_schedule
+from ..workflows.board import MEETING
 from . import ServiceFormView, StepView, querystring_without_page
 
 
 class ConvenerMixin:
-    """Board readers read; directors and administrators (who may hold no role) write."""
+    """Board readers read; directors and administrators (who may hold no role) write: the
+    "meeting.schedule" rule."""
 
     read_roles = BOARD_READERS
 
     def may_write(self, user) -> bool:
-        return may_convene(user)
+        return rules.test_rule("meeting.schedule", user)
 
 
 class MeetingListView(ConvenerMixin, RoleRequiredMixin, ListView):
@@ -55,7 +53,6 @@ class MeetingListView(ConvenerMixin, RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            can_schedule=may_convene(self.request.user),
             states=MeetingState.choices,
             querystring=querystring_without_page(self.request),
             now=timezone.now(),
@@ -105,15 +102,11 @@ class MeetingDetailView(ConvenerMixin, RoleRequiredMixin, DetailView):
     )
 
     def get_context_data(self, **kwargs):
-        meeting, user = self.object, self.request.user
-        scheduled = meeting.state == MeetingState.SCHEDULED
-        may_act = scheduled and may_convene(user)
-        may_record = may_act and timezone.now() >= meeting.scheduled_for
+        meeting = self.object
+        # The directors to tick as present, for whoever may record the meeting now.
+        recording = MEETING.may(self.request.user, meeting, "record")
         return super().get_context_data(
-            can_cancel=may_act,
-            can_record=may_record,
-            sitting=directors_sitting(meeting_day(meeting)) if may_record else [],
-            can_open_motion=scheduled and can_write(user, [Role.BOARD_DIRECTOR]),
+            sitting=directors_sitting(meeting_day(meeting)) if recording else [],
             timeline=audit_events_for_target(meeting),
             **kwargs,
         )

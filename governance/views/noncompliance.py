@@ -6,12 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse_lazy
 from django.views.generic import DetailView, ListView
 
-from ..choices import NoncomplianceState, Role
+from ..choices import Role
 from ..models import NoncomplianceReport
 from ..permissions import ALL_ROLES, RoleRequiredMixin
 from ..selectors import audit_events_for_target, noncompliance_reports_readable_by
 from ..services.noncompliance import (
-    may_handle,
     may_read_report,
     noncompliance_conclude,
     noncompliance_investigate,
@@ -73,14 +72,7 @@ class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
         return report
 
     def get_context_data(self, **kwargs):
-        report, user = self.object, self.request.user
-        handles = may_handle(user, report)
-        return super().get_context_data(
-            can_investigate=handles and report.state == NoncomplianceState.RECEIVED,
-            can_conclude=handles and report.state == NoncomplianceState.INVESTIGATING,
-            timeline=audit_events_for_target(report),
-            **kwargs,
-        )
+        return super().get_context_data(timeline=audit_events_for_target(self.object), **kwargs)
 
 
 class NoncomplianceStepView(StepView):

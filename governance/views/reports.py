@@ -13,12 +13,11 @@ from django.views.generic import DetailView, ListView
 from ..choices import QuarterlyReportState, Role
 from ..dates import previous_quarter, quarter_of
 from ..models import QuarterlyReport
-from ..permissions import RoleRequiredMixin, can_write
+from ..permissions import RoleRequiredMixin
 from ..report_rendering import quarterly_report_pdf, report_sections
 from ..selectors import audit_events_for_target
 from ..services.quarterly_reports import (
     ISSUED_READERS,
-    may_acknowledge,
     may_read_quarterly_report,
     quarterly_report_acknowledge,
     quarterly_report_annotate,
@@ -43,7 +42,6 @@ class QuarterlyReportListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
-            can_draft=can_write(user, [Role.RSO]),
             awaiting_me=set(
                 quarterly_reports_awaiting_acknowledgement(user).values_list("pk", flat=True)
             ),
@@ -95,14 +93,11 @@ class QuarterlyReportDetailView(QuarterlyReportMixin, DetailView):
     context_object_name = "report"
 
     def get_context_data(self, **kwargs):
-        report, user = self.object, self.request.user
-        draft = report.state == QuarterlyReportState.DRAFT
+        report = self.object
         acknowledgements = report.acknowledgements.select_related("user")
         acknowledged = {ack.user_id for ack in acknowledgements}
         return super().get_context_data(
             sections=report_sections(report.contents),
-            can_edit=draft and can_write(user, [Role.RSO]),
-            can_acknowledge=may_acknowledge(user, report),
             acknowledgements=acknowledgements,
             waiting=[
                 person

@@ -303,7 +303,7 @@ def test_safeguards_approval_separation_of_duties(officers, snapshot, version, m
         safeguards_report_approve(actor=author, report=report)
     both = make_user(Role.RSO, Role.CEO)
     safeguards_report_approve(actor=both, report=report)
-    with pytest.raises(TransitionNotAllowed, match="approved already"):
+    with pytest.raises(TransitionNotAllowed, match="signed already"):
         safeguards_report_approve(actor=both, report=report)
     with pytest.raises(PermissionDenied):
         safeguards_report_approve(actor=officers["safety"], report=report)

@@ -161,7 +161,9 @@ def test_who_signs_interim_measures(crossing, officers, make_user):
     with pytest.raises(TransitionNotAllowed, match="signed already"):
         restriction_sign_waiver(actor=officers["rso"], restriction=pause)
     second_rso = make_user("rso", username="rso2")
-    with pytest.raises(TransitionNotAllowed, match="the other role must sign"):
+    with pytest.raises(
+        TransitionNotAllowed, match="given already; the CEO.s signature is still needed"
+    ):
         restriction_sign_waiver(actor=second_rso, restriction=pause)
     with pytest.raises(ValidationError, match="signed different interim measures"):
         restriction_sign_waiver(

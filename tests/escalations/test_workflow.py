@@ -158,10 +158,12 @@ def test_only_the_rso_and_ceo_sign_and_only_in_the_right_state(escalation, offic
         restriction_sign_activation(actor=SYSTEM, restriction=restriction)
     restriction_sign_activation(actor=officers["rso"], restriction=restriction)
     second_rso = make_user("rso", username="rso2")
-    with pytest.raises(TransitionNotAllowed, match="the other role must sign"):
+    with pytest.raises(
+        TransitionNotAllowed, match="given already; the CEO.s signature is still needed"
+    ):
         restriction_sign_activation(actor=second_rso, restriction=restriction)
     restriction_sign_activation(actor=officers["ceo"], restriction=restriction)
-    with pytest.raises(TransitionNotAllowed, match="it cannot be signed to activate"):
+    with pytest.raises(TransitionNotAllowed, match="that is active cannot be signed to activate"):
         restriction_sign_activation(actor=second_rso, restriction=restriction)
 
 

@@ -292,7 +292,7 @@ def test_open_vote_and_withdraw_check_their_input(api, people, new_version):
             "directors",
             "post",
             "/api/v1/policy-changes/{change}/sign/",
-            "Only Responsible Scaling Officer or CEO may sign a policy change proposal.",
+            "Only the RSO or the CEO may sign a policy change proposal.",
         ),
         ("ceo", "post", "/api/v1/policy-changes/{change}/publish/", None),
         ("auditor", "post", "/api/v1/policy-changes/{change}/withdraw/", None),

@@ -90,6 +90,13 @@ def test_the_trustees_elect_a_newcomer_through_the_api(api, people):
         "tally": {},
         "term": None,
         "votes": [],
+        # The nominator, a sitting elector, may vote and close; all three electors may vote.
+        "actions": ["close", "vote"],
+        "awaiting": {
+            "what": "votes from 3 more of its electors",
+            "who": ["trustee0", "trustee1", "trustee2"],
+            "due": None,
+        },
     }
 
     for trustee, choice in zip(people["trustees"][:2], ["yes", "abstain"], strict=True):

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
 from governance.models import PolicyChange
 
 from ..models import (
@@ -65,9 +66,11 @@ class TrustConsultationSerializer(serializers.ModelSerializer):
 
 class TrustConsultationDetailSerializer(TrustConsultationSerializer):
     advice = TrusteeAdviceSerializer(many=True, read_only=True)
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(TrustConsultationSerializer.Meta):
-        fields = [*TrustConsultationSerializer.Meta.fields, "advice"]
+        fields = [*TrustConsultationSerializer.Meta.fields, "advice", "actions", "awaiting"]
 
 
 class AdviceSerializer(serializers.Serializer):
@@ -156,9 +159,11 @@ class TrusteeElectionSerializer(serializers.ModelSerializer):
 
 class TrusteeElectionDetailSerializer(TrusteeElectionSerializer):
     votes = ElectionVoteSerializer(many=True, read_only=True)
+    actions = WorkflowActionsField()
+    awaiting = AwaitingField()
 
     class Meta(TrusteeElectionSerializer.Meta):
-        fields = [*TrusteeElectionSerializer.Meta.fields, "votes"]
+        fields = [*TrusteeElectionSerializer.Meta.fields, "votes", "actions", "awaiting"]
 
 
 class ElectionOpenSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """API for the Trust: consultations on policy changes (the lab opens and closes them, trustees
 advise), trustee terms, and the elections in which the sitting trustees elect trustees. The
-services check who may take each step."""
+services check who may take each step against the declarations in trust/workflows.py; each
+consultation and election lists the steps the requesting person may take (`actions`) and what
+it awaits (`awaiting`)."""
 
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema
@@ -56,7 +58,7 @@ class TrustConsultationViewSet(
     def _respond(self, consultation, code=status.HTTP_200_OK):
         return Response(
             serializers.TrustConsultationDetailSerializer(
-                self.get_queryset().get(pk=consultation.pk)
+                self.get_queryset().get(pk=consultation.pk), context=self.get_serializer_context()
             ).data,
             status=code,
         )
@@ -151,7 +153,7 @@ class TrusteeElectionViewSet(
     def _respond(self, election, code=status.HTTP_200_OK):
         return Response(
             serializers.TrusteeElectionDetailSerializer(
-                self.get_queryset().get(pk=election.pk)
+                self.get_queryset().get(pk=election.pk), context=self.get_serializer_context()
             ).data,
             status=code,
         )
