@@ -7,7 +7,8 @@ Services, pages (`{% test_rule %}`, `{% workflow_actions %}`) and the API all re
 
 import rules
 
-from .choices import Role
+from .audit import AuditActor
+from .choices import ActorType, Role
 from .permissions import can_write, has_role, is_read_only
 
 
@@ -15,6 +16,18 @@ from .permissions import can_write, has_role, is_read_only
 def is_person(user) -> bool:
     """A signed-in person: not the system, not an eval system's token, not anonymous."""
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "pk", None))
+
+
+@rules.predicate
+def is_system(user) -> bool:
+    """The system itself (a scheduled task, or a step that follows another record's)."""
+    return isinstance(user, AuditActor) and user.type == ActorType.SYSTEM
+
+
+@rules.predicate
+def is_machine(user) -> bool:
+    """Not a person: the system or a machine client acting through a service."""
+    return isinstance(user, AuditActor)
 
 
 def holds(*roles: str) -> rules.Predicate:

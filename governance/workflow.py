@@ -26,6 +26,7 @@ import rules
 from django.core.exceptions import PermissionDenied
 
 from .errors import TransitionNotAllowed
+from .rules import holds, is_person, role_labels
 
 Message = str | Callable[[Any], str]
 
@@ -122,6 +123,13 @@ class Workflow:
     state_field: str = "state"
     # What the object is called in refusals: "A determination that is draft cannot be ...".
     noun: str = ""
+    # For a model with no state column: reads the state from the record.
+    derive: Callable[[Any], str] | None = None
+    # Words a refused state where an area has always worded it its own way ("Cannot publish:
+    # the change is rejected."); returning None keeps the common wording.
+    refusal: Callable[[Any, Transition], str | None] | None = None
+    # The same, for single steps: {transition name: words or a function of the object}.
+    refusals: dict[str, Message] = field(default_factory=dict)
     _by_name: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,7 +147,7 @@ class Workflow:
         return self._by_name[name]
 
     def state_of(self, obj) -> str:
-        return getattr(obj, self.state_field)
+        return self.derive(obj) if self.derive is not None else getattr(obj, self.state_field)
 
     def in_source_state(self, obj, name: str) -> bool:
         return self.state_of(obj) in self._by_name[name].sources
@@ -174,6 +182,11 @@ class Workflow:
         return transition
 
     def refusal_for_state(self, obj, transition: Transition) -> str:
+        if transition.name in self.refusals:
+            return _text(self.refusals[transition.name], obj)
+        worded = self.refusal(obj, transition) if self.refusal is not None else None
+        if worded is not None:
+            return worded
         display = getattr(obj, f"get_{self.state_field}_display")().lower()
         noun = self.noun or obj._meta.verbose_name
         doing = transition.doing or transition.label.lower()
@@ -198,6 +211,21 @@ class Workflow:
             for source in transition.sources:
                 table[source].add(transition.target)
         return table
+
+
+def person_with(what: str, *roles: str) -> tuple[Check, ...]:
+    """The who-may checks of most steps: a person, then one of `roles` (who may write), each
+    refusal saying who may ("Only Board director may close a vote.")."""
+    return (
+        Check(is_person, f"Only a person may {what}."),
+        Check(holds(*roles), f"Only {role_labels(*roles)} may {what}."),
+    )
+
+
+def enforce(checks: Iterable[Check], actor, obj=None) -> None:
+    """For steps that create a record (no object, no state yet): each check in turn."""
+    for check in checks:
+        check.enforce(actor, obj)
 
 
 REGISTRY: dict[str, Workflow] = {}

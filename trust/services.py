@@ -28,9 +28,10 @@ from governance.services.policy_changes import (
     policy_change_consultation_closed,
     policy_change_consultation_opened,
 )
+from governance.workflow import enforce
 
 from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
-from .workflows import CONSULT, CONSULTATION, ELECTION, NOMINATE, enforce
+from .workflows import CONSULT, CONSULTATION, ELECTION, NOMINATE
 
 
 def _locked(consultation: TrustConsultation) -> TrustConsultation:

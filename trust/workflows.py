@@ -10,15 +10,12 @@ An election: open (the trustees sitting when it opened vote) -> closed by any si
 which counts the votes.
 
 Neither model stores its state: it is read from the record (`closed_at`, `advised_at`, the
-policy change's state), so these declarations say how (`DerivedStateWorkflow`).
+policy change's state), so these declarations say how (`derive` and `refusal`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 import rules
 from django.db import models
@@ -26,10 +23,10 @@ from django.utils import timezone
 
 from governance.choices import PolicyChangeState, Role
 from governance.errors import DomainError
-from governance.rules import is_officer, is_person, is_trustee, role_labels
+from governance.rules import is_officer
 from governance.selectors import users_with_roles
 from governance.services.board import conflicted
-from governance.workflow import Check, Guard, Transition, Wait, Workflow, declare
+from governance.workflow import Check, Guard, Transition, Wait, Workflow, declare, person_with
 
 from .models import TrustConsultation, TrusteeElection
 from .rules import (
@@ -42,42 +39,12 @@ from .rules import (
 )
 
 
-@dataclass
-class DerivedStateWorkflow(Workflow):
-    """A workflow over a model with no state column: `derive` reads the state from the record,
-    and `refusal` words a refused state (the messages people have always seen)."""
-
-    derive: Callable[[Any], str] | None = None
-    refusal: Callable[[Any, Transition], str] | None = None
-
-    def state_of(self, obj) -> str:
-        return self.derive(obj)
-
-    def refusal_for_state(self, obj, transition: Transition) -> str:
-        return self.refusal(obj, transition)
-
-
-def enforce(checks: Iterable[Check], actor, obj=None) -> None:
-    """For steps that create a record (no object, no state yet): each check in turn."""
-    for check in checks:
-        check.enforce(actor, obj)
-
-
-def _may(what: str, predicate: rules.Predicate, *roles: str) -> tuple[Check, ...]:
-    """Who-may checks worded as `require_person` words them: a person, then one of `roles`
-    (`predicate` being the core's predicate for them)."""
-    return (
-        Check(is_person, f"Only a person may {what}."),
-        Check(predicate, f"Only {role_labels(*roles)} may {what}."),
-    )
-
-
 def _trustee(what: str) -> tuple[Check, ...]:
-    return _may(what, is_trustee, Role.TRUSTEE)
+    return person_with(what, Role.TRUSTEE)
 
 
 def _lab(what: str) -> tuple[Check, ...]:
-    return _may(what, is_officer, Role.RSO, Role.CEO)
+    return person_with(what, Role.RSO, Role.CEO)
 
 
 def _sitting(what: str) -> tuple[Check, ...]:
@@ -154,7 +121,7 @@ def _the_lab(consultation: TrustConsultation) -> list:
 
 
 CONSULTATION = declare(
-    DerivedStateWorkflow(
+    Workflow(
         name="consultation",
         noun="consultation",
         states=ConsultationState,
@@ -263,7 +230,7 @@ def _sitting_trustees(election: TrusteeElection) -> list:
 
 
 ELECTION = declare(
-    DerivedStateWorkflow(
+    Workflow(
         name="election",
         noun="trustee election",
         states=ElectionState,

@@ -54,6 +54,7 @@ from ..models import (
     SafeguardsReport,
 )
 from ..permissions import can_read
+from ..rules import is_system
 from ..selectors import framework_version_in_force
 from ..workflows.reports import (
     DRAFT_READERS,
@@ -61,7 +62,6 @@ from ..workflows.reports import (
     MAY_DRAFT,
     QUARTERLY_REPORT,
     due_escalation,
-    is_system,
 )
 from ..workflows.reports import (  # noqa: F401  (for the views and the API)
     may_read_quarterly_report as may_read_quarterly_report,

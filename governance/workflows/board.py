@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import rules
@@ -33,8 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from ..audit import AuditActor
-from ..choices import ActorType, MeetingState, MotionState, PolicyChangeState, Role
+from ..choices import MeetingState, MotionState, PolicyChangeState, Role
 from ..errors import TransitionNotAllowed
 from ..models import (
     ConflictDeclaration,
@@ -44,33 +42,24 @@ from ..models import (
     PolicyChange,
 )
 from ..permissions import has_role, is_read_only
-from ..rules import holds, is_director, is_officer, is_person, is_rso, role_labels
+from ..rules import holds, is_director, is_officer, is_system
 from ..selectors import users_with_roles
 from ..signatures import TwoKey
 from ..sitting import trustees_sitting
-from ..workflow import Check, Guard, Transition, Wait, Workflow, declare
+from ..workflow import Check, Guard, Transition, Wait, Workflow, declare, person_with
 
 PROPOSAL = TwoKey(prefix="proposal", act="sign a policy change proposal")
 DECLARER_ROLES = (Role.BOARD_DIRECTOR, Role.TRUSTEE)
 
 
-@dataclass
-class BoardWorkflow(Workflow):
-    """A workflow whose refused states read as the board's pages have always put them
-    ("Cannot publish: the change is rejected."), from `doing` and `noun`; or as `refusal` words
-    them. `derive` reads the state of a model with no state column."""
+def board_refusal(noun: str) -> Callable[[Any, Transition], str]:
+    """Refused states read as the board's pages have always put them ("Cannot publish: the
+    change is rejected.")."""
 
-    derive: Callable[[Any], str] | None = None
-    refusal: Callable[[Any, Transition], str] | None = None
+    def refusal(obj, transition: Transition) -> str:
+        return f"Cannot {transition.doing}: the {noun} is {obj.get_state_display().lower()}."
 
-    def state_of(self, obj) -> str:
-        return self.derive(obj) if self.derive is not None else super().state_of(obj)
-
-    def refusal_for_state(self, obj, transition: Transition) -> str:
-        if self.refusal is not None:
-            return self.refusal(obj, transition)
-        state = getattr(obj, f"get_{self.state_field}_display")().lower()
-        return f"Cannot {transition.doing}: the {self.noun} is {state}."
+    return refusal
 
 
 # --- The clock ----------------------------------------------------------------------------
@@ -102,12 +91,6 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 
 @rules.predicate
-def is_system(user) -> bool:
-    """The system itself (a scheduled task, or a step that follows another record's)."""
-    return isinstance(user, AuditActor) and user.type == ActorType.SYSTEM
-
-
-@rules.predicate
 def is_convener(user) -> bool:
     """Directors and administrators (who may hold no role) convene meetings; auditors never,
     not even an auditing administrator."""
@@ -116,20 +99,12 @@ def is_convener(user) -> bool:
     return bool(user.is_staff) or has_role(user, Role.BOARD_DIRECTOR)
 
 
-def _may(what: str, predicate: rules.Predicate, *roles: str) -> tuple[Check, ...]:
-    """Who-may checks worded as `require_person` words them: a person, then one of `roles`."""
-    return (
-        Check(is_person, f"Only a person may {what}."),
-        Check(predicate, f"Only {role_labels(*roles)} may {what}."),
-    )
-
-
 def _director(what: str) -> tuple[Check, ...]:
-    return _may(what, is_director, Role.BOARD_DIRECTOR)
+    return person_with(what, Role.BOARD_DIRECTOR)
 
 
 def _officer(what: str) -> tuple[Check, ...]:
-    return _may(what, is_officer, Role.RSO, Role.CEO)
+    return person_with(what, Role.RSO, Role.CEO)
 
 
 def _convener(what: str) -> Check:
@@ -194,7 +169,7 @@ def _yet_to_vote(motion: Motion) -> list:
 
 
 MOTION = declare(
-    BoardWorkflow(
+    Workflow(
         name="motion",
         noun="motion",
         states=MotionState,
@@ -288,9 +263,10 @@ def _directors_on_the_day(meeting: Meeting) -> list:
 
 
 MEETING = declare(
-    BoardWorkflow(
+    Workflow(
         name="meeting",
         noun="meeting",
+        refusal=board_refusal("meeting"),
         states=MeetingState,
         transitions=(
             Transition(
@@ -433,9 +409,10 @@ def _directors(change: PolicyChange | None = None) -> list:
 _COUNTED = (PolicyChangeState.BOARD_VOTE,)
 
 POLICY_CHANGE = declare(
-    BoardWorkflow(
+    Workflow(
         name="policy_change",
         noun="change",
+        refusal=board_refusal("change"),
         states=PolicyChangeState,
         transitions=(
             Transition(
@@ -512,7 +489,7 @@ POLICY_CHANGE = declare(
                 doing="publish",
                 sources=(PolicyChangeState.APPROVED,),
                 target=PolicyChangeState.PUBLISHED,
-                who=_may("publish a policy change", is_rso, Role.RSO),
+                who=person_with("publish a policy change", Role.RSO),
                 guards=(Guard(check=no_clash), Guard(check=published_in_time)),
                 audit="policy_change.published",
             ),
@@ -635,7 +612,7 @@ def is_declarer(user, declaration: ConflictDeclaration) -> bool:
 
 def _declarer(what: str) -> tuple[Check, ...]:
     return (
-        *_may(what, holds(*DECLARER_ROLES), *DECLARER_ROLES),
+        *person_with(what, *DECLARER_ROLES),
         Check(is_declarer, f"Only the person who made a declaration may {what}."),
     )
 
@@ -647,7 +624,7 @@ def _review_due(declaration: ConflictDeclaration) -> dt.datetime:
 
 
 CONFLICT = declare(
-    BoardWorkflow(
+    Workflow(
         name="conflict",
         noun="declaration",
         states=ConflictState,
@@ -700,5 +677,5 @@ CONFLICT = declare(
 )
 
 # Who may declare a conflict: the service enforces it, the register reads the rule.
-CONFLICT_DECLARE = _may("declare a conflict of interest", holds(*DECLARER_ROLES), *DECLARER_ROLES)
+CONFLICT_DECLARE = person_with("declare a conflict of interest", *DECLARER_ROLES)
 rules.set_rule("conflict.declare", holds(*DECLARER_ROLES))

@@ -18,13 +18,12 @@ import datetime as dt
 
 import rules
 
-from ..audit import AuditActor
 from ..choices import DeterminationState, EscalationKind, EscalationLevel, FindingOutcome, Role
 from ..choices import EscalationState as E
 from ..choices import RestrictionState as R
 from ..errors import TransitionNotAllowed
 from ..models import Escalation, Finding, Restriction
-from ..rules import holds, is_officer, is_rso, is_safety_staff, role_labels, writes
+from ..rules import holds, is_machine, is_officer, is_rso, is_safety_staff, role_labels, writes
 from ..selectors import safeguards_in_force, users_with_roles
 from ..signatures import ROLE_OF_SLOT, TITLE_OF_SLOT, TwoKey
 from ..workflow import Check, Guard, Transition, Wait, Workflow, declare
@@ -38,13 +37,6 @@ ACKNOWLEDGE_WITHIN = dt.timedelta(hours=48)
 ACTIVATION = TwoKey(prefix="activation", act="sign to activate a restriction")
 LIFT = TwoKey(prefix="lift", act="sign to lift a restriction")
 WAIVER = TwoKey(prefix="waiver", act="sign interim measures")
-
-
-@rules.predicate
-def is_system(user) -> bool:
-    """Not a person: the system (deadlines, new evidence) or a machine client acting through a
-    service. The escalation services have always let such an actor take their steps."""
-    return isinstance(user, AuditActor)
 
 
 @rules.predicate
@@ -128,7 +120,7 @@ ESCALATION = declare(
                 doing="updated",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=None,
-                who=(Check(is_system, "Only the system records new evidence on an escalation."),),
+                who=(Check(is_machine, "Only the system records new evidence on an escalation."),),
                 audit="escalation.updated",
                 notifies="when a warning becomes a crossing, the assignee and safety staff",
                 recipients=lambda e: [e.assignee, *users_with_roles(Role.SAFETY_STAFF)],
@@ -139,7 +131,7 @@ ESCALATION = declare(
                 doing="raised",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=None,
-                who=(Check(is_system, "Only the system raises an escalation."),),
+                who=(Check(is_machine, "Only the system raises an escalation."),),
                 audit="escalation.raised",
                 notifies="the CEO, then the board directors and trustees; the assignee",
                 recipients=_raised_to,
@@ -150,7 +142,7 @@ ESCALATION = declare(
                 doing="acknowledged",
                 sources=(E.OPEN,),
                 target=E.ACKNOWLEDGED,
-                who=(Check(is_system | may_acknowledge, _acknowledge_refusal),),
+                who=(Check(is_machine | may_acknowledge, _acknowledge_refusal),),
                 audit="escalation.acknowledged",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -161,7 +153,7 @@ ESCALATION = declare(
                 doing="resolved",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=E.RESOLVED,
-                who=(Check(is_system | is_resolver, _only(RESOLVERS, "resolve an escalation")),),
+                who=(Check(is_machine | is_resolver, _only(RESOLVERS, "resolve an escalation")),),
                 audit="escalation.resolved",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -172,7 +164,7 @@ ESCALATION = declare(
                 doing="dismissed",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=E.DISMISSED,
-                who=(Check(is_system | is_rso, _only((Role.RSO,), "dismiss an escalation")),),
+                who=(Check(is_machine | is_rso, _only((Role.RSO,), "dismiss an escalation")),),
                 audit="escalation.dismissed",  # its proposals: restriction.withdrawn
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -183,7 +175,7 @@ ESCALATION = declare(
                 doing="reopened",
                 sources=(E.RESOLVED, E.DISMISSED),
                 target=E.OPEN,
-                who=(Check(is_system | is_handler, _only(HANDLERS, "reopen an escalation")),),
+                who=(Check(is_machine | is_handler, _only(HANDLERS, "reopen an escalation")),),
                 audit="escalation.open",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -221,7 +213,7 @@ ESCALATION = declare(
 
 # Restrictions
 
-NOT_SYSTEM = Check(~is_system, "A restriction is signed by people, not by the system.")
+NOT_SYSTEM = Check(~is_machine, "A restriction is signed by people, not by the system.")
 
 
 @rules.predicate

@@ -6,10 +6,6 @@ or, when the report concerns the RSO, the board chair (every director when no ch
 never an RSO who also sits on the board, and never the person who filed it.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 import rules
 
 from ..choices import NoncomplianceState as S
@@ -19,19 +15,6 @@ from ..permissions import has_role, is_read_only
 from ..rules import is_person, role_labels
 from ..selectors import users_with_roles
 from ..workflow import Check, Transition, Wait, Workflow, declare
-
-
-@dataclass
-class WordedWorkflow(Workflow):
-    """A declaration whose refusals about the state keep the wording people know ("Cannot
-    conclude: the report is received."): `state_refusals` maps a transition's name to its text,
-    a function of the object; the others read as every declaration's do."""
-
-    state_refusals: dict[str, Callable[[Any], str]] = field(default_factory=dict)
-
-    def refusal_for_state(self, obj, transition: Transition) -> str:
-        refusal = self.state_refusals.get(transition.name)
-        return refusal(obj) if refusal else super().refusal_for_state(obj, transition)
 
 
 def _is_now(report) -> str:
@@ -124,7 +107,7 @@ def _handling(what: str) -> tuple[Check, ...]:
 
 
 NONCOMPLIANCE = declare(
-    WordedWorkflow(
+    Workflow(
         name="noncompliance",
         noun="noncompliance report",
         states=S,
@@ -167,7 +150,7 @@ NONCOMPLIANCE = declare(
                 who=lambda report: [report.handler] if report.handler_id else handlers(report),
             ),
         ),
-        state_refusals={
+        refusals={
             "investigate": lambda report: f"Cannot start the investigation: {_is_now(report)}.",
             "conclude": lambda report: f"Cannot conclude: {_is_now(report)}.",
         },

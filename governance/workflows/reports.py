@@ -15,12 +15,10 @@ from ..choices import QuarterlyReportState as S
 from ..errors import TransitionNotAllowed
 from ..models import Escalation, QuarterlyReport
 from ..permissions import can_read
-from ..rules import is_person, is_rso, role_labels
+from ..rules import is_person, is_rso, is_system, role_labels
 from ..selectors import users_with_roles
 from ..sitting import members_sitting
-from ..workflow import Check, Guard, Transition, Wait, declare
-from .noncompliance import WordedWorkflow
-from .safeguards import is_system
+from ..workflow import Check, Guard, Transition, Wait, Workflow, declare
 
 # Who reads a draft, and who reads an issued report (auditors and administrators always do).
 DRAFT_READERS = (Role.RSO, Role.CEO)
@@ -98,7 +96,7 @@ def _draft_only(what: str):
 
 
 QUARTERLY_REPORT = declare(
-    WordedWorkflow(
+    Workflow(
         name="quarterly_report",
         noun="quarterly report",
         states=S,
@@ -175,7 +173,7 @@ QUARTERLY_REPORT = declare(
                 when=lambda report: waiting_acknowledgers(report).exists(),
             ),
         ),
-        state_refusals={
+        refusals={
             "refresh": _draft_only("refresh it"),
             "annotate": _draft_only("change the commentary"),
             "issue": _draft_only("issue it"),

@@ -12,12 +12,11 @@ import rules
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..audit import AuditActor
-from ..choices import ActorType, Role
+from ..choices import Role
 from ..choices import SafeguardsReportState as S
 from ..errors import TransitionNotAllowed
 from ..models import SafeguardsReport
-from ..rules import is_safety_staff, role_labels
+from ..rules import is_safety_staff, is_system, role_labels
 from ..selectors import users_with_roles
 from ..signatures import TwoKey
 from ..workflow import Check, Guard, Transition, Wait, Workflow, declare
@@ -25,12 +24,6 @@ from ..workflow import Check, Guard, Transition, Wait, Workflow, declare
 APPROVAL = TwoKey(prefix="approval", act="approve a safeguards report")
 # The RSO is reminded of an approval that lapses within this time.
 REMIND_BEFORE = dt.timedelta(days=30)
-
-
-@rules.predicate
-def is_system(user) -> bool:
-    """The system itself (a scheduled task), never a person or a machine client."""
-    return isinstance(user, AuditActor) and user.type == ActorType.SYSTEM
 
 
 @rules.predicate
