@@ -66,7 +66,8 @@ def main() -> None:
 
         from evals.services import eval_suite_create, eval_system_create
         from governance.audit import SYSTEM
-        from governance.models import CapabilityThreshold, Escalation
+        from governance.models import CapabilityThreshold
+        from governance.oversight.models import Escalation
         from tests.factories import SnapshotFactory, UserFactory
 
         quiet = open(os.devnull, "w")  # noqa: SIM115

@@ -27,9 +27,11 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from governance.board.models import QuarterlyReport
     from governance.choices import EscalationKind, EscalationState, Severity
     from governance.dates import quarter_bounds
-    from governance.models import AIModel, Escalation, NoncomplianceReport, QuarterlyReport
+    from governance.oversight.models import Escalation, NoncomplianceReport
+    from governance.registry.models import AIModel
     from governance.report_rendering import quarterly_report_pdf
     from governance.services.quarterly_reports import quarterly_report_contents
 

@@ -28,7 +28,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from governance.models import AIModel, Snapshot, SnapshotIdentifier
+    from governance.registry.models import AIModel, Snapshot, SnapshotIdentifier
 
     call_command("migrate", verbosity=0)
     call_command("load_frameworks", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

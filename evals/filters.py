@@ -2,7 +2,7 @@ import django_filters
 
 from governance.choices import ThresholdOutcome
 from governance.filters import IdFilter
-from governance.models import AIModel
+from governance.registry.models import AIModel
 
 from .choices import IngestionStatus
 from .models import EvalRun, EvalSuite, Ingestion

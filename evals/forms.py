@@ -4,7 +4,8 @@ import json
 
 from django import forms
 
-from governance.models import AIModel, CapabilityThreshold, Snapshot
+from governance.models import CapabilityThreshold
+from governance.registry.models import AIModel, Snapshot
 
 from .choices import ExpectedTasksSource
 from .models import EvalSuite, EvalSystem

@@ -8,7 +8,8 @@ from django.db import models
 from django.urls import reverse
 
 from governance.choices import ScoreAggregate, ScoreDirection, ThresholdOutcome
-from governance.models import AIModel, CapabilityThreshold, FrameworkVersion, Snapshot
+from governance.models import CapabilityThreshold, FrameworkVersion
+from governance.registry.models import AIModel, Snapshot
 
 from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus
 from .parsers.base import EARLIEST, LATEST

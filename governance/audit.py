@@ -120,6 +120,23 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
     }
 
 
+# The log names an object "app.model" as the chain first named it. Models that moved from the
+# core app to an area app keep their "governance." name, so an object's history reads as one and
+# filters people wrote against the log keep working.
+AUDIT_APP_LABELS = {
+    "registry": "governance",
+    "oversight": "governance",
+    "determinations": "governance",
+    "board": "governance",
+}
+
+
+def audit_type(model_or_object) -> str:
+    """The `target_type` the log gives a model (or one of its objects)."""
+    meta = model_or_object._meta
+    return f"{AUDIT_APP_LABELS.get(meta.app_label, meta.app_label)}.{meta.model_name}"
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -136,7 +153,7 @@ def audit_record(
             sequence=(last["sequence"] + 1) if last else 1,
             created_at=timezone.now(),
             action=action,
-            target_type=target._meta.label_lower if target is not None else "",
+            target_type=audit_type(target) if target is not None else "",
             target_id=str(target.pk) if target is not None else "",
             target_repr=str(target)[:300] if target is not None else "",
             before=canonical_value(before),

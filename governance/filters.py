@@ -3,6 +3,10 @@
 import django_filters
 from django import forms
 
+from governance.board.models import Motion
+from governance.oversight.models import Escalation
+from governance.registry.models import AIModel, Snapshot
+
 from .choices import (
     ESCALATION_OPEN_STATES,
     EscalationKind,
@@ -11,7 +15,7 @@ from .choices import (
     Severity,
     SnapshotStage,
 )
-from .models import AIModel, AuditEvent, Escalation, Motion, SafetyLevel, Snapshot
+from .models import AuditEvent, SafetyLevel
 from .selectors import ai_model_search
 from .services.board import motions_awaiting_vote
 

@@ -4,7 +4,9 @@ import datetime as dt
 
 from django import forms
 
-from .models import AIModel, FrameworkVersion, Snapshot
+from governance.registry.models import AIModel, Snapshot
+
+from .models import FrameworkVersion
 from .services.registry import MODEL_FIELDS, SNAPSHOT_FIELDS
 
 _DATE = forms.DateInput(attrs={"type": "date"})

@@ -28,7 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .models import QuarterlyReport
+from governance.board.models import QuarterlyReport
 
 logger = logging.getLogger(__name__)
 

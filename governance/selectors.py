@@ -7,19 +7,19 @@ from django.db.models import CharField, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from governance.oversight.models import RESTRICTION_SIGNERS, NoncomplianceReport
+from governance.registry.models import AIModel, Snapshot
+
+from .audit import audit_type
 from .choices import Role
 from .models import (
-    AIModel,
     AuditEvent,
     AuditVerification,
     CapabilityThreshold,
     FrameworkAdoption,
     FrameworkVersion,
-    NoncomplianceReport,
     SafeguardStandard,
-    Snapshot,
 )
-from .models.escalations import RESTRICTION_SIGNERS
 from .permissions import has_role
 
 UNASSESSED = "Unassessed"
@@ -44,9 +44,7 @@ def audit_events_readable_by(user) -> QuerySet[AuditEvent]:
         .annotate(key=Cast("pk", CharField()))
         .values("key")
     )
-    return events.exclude(
-        target_type=NoncomplianceReport._meta.label_lower, target_id__in=about_rso
-    )
+    return events.exclude(target_type=audit_type(NoncomplianceReport), target_id__in=about_rso)
 
 
 def audit_events_for_user(user, *, limit: int = 10) -> list[AuditEvent]:
@@ -55,7 +53,7 @@ def audit_events_for_user(user, *, limit: int = 10) -> list[AuditEvent]:
 
 def audit_events_for_target(target) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
-        target_type=target._meta.label_lower, target_id=str(target.pk)
+        target_type=audit_type(target), target_id=str(target.pk)
     ).order_by("sequence")
 
 
@@ -63,8 +61,8 @@ def audit_events_for_registry_model(model, snapshots) -> list[AuditEvent]:
     """The history of a model and its snapshots, newest first."""
     return list(
         AuditEvent.objects.filter(
-            Q(target_type="governance.aimodel", target_id=str(model.pk))
-            | Q(target_type="governance.snapshot", target_id__in=[str(s.pk) for s in snapshots])
+            Q(target_type=audit_type(model), target_id=str(model.pk))
+            | Q(target_type=audit_type(Snapshot), target_id__in=[str(s.pk) for s in snapshots])
         ).order_by("-sequence")[:50]
     )
 
@@ -194,8 +192,9 @@ def snapshot_compute_multiples(
 def safeguards_in_force(model, standards, *, at=None) -> bool:
     """Whether every given safeguard standard has an approved report for the model that has
     not expired (an expired approval counts as not in force)."""
+    from governance.determinations.models import SafeguardsReport
+
     from .choices import SafeguardsReportState
-    from .models import SafeguardsReport
 
     wanted = {standard.pk for standard in standards}
     if not wanted:
@@ -216,6 +215,8 @@ def model_clearance(model, action) -> dict:
     blocks from the moment it is proposed (stopping needs no decision), and so does a threshold
     escalation that no determination has resolved. Only the RSO's and the CEO's written interim
     measures, while they last, let the pipeline proceed past those two."""
+    from governance.oversight.models import Escalation, Restriction
+
     from .choices import (
         ESCALATION_OPEN_STATES,
         RESTRICTION_FOR_ACTION,
@@ -223,7 +224,6 @@ def model_clearance(model, action) -> dict:
         EscalationKind,
         RestrictionState,
     )
-    from .models import Escalation, Restriction
 
     action = ClearanceAction(action)
     kind = RESTRICTION_FOR_ACTION[action]
@@ -302,7 +302,7 @@ def _awaiting_signatures(restriction) -> str:
 
 
 def escalations_list() -> QuerySet:
-    from .models import Escalation
+    from governance.oversight.models import Escalation
 
     return Escalation.objects.select_related("model", "threshold", "assignee", "snapshot").order_by(
         "-updated_at"
@@ -310,7 +310,7 @@ def escalations_list() -> QuerySet:
 
 
 def escalation_detail() -> QuerySet:
-    from .models import Restriction
+    from governance.oversight.models import Restriction
 
     return escalations_list().prefetch_related(
         "events",
@@ -322,8 +322,9 @@ def escalation_detail() -> QuerySet:
 
 
 def live_restrictions(model) -> list:
+    from governance.oversight.models import Restriction
+
     from .choices import RestrictionState
-    from .models import Restriction
 
     return list(
         Restriction.objects.filter(
@@ -340,8 +341,9 @@ def unread_notification_count(user) -> int:
 
 
 def latest_final_determination(model):
+    from governance.determinations.models import Determination
+
     from .choices import DeterminationState
-    from .models import Determination
 
     return (
         Determination.objects.filter(model=model, state=DeterminationState.FINAL)
@@ -369,8 +371,9 @@ def deployment_gaps(model) -> list[str]:
 
 
 def asl_history(model) -> list:
+    from governance.determinations.models import Determination
+
     from .choices import DeterminationState
-    from .models import Determination
 
     return list(
         Determination.objects.filter(

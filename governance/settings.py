@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "rules",
     "csp",
     "governance",
+    "governance.registry",
+    "governance.oversight",
+    "governance.determinations",
+    "governance.board",
     "evals",
     "trust",
 ]

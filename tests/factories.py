@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from governance.choices import SnapshotStage
-from governance.models import AIModel, Snapshot, SnapshotIdentifier
+from governance.registry.models import AIModel, Snapshot, SnapshotIdentifier
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from governance.board.models import PolicyChange
 from governance.choices import VoteChoice
-from governance.models import PolicyChange
 
 
 class TrustConsultation(models.Model):

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record
+from governance.board.models import PolicyChange
 from governance.choices import MotionResult, Role, VoteChoice
 from governance.dates import add_months
 from governance.errors import DomainError
-from governance.models import PolicyChange
 from governance.permissions import has_role
 from governance.selectors import people_holding_role
 from governance.services.board import Tally, motion_result

@@ -7,8 +7,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from governance.board.models import PolicyChange
 from governance.choices import PolicyChangeState, Role, VoteChoice
-from governance.models import PolicyChange
 from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.views import ServiceFormView, StepView
 

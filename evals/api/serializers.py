@@ -2,7 +2,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance.models import AIModel, CapabilityThreshold
+from governance.models import CapabilityThreshold
+from governance.registry.models import AIModel
 
 from ..models import EvalRun, EvalSuite, EvalSystem, Ingestion, TaskResult, ThresholdEvaluation
 from ..services import SUITE_FIELDS

@@ -10,17 +10,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ..choices import MotionState, Role, VoteChoice
-from ..filters import MotionFilter
-from ..models import (
+from governance.board.models import (
     ConflictDeclaration,
     Director,
-    FrameworkVersion,
     Meeting,
     Motion,
     PolicyChange,
     Vote,
 )
+
+from ..choices import MotionState, Role, VoteChoice
+from ..filters import MotionFilter
+from ..models import FrameworkVersion
 from ..permissions import BOARD_READERS, api_roles
 from ..services.board import conflict_declare, motion_close, motion_count, motion_open, vote_cast
 from ..services.conflicts import (

@@ -9,17 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from governance.determinations.models import Determination, Finding, SafeguardsReport
+from governance.registry.models import AIModel, Snapshot
+
 from ..choices import DeterminationState, Role
-from ..models import (
-    AIModel,
-    CapabilityThreshold,
-    Determination,
-    Finding,
-    SafeguardsReport,
-    SafeguardStandard,
-    SafetyLevel,
-    Snapshot,
-)
+from ..models import CapabilityThreshold, SafeguardStandard, SafetyLevel
 from ..permissions import api_roles
 from ..services.determinations import (
     determination_acknowledge,

@@ -6,18 +6,17 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ..choices import Role
-from ..filters import EscalationFilter
-from ..models import (
-    Determination,
+from governance.determinations.models import Determination
+from governance.oversight.models import (
+    RESTRICTION_SIGNERS,
     Escalation,
     EscalationEvent,
-    Notification,
     Restriction,
-    WebhookDelivery,
-    WebhookSubscription,
 )
-from ..models.escalations import RESTRICTION_SIGNERS
+
+from ..choices import Role
+from ..filters import EscalationFilter
+from ..models import Notification, WebhookDelivery, WebhookSubscription
 from ..models.notifications import HTTP_URL
 from ..permissions import IsPerson, api_roles
 from ..selectors import escalations_list

@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from ..models import Meeting, Motion
+from governance.board.models import Meeting, Motion
+
 from ..permissions import BOARD_READERS, can_read
 from ..services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from .board import MotionSummarySerializer

@@ -11,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.fields import empty
 from rest_framework.response import Response
 
+from governance.oversight.models import NoncomplianceReport
+
 from ..choices import Role
-from ..models import NoncomplianceReport
 from ..permissions import ALL_ROLES, IsPerson, api_roles
 from ..selectors import noncompliance_reports_readable_by
 from ..services.noncompliance import (

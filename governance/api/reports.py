@@ -8,8 +8,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from governance.board.models import QuarterlyReport, QuarterlyReportAcknowledgement
+
 from ..choices import Role
-from ..models import QuarterlyReport, QuarterlyReportAcknowledgement
 from ..permissions import api_roles
 from ..report_rendering import quarterly_report_pdf
 from ..services.quarterly_reports import (

@@ -1,8 +1,9 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from governance.registry.models import AIModel, Snapshot
+
 from ..models import (
-    AIModel,
     AuditEvent,
     CadenceRule,
     CapabilityThreshold,
@@ -13,7 +14,6 @@ from ..models import (
     SafeguardCriterion,
     SafeguardStandard,
     SafetyLevel,
-    Snapshot,
 )
 from ..permissions import is_read_only, user_roles
 from ..selectors import UNASSESSED

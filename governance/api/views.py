@@ -11,9 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from governance.registry.models import AIModel
+
 from ..choices import ClearanceAction, Role
 from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
-from ..models import AIModel, Framework
+from ..models import Framework
 from ..permissions import AUDIT_READERS, IsPerson, MayReadClearance, api_roles
 from ..selectors import (
     ai_models_list,

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import governance.models.registry
+import governance.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -196,8 +196,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
                 ('stage', models.CharField(choices=[('pretraining_checkpoint', 'Pretraining checkpoint'), ('post_trained', 'Post-trained'), ('helpful_only', 'Helpful-only'), ('release_candidate', 'Release candidate'), ('deployed', 'Deployed')], max_length=30)),
-                ('training_compute_flop', models.FloatField(blank=True, help_text='Training compute in FLOP, e.g. 3e25.', null=True, validators=[django.core.validators.MinValueValidator(0), governance.models.registry.validate_finite], verbose_name='training compute (FLOP)')),
-                ('effective_compute_flop', models.FloatField(blank=True, help_text='Effective compute (counting algorithmic progress); training compute if blank.', null=True, validators=[django.core.validators.MinValueValidator(0), governance.models.registry.validate_finite], verbose_name='effective compute (FLOP)')),
+                ('training_compute_flop', models.FloatField(blank=True, help_text='Training compute in FLOP, e.g. 3e25.', null=True, validators=[django.core.validators.MinValueValidator(0), governance.validators.validate_finite], verbose_name='training compute (FLOP)')),
+                ('effective_compute_flop', models.FloatField(blank=True, help_text='Effective compute (counting algorithmic progress); training compute if blank.', null=True, validators=[django.core.validators.MinValueValidator(0), governance.validators.validate_finite], verbose_name='effective compute (FLOP)')),
                 ('created_on', models.DateField()),
                 ('deployment_status', models.CharField(choices=[('not_deployed', 'Not deployed'), ('internal', 'Internal use'), ('limited', 'Limited external access'), ('general', 'Generally available'), ('withdrawn', 'Withdrawn')], default='not_deployed', max_length=20)),
                 ('comprehensively_assessed_on', models.DateField(blank=True, help_text='When a comprehensive assessment of this snapshot ended.', null=True)),

@@ -1,17 +1,7 @@
-"""The core app's models, by subdomain."""
+"""The core's models: the audit log, frameworks (the policy as data), notifications. Each area's
+models live in its app (governance/registry, oversight, determinations, board; trust)."""
 
 from .audit import AuditEvent, AuditVerification
-from .board import (
-    ConflictDeclaration,
-    Director,
-    Meeting,
-    Motion,
-    PolicyChange,
-    SeatMilestone,
-    Vote,
-)
-from .determinations import Acknowledgement, Attachment, Determination, Finding
-from .escalations import Escalation, EscalationEvent, Restriction
 from .frameworks import (
     CadenceRule,
     CapabilityThreshold,
@@ -23,35 +13,14 @@ from .frameworks import (
     SafeguardStandard,
     SafetyLevel,
 )
-from .noncompliance import NoncomplianceReport
 from .notifications import Notification, WebhookDelivery, WebhookSubscription
-from .registry import AIModel, Snapshot, SnapshotIdentifier
-from .reports import QuarterlyReport, QuarterlyReportAcknowledgement
-from .safeguards import SafeguardEvidence, SafeguardsReport
 
 __all__ = [
-    "AIModel",
-    "Acknowledgement",
-    "Attachment",
-    "Determination",
-    "Finding",
     "AuditEvent",
     "AuditVerification",
     "CadenceRule",
     "CapabilityThreshold",
-    "ConflictDeclaration",
-    "Director",
-    "Meeting",
-    "Motion",
-    "PolicyChange",
-    "QuarterlyReport",
-    "QuarterlyReportAcknowledgement",
-    "Vote",
-    "Escalation",
-    "EscalationEvent",
-    "NoncomplianceReport",
     "Notification",
-    "Restriction",
     "WebhookDelivery",
     "WebhookSubscription",
     "Framework",
@@ -59,11 +28,6 @@ __all__ = [
     "FrameworkVersion",
     "GovernanceRule",
     "SafeguardCriterion",
-    "SafeguardEvidence",
-    "SafeguardsReport",
     "SafeguardStandard",
     "SafetyLevel",
-    "SeatMilestone",
-    "Snapshot",
-    "SnapshotIdentifier",
 ]

@@ -14,6 +14,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from governance.board.models import (
+    ConflictDeclaration,
+    Director,
+    Meeting,
+    Motion,
+    SeatMilestone,
+    Vote,
+)
+
 from ..audit import Actor, AuditActor, audit_record
 from ..choices import (
     ConflictKind,
@@ -24,7 +33,6 @@ from ..choices import (
     VoteChoice,
 )
 from ..errors import DomainError
-from ..models import ConflictDeclaration, Director, Meeting, Motion, SeatMilestone, Vote
 from ..permissions import has_role, is_read_only
 from ..selectors import people_holding_role
 from ..workflows.board import CONFLICT_DECLARE, MEETING, MOTION, MOTION_CREATE

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from governance.board.models import ConflictDeclaration
+
 from ..audit import SYSTEM, Actor, audit_record
 from ..dates import add_months
-from ..models import ConflictDeclaration
 from ..workflows.board import CONFLICT, DECLARER_ROLES, ConflictState, conflict_state, judge_at
 from .notifications import notify
 

@@ -16,22 +16,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from governance.determinations.models import Acknowledgement, Attachment, Determination, Finding
+from governance.registry.models import AIModel, Snapshot
+
 from .. import evidence as evidence_registry
 from ..audit import SYSTEM as SYSTEM_ACTOR
 from ..audit import Actor, audit_record
 from ..choices import DeterminationState, FindingOutcome, Role, ThresholdOutcome
 from ..errors import TransitionNotAllowed
-from ..models import (
-    Acknowledgement,
-    AIModel,
-    Attachment,
-    CapabilityThreshold,
-    Determination,
-    Finding,
-    SafeguardStandard,
-    SafetyLevel,
-    Snapshot,
-)
+from ..models import CapabilityThreshold, SafeguardStandard, SafetyLevel
 from ..permissions import require_person
 from ..selectors import framework_version_in_force
 from ..sitting import members_sitting

@@ -8,6 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from governance.board.models import QuarterlyReport
+from governance.oversight.models import Escalation, EscalationEvent, Restriction
+from governance.registry.models import AIModel, Snapshot
+
 from ..audit import SYSTEM, Actor, AuditActor, audit_record, fields_snapshot
 from ..choices import (
     ESCALATION_OPEN_STATES,
@@ -23,15 +27,7 @@ from ..choices import (
 )
 from ..dates import add_months, previous_quarter, quarter_of
 from ..errors import TransitionNotAllowed
-from ..models import (
-    AIModel,
-    CapabilityThreshold,
-    Escalation,
-    EscalationEvent,
-    QuarterlyReport,
-    Restriction,
-    Snapshot,
-)
+from ..models import CapabilityThreshold
 from ..selectors import framework_version_in_force, safeguards_in_force
 from ..workflows.escalations import (
     ACKNOWLEDGE_WITHIN,

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from governance.board.models import Meeting
+
 from ..audit import Actor, audit_record
 from ..choices import MeetingState
-from ..models import Meeting
 from ..workflows.board import MEETING, MEETING_SCHEDULE, judge_at, meeting_day, meeting_when
 from .board import directors_sitting
 from .notifications import notify

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from governance.oversight.models import NoncomplianceReport
+
 from ..audit import Actor, AuditActor, audit_record
 from ..choices import ActorType, NoncomplianceState
 from ..context import request_id_bound
-from ..models import NoncomplianceReport
 from ..workflows.noncompliance import MAY_FILE, NONCOMPLIANCE, routed_to
 from ..workflows.noncompliance import may_read_report as may_read_report  # for views, API
 from .notifications import notify

@@ -17,10 +17,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from governance.board.models import Motion, PolicyChange
+
 from ..audit import SYSTEM, Actor, audit_record
 from ..choices import MotionResult, PolicyChangeState
 from ..errors import DomainError, TransitionNotAllowed
-from ..models import FrameworkVersion, Motion, PolicyChange
+from ..models import FrameworkVersion
 from ..selectors import framework_version_in_force
 from ..workflow import Transition
 from ..workflows.board import POLICY_CHANGE, POLICY_CHANGE_CREATE, PROPOSAL, judge_at

@@ -20,6 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from governance.board.models import PolicyChange, QuarterlyReport, QuarterlyReportAcknowledgement
+from governance.determinations.models import Determination, Finding, SafeguardsReport
+from governance.oversight.models import Escalation, NoncomplianceReport, Restriction
+
 from ..audit import (
     SYSTEM,
     Actor,
@@ -41,18 +45,7 @@ from ..choices import (
 )
 from ..dates import previous_quarter, quarter_bounds, quarter_of
 from ..errors import TransitionNotAllowed
-from ..models import (
-    Determination,
-    Escalation,
-    Finding,
-    FrameworkAdoption,
-    NoncomplianceReport,
-    PolicyChange,
-    QuarterlyReport,
-    QuarterlyReportAcknowledgement,
-    Restriction,
-    SafeguardsReport,
-)
+from ..models import FrameworkAdoption
 from ..permissions import can_read
 from ..rules import is_system
 from ..selectors import framework_version_in_force

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 
+from governance.registry.models import AIModel, Snapshot, SnapshotIdentifier
+
 from ..audit import Actor, AuditActor, audit_record, fields_snapshot
 from ..choices import Role
-from ..models import AIModel, Snapshot, SnapshotIdentifier
 from ..permissions import require_role
 from .fields import apply_changes
 

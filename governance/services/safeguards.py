@@ -8,11 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from governance.determinations.models import SafeguardEvidence, SafeguardsReport
+from governance.registry.models import AIModel
+
 from ..audit import SYSTEM, Actor, audit_record
 from ..choices import SafeguardsReportState
 from ..dates import add_months
 from ..errors import TransitionNotAllowed
-from ..models import AIModel, SafeguardEvidence, SafeguardsReport, SafeguardStandard
+from ..models import SafeguardStandard
 from ..selectors import framework_version_in_force
 from ..workflows.safeguards import APPROVAL, MAY_CREATE, REMIND_BEFORE, SAFEGUARDS_REPORT
 from .notifications import notify

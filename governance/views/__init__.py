@@ -13,11 +13,13 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from governance.registry.models import AIModel, Snapshot
+
 from ..choices import Role
 from ..errors import DomainError
 from ..filters import AIModelFilter, AuditEventFilter
 from ..forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
-from ..models import AIModel, AuditEvent, Snapshot
+from ..models import AuditEvent
 from ..panels import model_panels
 from ..permissions import (
     AUDIT_READERS,

@@ -11,16 +11,17 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
-from ..choices import ConflictKind, MeetingState, MotionState, PolicyChangeState, Role, VoteChoice
-from ..models import (
+from governance.board.models import (
     ConflictDeclaration,
     Director,
-    FrameworkVersion,
     Meeting,
     Motion,
     PolicyChange,
     Vote,
 )
+
+from ..choices import ConflictKind, MeetingState, MotionState, PolicyChangeState, Role, VoteChoice
+from ..models import FrameworkVersion
 from ..permissions import BOARD_READERS, RoleRequiredMixin
 from ..selectors import audit_events_for_target
 from ..services.board import (

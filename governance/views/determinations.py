@@ -15,17 +15,13 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from governance.determinations.models import Attachment, Determination, Finding, SafeguardsReport
+from governance.registry.models import AIModel
+
 from .. import evidence
 from ..choices import DeterminationState, FindingOutcome, Role
 from ..errors import DomainError
-from ..models import (
-    AIModel,
-    Attachment,
-    Determination,
-    Finding,
-    SafeguardsReport,
-    SafeguardStandard,
-)
+from ..models import SafeguardStandard
 from ..permissions import RoleRequiredMixin
 from ..selectors import audit_events_for_target, framework_version_in_force
 from ..services.determinations import (

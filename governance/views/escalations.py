@@ -11,16 +11,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from governance.determinations.models import Determination
+from governance.oversight.models import Escalation, Restriction
+
 from ..choices import Role
 from ..filters import EscalationFilter
-from ..models import (
-    Determination,
-    Escalation,
-    Notification,
-    Restriction,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from ..models import Notification, WebhookDelivery, WebhookSubscription
 from ..permissions import RoleRequiredMixin
 from ..selectors import escalation_detail, escalations_list
 from ..services.escalations import (

@@ -13,8 +13,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
+from governance.board.models import Meeting, Motion
+
 from ..choices import MeetingState
-from ..models import Meeting, Motion
 from ..permissions import BOARD_READERS, RoleRequiredMixin
 from ..selectors import audit_events_for_target
 from ..services.board import directors_sitting

@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse_lazy
 from django.views.generic import DetailView, ListView
 
+from governance.oversight.models import NoncomplianceReport
+
 from ..choices import Role
-from ..models import NoncomplianceReport
 from ..permissions import ALL_ROLES, RoleRequiredMixin
 from ..selectors import audit_events_for_target, noncompliance_reports_readable_by
 from ..services.noncompliance import (

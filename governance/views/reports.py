@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from governance.board.models import QuarterlyReport
+
 from ..choices import QuarterlyReportState, Role
 from ..dates import previous_quarter, quarter_of
-from ..models import QuarterlyReport
 from ..permissions import RoleRequiredMixin
 from ..report_rendering import quarterly_report_pdf, report_sections
 from ..selectors import audit_events_for_target

@@ -32,15 +32,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from governance.board.models import ConflictDeclaration, Meeting, Motion, PolicyChange
+
 from ..choices import MeetingState, MotionState, PolicyChangeState, Role
 from ..errors import TransitionNotAllowed
-from ..models import (
-    ConflictDeclaration,
-    FrameworkAdoption,
-    Meeting,
-    Motion,
-    PolicyChange,
-)
+from ..models import FrameworkAdoption
 from ..permissions import has_role, is_read_only
 from ..rules import holds, is_director, is_officer, is_system
 from ..selectors import users_with_roles

@@ -7,10 +7,12 @@ neither an author) -> final (every sitting director and trustee has acknowledged
 import rules
 from django.core.exceptions import ValidationError
 
+from governance.determinations.models import Determination
+
 from ..choices import DeterminationState as S
 from ..choices import FindingOutcome, Role
 from ..errors import TransitionNotAllowed
-from ..models import Determination, SafeguardStandard
+from ..models import SafeguardStandard
 from ..rules import is_officer, is_person, is_reviewer, is_safety_staff
 from ..selectors import users_with_roles
 from ..signatures import TwoKey

@@ -18,11 +18,13 @@ import datetime as dt
 
 import rules
 
+from governance.determinations.models import Finding
+from governance.oversight.models import Escalation, Restriction
+
 from ..choices import DeterminationState, EscalationKind, EscalationLevel, FindingOutcome, Role
 from ..choices import EscalationState as E
 from ..choices import RestrictionState as R
 from ..errors import TransitionNotAllowed
-from ..models import Escalation, Finding, Restriction
 from ..rules import holds, is_machine, is_officer, is_rso, is_safety_staff, role_labels, writes
 from ..selectors import safeguards_in_force, users_with_roles
 from ..signatures import ROLE_OF_SLOT, TITLE_OF_SLOT, TwoKey

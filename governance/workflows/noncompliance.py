@@ -8,9 +8,10 @@ never an RSO who also sits on the board, and never the person who filed it.
 
 import rules
 
+from governance.oversight.models import NoncomplianceReport
+
 from ..choices import NoncomplianceState as S
 from ..choices import Role
-from ..models import NoncomplianceReport
 from ..permissions import has_role, is_read_only
 from ..rules import is_person, role_labels
 from ..selectors import users_with_roles

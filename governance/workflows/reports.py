@@ -10,10 +10,12 @@ import rules
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from governance.board.models import QuarterlyReport
+from governance.oversight.models import Escalation
+
 from ..choices import ESCALATION_OPEN_STATES, EscalationKind, Role
 from ..choices import QuarterlyReportState as S
 from ..errors import TransitionNotAllowed
-from ..models import Escalation, QuarterlyReport
 from ..permissions import can_read
 from ..rules import is_person, is_rso, is_system, role_labels
 from ..selectors import users_with_roles

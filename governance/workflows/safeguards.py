@@ -12,10 +12,11 @@ import rules
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from governance.determinations.models import SafeguardsReport
+
 from ..choices import Role
 from ..choices import SafeguardsReportState as S
 from ..errors import TransitionNotAllowed
-from ..models import SafeguardsReport
 from ..rules import is_safety_staff, is_system, role_labels
 from ..selectors import users_with_roles
 from ..signatures import TwoKey

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from governance.choices import Role
-from governance.models import Determination, SafeguardsReport
+from governance.determinations.models import Determination, SafeguardsReport
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +259,7 @@ def test_detail_links_the_evidence_and_the_list_flags_contradictions(
 def test_resolving_a_threshold_escalation_on_its_page_links_the_determination(
     client, officers, snapshot, version, machine, autonomy_suite
 ):
-    from governance.models import Escalation
+    from governance.oversight.models import Escalation
     from tests.determinations.test_determinations import decide, draft
     from tests.evals.conftest import CROSSING_JSON, post_log
 

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance.choices import Role
+from governance.determinations.models import SafeguardsReport
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, Restriction, SafeguardsReport
+from governance.models import AuditEvent
+from governance.oversight.models import Restriction
 from governance.selectors import model_clearance, safeguards_in_force
 from governance.services.determinations import (
     determination_acknowledge,
@@ -340,7 +342,7 @@ def test_an_expired_approval_is_not_in_force_and_the_rso_is_reminded_once(
 def test_the_whole_story(officers, snapshot, version, machine, autonomy_suite, run_on_commit):
     """A crossing log -> escalation and restrictions -> report -> review -> two signatures ->
     board and trustees acknowledge -> safeguards approved -> restrictions lifted -> clearance."""
-    from governance.models import Escalation
+    from governance.oversight.models import Escalation
     from governance.services.escalations import restriction_sign_activation
 
     run_on_commit(post_log, machine, CROSSING_JSON)
@@ -535,7 +537,7 @@ def test_a_justification_is_fixed_once_signing_begins(
 
 
 def test_a_refused_resolution_links_nothing(officers, snapshot, version, machine, autonomy_suite):
-    from governance.models import Escalation
+    from governance.oversight.models import Escalation
 
     post_log(machine, CROSSING_JSON)
     escalation = Escalation.objects.get()

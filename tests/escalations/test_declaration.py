@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from governance.choices import EscalationKind, EscalationState, Severity
 from governance.errors import TransitionNotAllowed
-from governance.models import Restriction
+from governance.oversight.models import Restriction
 from governance.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, Escalation, Notification, Restriction
+from governance.models import AuditEvent, Notification
+from governance.oversight.models import Escalation, Restriction
 from governance.selectors import model_clearance
 from governance.services.escalations import (
     restriction_sign_activation,

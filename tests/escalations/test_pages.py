@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from governance.choices import Role
-from governance.models import Escalation, Notification, Restriction
+from governance.models import Notification
+from governance.oversight.models import Escalation, Restriction
 from tests.evals.conftest import CROSSING_JSON, WARNING_EVAL, post_log
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from rest_framework.test import APIClient
 
 from governance.choices import Role
 from governance.errors import TransitionNotAllowed
-from governance.models import Escalation, Notification, Restriction
+from governance.models import Notification
+from governance.oversight.models import Escalation, Restriction
 from governance.services.escalations import restriction_sign_activation, restriction_sign_lift
 from tests.evals.conftest import (
     BELOW_JSON,
@@ -150,7 +151,7 @@ def test_lifted_restrictions_are_proposed_again_on_new_evidence(
             restriction_sign_lift(actor=officers[officer], restriction=restriction)
     from django.utils import timezone
 
-    from governance.models import SafeguardsReport
+    from governance.determinations.models import SafeguardsReport
 
     post_log(machine, CROSSING_EVAL)  # safeguards in force: nothing to pause
     assert Restriction.objects.filter(state="proposed").count() == 0

@@ -10,7 +10,8 @@ from django.utils import timezone
 from governance.audit import SYSTEM
 from governance.choices import EscalationKind, Severity
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, Escalation, Notification, Restriction
+from governance.models import AuditEvent, Notification
+from governance.oversight.models import Escalation, Restriction
 from governance.services.escalations import (
     cadence_check,
     escalation_acknowledge,

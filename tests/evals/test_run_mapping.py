@@ -10,7 +10,8 @@ from evals.services import eval_run_map, eval_suite_create
 from governance.audit import SYSTEM
 from governance.choices import Role
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, CapabilityThreshold, Escalation
+from governance.models import AuditEvent, CapabilityThreshold
+from governance.oversight.models import Escalation
 from tests.evals.conftest import BELOW_JSON, CROSSING_JSON, post_log
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.models import SeatMilestone
 from governance.choices import MotionResult, MotionState, Role, SeatType, VoteChoice
 from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent, SeatMilestone
+from governance.models import AuditEvent
 from governance.services import user_set_roles
 from governance.services.board import (
     Tally,
@@ -323,7 +324,7 @@ def test_milestones_entered_in_the_admin_are_audited_and_shown(board, make_user,
     admin_user = make_user(is_staff=True, is_superuser=True)
     client.force_login(admin_user)
     response = client.post(
-        "/admin/governance/seatmilestone/add/",
+        "/admin/board/seatmilestone/add/",
         {"description": "Trust majority", "due_on": "2029-01-01", "majority": "on"},
     )
     assert response.status_code == 302

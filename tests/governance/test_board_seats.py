@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from governance.audit import SYSTEM
+from governance.board.models import Director
 from governance.choices import Role, SeatType
-from governance.models import AuditEvent, Director, Notification
+from governance.models import AuditEvent, Notification
 from governance.services.board import board_chair, director_seat, director_seat_change
 from governance.services.noncompliance import (
     noncompliance_investigate,
@@ -75,7 +76,7 @@ def test_a_report_on_the_rso_goes_to_the_chair_who_handles_it(make_user):
 def test_an_administrator_records_a_seat_in_the_admin(admin_client, make_user):
     director = make_user(Role.BOARD_DIRECTOR, username="new-director")
     response = admin_client.post(
-        reverse("admin:governance_director_add"),
+        reverse("admin:board_director_add"),
         {
             "user": director.pk,
             "seat_type": SeatType.TRUST,
@@ -89,21 +90,21 @@ def test_an_administrator_records_a_seat_in_the_admin(admin_client, make_user):
     assert AuditEvent.objects.get(action="director.seated").actor_user.username == "admin"
 
     response = admin_client.post(
-        reverse("admin:governance_director_change", args=[seat_row.pk]),
+        reverse("admin:board_director_change", args=[seat_row.pk]),
         {"term_end": "2026-06-30"},
     )
     assert response.status_code == 302
     seat_row.refresh_from_db()
     assert (seat_row.term_end, seat_row.chair) == (dt.date(2026, 6, 30), False)
     assert AuditEvent.objects.filter(action="director.seat_changed").count() == 1
-    delete = admin_client.get(reverse("admin:governance_director_delete", args=[seat_row.pk]))
+    delete = admin_client.get(reverse("admin:board_director_delete", args=[seat_row.pk]))
     assert delete.status_code == 403
 
 
 def test_the_admin_names_what_is_wrong_with_a_seat(admin_client, make_user):
     not_a_director = make_user(Role.SAFETY_STAFF, username="staffer")
     response = admin_client.post(
-        reverse("admin:governance_director_add"),
+        reverse("admin:board_director_add"),
         {
             "user": not_a_director.pk,
             "seat_type": SeatType.TRUST,

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.models import Motion
 from governance.choices import MeetingState, MotionState, PolicyChangeState, Role, SeatType
 from governance.errors import DomainError
-from governance.models import FrameworkVersion, Motion
+from governance.models import FrameworkVersion
 from governance.services.board import (
     conflict_declare,
     director_seat,

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.models import ConflictDeclaration
 from governance.choices import Role, SeatType
 from governance.dates import add_months
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, ConflictDeclaration, Notification
+from governance.models import AuditEvent, Notification
 from governance.services import user_set_roles
 from governance.services.board import conflict_declare, director_seat, motion_open
 from governance.services.conflicts import (

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.models import Meeting, Motion
 from governance.choices import MeetingState, Role, SeatType
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, Meeting, Motion, Notification
+from governance.models import AuditEvent, Notification
 from governance.services.board import director_seat, motion_open
 from governance.services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from tests.conftest import FIXED_NOW

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from governance.choices import ActorType, NoncomplianceState, Role
 from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, NoncomplianceReport, Notification
+from governance.models import AuditEvent, Notification
+from governance.oversight.models import NoncomplianceReport
 from governance.services.noncompliance import (
     noncompliance_conclude,
     noncompliance_investigate,

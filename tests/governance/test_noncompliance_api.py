@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from governance.audit import SYSTEM
 from governance.choices import ActorType, NoncomplianceState, Role
-from governance.models import AuditEvent, NoncomplianceReport, Notification
+from governance.models import AuditEvent, Notification
+from governance.oversight.models import NoncomplianceReport
 from governance.selectors import noncompliance_reports_readable_by
 from governance.services.noncompliance import may_read_report, noncompliance_report_file
 

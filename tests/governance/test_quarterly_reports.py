@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from governance import report_rendering
 from governance.audit import SYSTEM
+from governance.board.models import PolicyChange, QuarterlyReport
 from governance.choices import (
     EscalationKind,
     EscalationState,
@@ -28,22 +29,16 @@ from governance.choices import (
     Severity,
 )
 from governance.dates import quarter_bounds
+from governance.determinations.models import Determination, Finding, SafeguardsReport
 from governance.errors import TransitionNotAllowed
 from governance.models import (
     AuditEvent,
     CapabilityThreshold,
-    Determination,
-    Escalation,
-    Finding,
-    NoncomplianceReport,
     Notification,
-    PolicyChange,
-    QuarterlyReport,
-    Restriction,
-    SafeguardsReport,
     SafeguardStandard,
     SafetyLevel,
 )
+from governance.oversight.models import Escalation, NoncomplianceReport, Restriction
 from governance.report_rendering import quarterly_report_pdf, report_sections
 from governance.services.board import director_seat
 from governance.services.escalations import escalation_raise, rso_report_due_check

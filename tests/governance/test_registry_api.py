@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from governance.audit import SYSTEM
 from governance.choices import Role
-from governance.models import AuditEvent, Snapshot
+from governance.models import AuditEvent
+from governance.registry.models import Snapshot
 from tests.factories import AIModelFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance.audit import SYSTEM
 from governance.choices import Role, SnapshotStage
-from governance.models import AIModel, AuditEvent, Snapshot, SnapshotIdentifier
+from governance.models import AuditEvent
+from governance.registry.models import AIModel, Snapshot, SnapshotIdentifier
 from governance.selectors import (
     ai_model_current_level_label,
     last_comprehensively_assessed_snapshot,

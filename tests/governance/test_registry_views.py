@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance.choices import Role
-from governance.models import AIModel, AuditEvent, FrameworkAdoption, Snapshot
+from governance.models import AuditEvent, FrameworkAdoption
+from governance.registry.models import AIModel, Snapshot
 from tests.factories import AIModelFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db

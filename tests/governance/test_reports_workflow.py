@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from governance.choices import NoncomplianceState, QuarterlyReportState, Role
 from governance.dates import previous_quarter, quarter_of
+from governance.determinations.models import SafeguardsReport
 from governance.errors import TransitionNotAllowed
-from governance.models import SafeguardsReport
 from governance.services.escalations import rso_report_due_check
 from governance.services.noncompliance import (
     noncompliance_conclude,

@@ -55,7 +55,8 @@ def test_seed_demo_refuses_to_run_in_production(settings):
 
 
 def test_seed_demo_loads_frameworks_adopts_the_rsp_and_registers_sample_models(debug_on):
-    from governance.models import AIModel, FrameworkVersion
+    from governance.models import FrameworkVersion
+    from governance.registry.models import AIModel
     from governance.selectors import framework_version_in_force, snapshot_by_identifier
 
     call_command("seed_demo")
@@ -66,7 +67,7 @@ def test_seed_demo_loads_frameworks_adopts_the_rsp_and_registers_sample_models(d
 
 
 def test_seed_demo_drafts_last_quarters_rso_report(debug_on, client):
-    from governance.models import QuarterlyReport
+    from governance.board.models import QuarterlyReport
 
     call_command("seed_demo")
     report = QuarterlyReport.objects.get()

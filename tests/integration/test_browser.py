@@ -87,7 +87,7 @@ def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(http_server
     import json
     import urllib.request
 
-    from governance.models import AIModel
+    from governance.registry.models import AIModel
 
     model = AIModel.objects.get(name="Frontier X")
     for officer in ("rso", "ceo"):

@@ -62,7 +62,7 @@ def test_chunked_uploads_are_read_and_held_to_the_limit(small_upload_limit, http
 
     from evals.services import eval_system_create
     from governance.audit import SYSTEM
-    from governance.models import Snapshot, SnapshotIdentifier
+    from governance.registry.models import Snapshot, SnapshotIdentifier
 
     _, token = eval_system_create(actor=SYSTEM, name="streamer", all_models=True, all_suites=True)
     SnapshotIdentifier.objects.create(snapshot=Snapshot.objects.first(), identifier="acme/streamed")

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from governance.board.models import ConflictDeclaration, PolicyChange
 from governance.choices import PolicyChangeState, Role
-from governance.models import ConflictDeclaration, FrameworkVersion, PolicyChange
+from governance.models import FrameworkVersion
 from governance.selectors import framework_version_in_force
 from tests.conftest import FIXED_NOW
 from trust.models import TrustConsultation

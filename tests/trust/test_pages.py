@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.models import Motion, PolicyChange
 from governance.choices import MotionResult, PolicyChangeState, Role, SeatType
-from governance.models import FrameworkVersion, Motion, PolicyChange
+from governance.models import FrameworkVersion
 from governance.services.board import director_seat
 from trust.models import TrustConsultation
 

@@ -3,7 +3,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
-from governance.models import PolicyChange
+from governance.board.models import PolicyChange
 
 from ..models import (
     ElectionVote,

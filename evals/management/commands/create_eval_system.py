@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from evals.models import EvalSuite
 from evals.services import eval_system_create
 from governance.audit import SYSTEM
-from governance.models import AIModel
+from governance.registry.models import AIModel
 
 
 class Command(BaseCommand):

@@ -6,10 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from governance.audit import SYSTEM
+from governance.board.models import Director
 from governance.choices import DeploymentStatus, Role, SeatType, SnapshotStage
 from governance.demo import run_seeders
 from governance.framework_files import shipped_framework_files
-from governance.models import AIModel, Director, FrameworkAdoption, FrameworkVersion
+from governance.models import FrameworkAdoption, FrameworkVersion
+from governance.registry.models import AIModel
 from governance.services import (
     ai_model_create,
     audit_log_check,

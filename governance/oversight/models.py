@@ -1,21 +1,23 @@
-"""Escalations (something the RSO must act on, with a deadline) and restrictions (a pause that
-pipelines gate on), each with the record of who did what."""
+"""Oversight: escalations, the restrictions they propose (pauses, holds, waivers), and
+noncompliance reports."""
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from governance.models.frameworks import CapabilityThreshold
+from governance.registry.models import AIModel, Snapshot
+
 from ..choices import (
     EscalationKind,
     EscalationLevel,
     EscalationState,
+    NoncomplianceState,
     RestrictionKind,
     RestrictionState,
     Severity,
     ThresholdOutcome,
 )
-from .frameworks import CapabilityThreshold
-from .registry import AIModel, Snapshot
 
 
 class Escalation(models.Model):
@@ -65,7 +67,7 @@ class Escalation(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
     determination = models.ForeignKey(
-        "governance.Determination",
+        "determinations.Determination",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -76,6 +78,7 @@ class Escalation(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        db_table = "governance_escalation"
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(
@@ -107,6 +110,7 @@ class EscalationEvent(models.Model):
     message = models.TextField()
 
     class Meta:
+        db_table = "governance_escalationevent"
         ordering = ["escalation_id", "at", "id"]
 
     def __str__(self) -> str:
@@ -171,6 +175,7 @@ class Restriction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "governance_restriction"
         ordering = ["-created_at"]
         constraints = [
             # A waived restriction is not "live": a new crossing proposes a new one, which blocks.
@@ -195,3 +200,45 @@ class Restriction(models.Model):
             and self.waiver_until is not None
             and self.waiver_until > (at or timezone.now())
         )
+
+
+class NoncomplianceReport(models.Model):
+    summary = models.CharField(max_length=300)
+    details = models.TextField()
+    concerns_rso = models.BooleanField(
+        default=False, help_text="Routed to the board rather than to the RSO."
+    )
+    # Null for an anonymous report: the reporter is never stored, not even hashed.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=20,
+        choices=NoncomplianceState.choices,
+        default=NoncomplianceState.RECEIVED,
+        db_index=True,
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    findings = models.TextField(blank=True)
+    corrective_action = models.TextField(blank=True)
+    material = models.BooleanField(default=False)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "governance_noncompliancereport"
+        ordering = ["-filed_at"]
+
+    # No summary here: this text is copied into the audit log and notifications' links, which
+    # people other than the report's readers may see.
+    def __str__(self) -> str:
+        return f"Noncompliance report #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("noncompliance-detail", args=[self.pk])
+
+    @property
+    def anonymous(self) -> bool:
+        return self.reporter_id is None

@@ -1,20 +1,14 @@
-"""The model registry: AI models, their snapshots, and the names eval systems use for them."""
+"""The registry: AI models, their snapshots and the identifiers eval systems know them by."""
 
-import math
-
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from governance.models.frameworks import SafetyLevel
+from governance.validators import validate_finite
+
 from ..choices import DeploymentStatus, SnapshotStage
-from .frameworks import SafetyLevel
-
-
-def validate_finite(value: float) -> None:
-    if value is not None and not math.isfinite(value):
-        raise ValidationError("Enter a finite number of FLOP.")
 
 
 class AIModel(models.Model):
@@ -32,6 +26,7 @@ class AIModel(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "governance_aimodel"
         ordering = ["name"]
         verbose_name = "AI model"
 
@@ -74,6 +69,7 @@ class Snapshot(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "governance_snapshot"
         ordering = ["model_id", "created_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["model", "name"], name="snapshot_name_unique"),
@@ -112,6 +108,7 @@ class SnapshotIdentifier(models.Model):
     identifier = models.CharField(max_length=300, unique=True)
 
     class Meta:
+        db_table = "governance_snapshotidentifier"
         ordering = ["identifier"]
         constraints = [
             # Eval systems do not agree on case; "Acme/X" and "acme/x" must be one snapshot.

@@ -1,13 +1,20 @@
-"""ASL determinations: the capability report, its findings per threshold, the internal review,
-the CEO's and RSO's decision, and the board's and trustees' acknowledgements."""
+"""ASL determinations (capability reports, findings, decisions, acknowledgements) and
+safeguards reports."""
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from ..choices import DeterminationState, FindingOutcome
-from .frameworks import CapabilityThreshold, FrameworkVersion, SafeguardStandard, SafetyLevel
-from .registry import AIModel, Snapshot
+from governance.models.frameworks import (
+    CapabilityThreshold,
+    FrameworkVersion,
+    SafeguardCriterion,
+    SafeguardStandard,
+    SafetyLevel,
+)
+from governance.registry.models import AIModel, Snapshot
+
+from ..choices import DeterminationState, FindingOutcome, SafeguardsReportState
 
 
 class Determination(models.Model):
@@ -66,6 +73,7 @@ class Determination(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "governance_determination"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -106,6 +114,7 @@ class Finding(models.Model):
     )
 
     class Meta:
+        db_table = "governance_finding"
         ordering = ["determination_id", "threshold__position"]
         constraints = [
             models.UniqueConstraint(
@@ -128,6 +137,7 @@ class Acknowledgement(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        db_table = "governance_acknowledgement"
         ordering = ["determination_id", "at"]
         constraints = [
             models.UniqueConstraint(
@@ -155,7 +165,66 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "governance_attachment"
         ordering = ["determination_id", "uploaded_at"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class SafeguardsReport(models.Model):
+    """One report per model and required safeguard standard; a renewal is a new report."""
+
+    model = models.ForeignKey(AIModel, on_delete=models.PROTECT, related_name="safeguards_reports")
+    standard = models.ForeignKey(
+        SafeguardStandard, on_delete=models.PROTECT, related_name="reports"
+    )
+    state = models.CharField(
+        max_length=20,
+        choices=SafeguardsReportState.choices,
+        default=SafeguardsReportState.DRAFT,
+        db_index=True,
+    )
+    summary = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approval_rso = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approval_ceo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "governance_safeguardsreport"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.standard.name} for {self.model}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("safeguards-detail", args=[self.pk])
+
+
+class SafeguardEvidence(models.Model):
+    """The evidence that one criterion of the standard is met."""
+
+    report = models.ForeignKey(SafeguardsReport, on_delete=models.CASCADE, related_name="evidence")
+    criterion = models.ForeignKey(SafeguardCriterion, on_delete=models.PROTECT, related_name="+")
+    evidence = models.TextField()
+
+    class Meta:
+        db_table = "governance_safeguardevidence"
+        ordering = ["report_id", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "criterion"], name="one_evidence_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.evidence[:40]}"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BoardConfig(AppConfig):
+    name = "governance.board"
+    label = "board"
+    verbose_name = "Board"

@@ -1,0 +1,2 @@
+"""ASL determinations (capability reports, findings, decisions, acknowledgements) and
+safeguards reports."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DeterminationsConfig(AppConfig):
+    name = "governance.determinations"
+    label = "determinations"
+    verbose_name = "Determinations"

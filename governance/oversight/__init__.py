@@ -1,0 +1,2 @@
+"""Oversight: escalations, the restrictions they propose (pauses, holds, waivers), and
+noncompliance reports."""

@@ -1,0 +1,1 @@
+"""The registry: AI models, their snapshots and the identifiers eval systems know them by."""
