@@ -28,12 +28,12 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from governance.board.models import QuarterlyReport
+    from governance.board.report_rendering import quarterly_report_pdf
+    from governance.board.services.quarterly_reports import quarterly_report_contents
     from governance.choices import EscalationKind, EscalationState, Severity
     from governance.dates import quarter_bounds
     from governance.oversight.models import Escalation, NoncomplianceReport
     from governance.registry.models import AIModel
-    from governance.report_rendering import quarterly_report_pdf
-    from governance.services.quarterly_reports import quarterly_report_contents
 
     call_command("migrate", verbosity=0)
     call_command("load_frameworks", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

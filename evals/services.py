@@ -44,11 +44,11 @@ from governance.choices import (
 from governance.errors import TransitionNotAllowed
 from governance.framework_files import FrameworkFileError, validate_scoring
 from governance.models import CapabilityThreshold
+from governance.oversight.services.escalations import escalation_raise
 from governance.permissions import has_role
 from governance.registry.models import AIModel, Snapshot
 from governance.scoring import ScoringRule, TaskAttempts, evaluate
 from governance.selectors import framework_version_in_force, snapshot_by_identifier
-from governance.services.escalations import escalation_raise
 from governance.services.fields import apply_changes, refuse_unknown
 
 from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus

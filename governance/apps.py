@@ -9,7 +9,7 @@ class GovernanceConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 
-        from . import navigation, workflows  # noqa: F401  (registers the declarations)
+        from . import navigation
         from .services import user_record_lockout, user_record_login_failure
 
         def login_failed(sender, credentials, request=None, **kwargs):

@@ -99,7 +99,8 @@ class EscalationState(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
-# The transitions between these states are declared in governance/workflows/escalations.py.
+# The transitions between these states are declared in
+# governance/oversight/workflows/escalations.py.
 ESCALATION_OPEN_STATES = (EscalationState.OPEN, EscalationState.ACKNOWLEDGED)
 
 

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 
 from governance.board.models import Motion
+from governance.board.services.board import motions_awaiting_vote
 from governance.oversight.models import Escalation
 from governance.registry.models import AIModel, Snapshot
 
@@ -17,7 +18,6 @@ from .choices import (
 )
 from .models import AuditEvent, SafetyLevel
 from .selectors import ai_model_search
-from .services.board import motions_awaiting_vote
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -5,9 +5,9 @@ import datetime as dt
 from django import forms
 
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.services import MODEL_FIELDS, SNAPSHOT_FIELDS
 
 from .models import FrameworkVersion
-from .services.registry import MODEL_FIELDS, SNAPSHOT_FIELDS
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

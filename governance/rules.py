@@ -1,6 +1,6 @@
 """Named predicates over (person, object): who may take a step, as django-rules composes them.
 
-Workflow declarations (governance/workflows/) build their "who may" from these, and so do the
+Workflow declarations (each app's workflows module) build their "who may" from these, and so do the
 rules registered for steps that belong to no workflow (creating a record, editing a suite).
 Services, pages (`{% test_rule %}`, `{% workflow_actions %}`) and the API all read the same ones.
 """
@@ -60,3 +60,10 @@ is_trustee = holds(Role.TRUSTEE)
 
 def role_labels(*roles: str, joiner: str = " or ") -> str:
     return joiner.join(Role(role).label for role in roles)
+
+
+# Steps that belong to no object's workflow; read by the pages (`{% test_rule %}`).
+# Putting a framework version in force: the RSO.
+rules.set_rule("framework.adopt", is_rso)
+# Managing webhook subscriptions: the RSO, and administrators.
+rules.set_rule("webhook.edit", writes(Role.RSO))

@@ -296,7 +296,7 @@ def model_clearance(model, action) -> dict:
 def _awaiting_signatures(restriction) -> str:
     """Who the decision on a proposed restriction waits for, by role and by who signed what
     (to activate it or to waive it): from its declaration's two keys."""
-    from .workflows.escalations import decision_awaited
+    from governance.oversight.workflows.escalations import decision_awaited
 
     return decision_awaited(restriction)
 

@@ -22,7 +22,7 @@ def members_sitting(on: dt.date | None = None) -> list:
     """The board and the Trust as they sit on `on` (today by default): directors with a current
     seat and trustees with a current term, who still hold their role. Whoever must be told of a
     determination or a report, and acknowledge it; a director who is also a trustee is one."""
-    from .services.board import directors_sitting
+    from governance.board.services.board import directors_sitting
 
     sitting = {person.pk: person for person in directors_sitting(on) + trustees_sitting(on)}
     return list(sitting.values())

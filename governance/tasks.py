@@ -2,23 +2,24 @@
 
 from celery import shared_task
 
-from .models import WebhookDelivery
-from .services import audit_log_check
-from .services.conflicts import conflict_reviews_remind
-from .services.escalations import (
+from governance.board.services.conflicts import conflict_reviews_remind
+from governance.board.services.policy_changes import policy_changes_take_effect_due
+from governance.board.services.quarterly_reports import quarterly_report_prepare_due
+from governance.determinations.services.safeguards import safeguards_expiry_remind
+from governance.oversight.services.escalations import (
     cadence_check,
     escalations_enforce_deadlines,
     rso_report_due_check,
 )
+
+from .models import WebhookDelivery
+from .services import audit_log_check
 from .services.notifications import (
     WEBHOOK_MAX_ATTEMPTS,
     notification_email_send,
     pending_work_requeue,
     webhook_deliver,
 )
-from .services.policy_changes import policy_changes_take_effect_due
-from .services.quarterly_reports import quarterly_report_prepare_due
-from .services.safeguards import safeguards_expiry_remind
 
 
 @shared_task(name="governance.tasks.audit_log_verify")

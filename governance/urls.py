@@ -5,8 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from governance.board.views import board, meetings, reports
+from governance.determinations import views as determinations
+from governance.oversight.views import escalations, noncompliance
+
 from . import views
-from .views import board, determinations, escalations, meetings, noncompliance, reports
+from .views import notifications
 
 # One /api/v1/ namespace ("api:...") for every app's endpoints.
 API_V1 = [
@@ -68,7 +72,7 @@ urlpatterns = [
         escalations.RestrictionSignView.as_view(),
         name="restriction-sign",
     ),
-    path("inbox/", escalations.InboxView.as_view(), name="inbox"),
+    path("inbox/", notifications.InboxView.as_view(), name="inbox"),
     path(
         "determinations/", determinations.DeterminationListView.as_view(), name="determination-list"
     ),
@@ -116,9 +120,9 @@ urlpatterns = [
         determinations.SafeguardsStepView.as_view(),
         name="safeguards-step",
     ),
-    path("webhooks/", escalations.WebhookListView.as_view(), name="webhook-list"),
-    path("webhooks/new/", escalations.WebhookSaveView.as_view(), name="webhook-create"),
-    path("webhooks/<int:pk>/edit/", escalations.WebhookSaveView.as_view(), name="webhook-edit"),
+    path("webhooks/", notifications.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/new/", notifications.WebhookSaveView.as_view(), name="webhook-create"),
+    path("webhooks/<int:pk>/edit/", notifications.WebhookSaveView.as_view(), name="webhook-edit"),
     path("board/", board.BoardView.as_view(), name="board"),
     path("board/motions/new/", board.MotionCreateView.as_view(), name="motion-create"),
     path("board/motions/<int:pk>/", board.MotionDetailView.as_view(), name="motion-detail"),

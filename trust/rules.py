@@ -4,8 +4,8 @@ trust/workflows.py."""
 
 import rules
 
+from governance.board.services.board import conflicted
 from governance.rules import is_trustee
-from governance.services.board import conflicted
 
 
 def _pk(user):

@@ -17,17 +17,17 @@ from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record
 from governance.board.models import PolicyChange
+from governance.board.services.board import Tally, motion_result
+from governance.board.services.policy_changes import (
+    policy_change_consultation_closed,
+    policy_change_consultation_opened,
+)
 from governance.choices import MotionResult, Role, VoteChoice
 from governance.dates import add_months
 from governance.errors import DomainError
 from governance.permissions import has_role
 from governance.selectors import people_holding_role
-from governance.services.board import Tally, motion_result
 from governance.services.notifications import notify
-from governance.services.policy_changes import (
-    policy_change_consultation_closed,
-    policy_change_consultation_opened,
-)
 from governance.workflow import enforce
 
 from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm

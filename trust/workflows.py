@@ -21,11 +21,11 @@ import rules
 from django.db import models
 from django.utils import timezone
 
+from governance.board.services.board import conflicted
 from governance.choices import PolicyChangeState, Role
 from governance.errors import DomainError
 from governance.rules import is_officer
 from governance.selectors import users_with_roles
-from governance.services.board import conflicted
 from governance.workflow import Check, Guard, Transition, Wait, Workflow, declare, person_with
 
 from .models import TrustConsultation, TrusteeElection

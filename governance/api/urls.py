@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
-from . import board, determinations, escalations, meetings, noncompliance, reports, views
+from governance.board.api import board, meetings, reports
+from governance.determinations import api as determinations
+from governance.oversight.api import escalations, noncompliance
+
+from . import notifications, views
 from .routers import NumericIdRouter
 
 router = NumericIdRouter()
@@ -14,8 +18,8 @@ router.register("models", views.AIModelViewSet, basename="aimodel")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 router.register("escalations", escalations.EscalationViewSet, basename="escalation")
 router.register("restrictions", escalations.RestrictionViewSet, basename="restriction")
-router.register("notifications", escalations.NotificationViewSet, basename="notification")
-router.register("webhooks", escalations.WebhookSubscriptionViewSet, basename="webhook")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("webhooks", notifications.WebhookSubscriptionViewSet, basename="webhook")
 router.register("determinations", determinations.DeterminationViewSet, basename="determination")
 router.register(
     "safeguards-reports", determinations.SafeguardsReportViewSet, basename="safeguardsreport"

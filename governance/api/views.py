@@ -12,6 +12,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from governance.registry.models import AIModel
+from governance.registry.services import (
+    ai_model_create,
+    ai_model_delete,
+    ai_model_update,
+    snapshot_create,
+    snapshot_delete,
+    snapshot_update,
+)
 
 from ..choices import ClearanceAction, Role
 from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
@@ -27,15 +35,7 @@ from ..selectors import (
     snapshot_by_identifier,
     snapshots_list,
 )
-from ..services import (
-    ai_model_create,
-    ai_model_delete,
-    ai_model_update,
-    framework_version_adopt,
-    snapshot_create,
-    snapshot_delete,
-    snapshot_update,
-)
+from ..services import framework_version_adopt
 from . import serializers
 
 

@@ -5,7 +5,11 @@ from django import forms
 from django.contrib import admin
 
 from governance.audit import audit_record
-from governance.services.board import director_seat, director_seat_change, director_seat_validate
+from governance.board.services.board import (
+    director_seat,
+    director_seat_change,
+    director_seat_validate,
+)
 
 from .models import Director, SeatMilestone
 

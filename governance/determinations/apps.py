@@ -5,3 +5,6 @@ class DeterminationsConfig(AppConfig):
     name = "governance.determinations"
     label = "determinations"
     verbose_name = "Determinations"
+
+    def ready(self) -> None:
+        from . import workflows  # noqa: F401  (registers the declarations and rules)

@@ -2,14 +2,6 @@
 
 from .audit import audit_log_check
 from .frameworks import LoadOutcome, framework_files_load, framework_version_adopt
-from .registry import (
-    ai_model_create,
-    ai_model_delete,
-    ai_model_update,
-    snapshot_create,
-    snapshot_delete,
-    snapshot_update,
-)
 from .users import (
     roles_ensure_groups,
     user_log_in,
@@ -25,16 +17,10 @@ from .users import (
 
 __all__ = [
     "LoadOutcome",
-    "ai_model_create",
-    "ai_model_delete",
-    "ai_model_update",
     "audit_log_check",
     "framework_files_load",
     "framework_version_adopt",
     "roles_ensure_groups",
-    "snapshot_create",
-    "snapshot_delete",
-    "snapshot_update",
     "user_log_in",
     "user_log_out",
     "user_record_access_change",

@@ -14,6 +14,12 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.services import (
+    ai_model_create,
+    ai_model_update,
+    snapshot_create,
+    snapshot_update,
+)
 
 from ..choices import Role
 from ..errors import DomainError
@@ -44,15 +50,7 @@ from ..selectors import (
     snapshot_compute_multiples,
     snapshots_list,
 )
-from ..services import (
-    ai_model_create,
-    ai_model_update,
-    framework_version_adopt,
-    snapshot_create,
-    snapshot_update,
-    user_log_in,
-    user_log_out,
-)
+from ..services import framework_version_adopt, user_log_in, user_log_out
 
 # What each role is here to do, shown on the home page until the workflows fill it.
 ROLE_DUTIES = {

@@ -155,7 +155,7 @@ def test_lists_query_count_does_not_grow(client_for, officers, snapshot, version
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from governance.services.determinations import determination_create
+    from governance.determinations.services.determinations import determination_create
 
     client = client_for(Role.AUDITOR)
     determination_create(actor=officers["safety"], model=snapshot.model, title="a", summary="b")
@@ -180,7 +180,7 @@ def test_attachments_keep_their_hash_and_only_drafts_take_them(
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from governance.services.determinations import determination_create
+    from governance.determinations.services.determinations import determination_create
 
     settings.MEDIA_ROOT = tmp_path
     determination = determination_create(
@@ -211,7 +211,10 @@ def test_detail_links_the_evidence_and_the_list_flags_contradictions(
     client, officers, snapshot, version, machine, autonomy_suite
 ):
     from evals.models import ThresholdEvaluation
-    from governance.services.determinations import determination_create, determination_update
+    from governance.determinations.services.determinations import (
+        determination_create,
+        determination_update,
+    )
     from tests.evals.conftest import CROSSING_JSON, post_log
 
     post_log(machine, CROSSING_JSON)
@@ -278,7 +281,7 @@ def test_resolving_a_threshold_escalation_on_its_page_links_the_determination(
 
 
 def test_odd_input_on_pages_and_api_is_4xx(client, officers, snapshot, version):
-    from governance.services.determinations import determination_create
+    from governance.determinations.services.determinations import determination_create
 
     determination = determination_create(
         actor=officers["safety"], model=snapshot.model, title="t", summary="s"
@@ -336,7 +339,7 @@ def test_safeguards_api_list_query_count_with_evidence(client_for, officers, sna
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from governance.services.safeguards import safeguards_report_create
+    from governance.determinations.services.safeguards import safeguards_report_create
 
     standard = version.safeguards.get(code="ASL-3-Security")
     evidence = {c.code: "x" for c in standard.criteria.all()}

@@ -10,11 +10,7 @@ from django.utils import timezone
 
 from governance.choices import Role
 from governance.determinations.models import SafeguardsReport
-from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent
-from governance.oversight.models import Restriction
-from governance.selectors import model_clearance, safeguards_in_force
-from governance.services.determinations import (
+from governance.determinations.services.determinations import (
     determination_acknowledge,
     determination_create,
     determination_review,
@@ -23,13 +19,17 @@ from governance.services.determinations import (
     determination_update,
     finding_justify,
 )
-from governance.services.escalations import escalation_resolve, restriction_sign_lift
-from governance.services.safeguards import (
+from governance.determinations.services.safeguards import (
     safeguards_expiry_remind,
     safeguards_report_approve,
     safeguards_report_create,
     safeguards_report_submit,
 )
+from governance.errors import TransitionNotAllowed
+from governance.models import AuditEvent
+from governance.oversight.models import Restriction
+from governance.oversight.services.escalations import escalation_resolve, restriction_sign_lift
+from governance.selectors import model_clearance, safeguards_in_force
 from tests.evals.conftest import CROSSING_JSON, post_log
 
 pytestmark = pytest.mark.django_db
@@ -343,7 +343,7 @@ def test_the_whole_story(officers, snapshot, version, machine, autonomy_suite, r
     """A crossing log -> escalation and restrictions -> report -> review -> two signatures ->
     board and trustees acknowledge -> safeguards approved -> restrictions lifted -> clearance."""
     from governance.oversight.models import Escalation
-    from governance.services.escalations import restriction_sign_activation
+    from governance.oversight.services.escalations import restriction_sign_activation
 
     run_on_commit(post_log, machine, CROSSING_JSON)
     escalation = Escalation.objects.get()
@@ -502,7 +502,7 @@ def test_only_sitting_directors_and_trustees_are_asked_to_acknowledge(
 
 
 def test_the_deciders_may_send_it_back_and_signatures_lapse(officers, snapshot, version):
-    from governance.services.determinations import determination_return
+    from governance.determinations.services.determinations import determination_return
 
     determination = draft(officers, snapshot, version)
     determination_submit(actor=officers["safety"], determination=determination)

@@ -6,8 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from evals.models import EvalRun
-from governance.errors import TransitionNotAllowed
-from governance.services.determinations import (
+from governance.determinations.services.determinations import (
     determination_create,
     determination_review,
     determination_sign,
@@ -15,6 +14,7 @@ from governance.services.determinations import (
     determination_update,
     finding_justify,
 )
+from governance.errors import TransitionNotAllowed
 from tests.determinations.test_determinations import ELICITATION
 from tests.evals.conftest import BELOW_JSON, post_log
 

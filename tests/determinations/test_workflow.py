@@ -7,13 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from governance.choices import DeterminationState, Role
-from governance.errors import TransitionNotAllowed
-from governance.services.determinations import (
+from governance.determinations.services.determinations import (
     determination_review,
     determination_sign,
     determination_submit,
 )
-from governance.workflows.determinations import DECISION, DETERMINATION
+from governance.determinations.workflows.determinations import DECISION, DETERMINATION
+from governance.errors import TransitionNotAllowed
 from tests.determinations.test_determinations import draft
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ def officers(make_user):
     from django.utils import timezone
 
     from governance.audit import SYSTEM
+    from governance.board.services.board import director_seat
     from governance.choices import SeatType
-    from governance.services.board import director_seat
     from trust.services import trustee_term_record
 
     people = {

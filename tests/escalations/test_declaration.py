@@ -1,5 +1,5 @@
-"""The escalation's and the restriction's workflow declarations (governance/workflows/
-escalations.py): what they offer a person (`actions`, the pages' buttons, the API) agrees with
+"""The escalation's and the restriction's workflow declarations (governance/oversight/
+workflows/escalations.py): what they offer a person (`actions`, the pages' buttons, the API) agrees with
 what the services let that person do, and what each state awaits, from whom, by when."""
 
 import datetime as dt
@@ -13,7 +13,7 @@ from django.utils import timezone
 from governance.choices import EscalationKind, EscalationState, Severity
 from governance.errors import TransitionNotAllowed
 from governance.oversight.models import Restriction
-from governance.services.escalations import (
+from governance.oversight.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,
     escalation_raise,
@@ -24,7 +24,7 @@ from governance.services.escalations import (
     restriction_sign_waiver,
     restriction_waiver_end,
 )
-from governance.workflows.escalations import ACKNOWLEDGE_WITHIN, ESCALATION, RESTRICTION
+from governance.oversight.workflows.escalations import ACKNOWLEDGE_WITHIN, ESCALATION, RESTRICTION
 from tests.factories import AIModelFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,10 @@ from governance.choices import Role
 from governance.errors import TransitionNotAllowed
 from governance.models import Notification
 from governance.oversight.models import Escalation, Restriction
-from governance.services.escalations import restriction_sign_activation, restriction_sign_lift
+from governance.oversight.services.escalations import (
+    restriction_sign_activation,
+    restriction_sign_lift,
+)
 from tests.evals.conftest import (
     BELOW_JSON,
     CROSSING_EVAL,
@@ -128,7 +131,7 @@ def test_a_warning_that_becomes_a_crossing_is_one_escalation(
 def test_dismissing_withdraws_proposals_and_a_new_crossing_proposes_again(
     machine, snapshot, autonomy_suite, officers
 ):
-    from governance.services.escalations import escalation_dismiss
+    from governance.oversight.services.escalations import escalation_dismiss
 
     post_log(machine, CROSSING_JSON)
     escalation = Escalation.objects.get()

@@ -12,7 +12,7 @@ import pytest
 from governance.audit import SYSTEM
 from governance.choices import EscalationKind, Severity
 from governance.models import WebhookDelivery, WebhookSubscription
-from governance.services.escalations import escalation_raise
+from governance.oversight.services.escalations import escalation_raise
 from governance.services.notifications import (
     WEBHOOK_MAX_ATTEMPTS,
     webhook_subscription_save,

@@ -12,7 +12,7 @@ from governance.choices import EscalationKind, Severity
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, Notification
 from governance.oversight.models import Escalation, Restriction
-from governance.services.escalations import (
+from governance.oversight.services.escalations import (
     cadence_check,
     escalation_acknowledge,
     escalation_dismiss,

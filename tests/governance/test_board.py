@@ -9,11 +9,7 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.board.models import SeatMilestone
-from governance.choices import MotionResult, MotionState, Role, SeatType, VoteChoice
-from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent
-from governance.services import user_set_roles
-from governance.services.board import (
+from governance.board.services.board import (
     Tally,
     conflict_declare,
     director_seat,
@@ -24,6 +20,10 @@ from governance.services.board import (
     trust_seat_share,
     vote_cast,
 )
+from governance.choices import MotionResult, MotionState, Role, SeatType, VoteChoice
+from governance.errors import DomainError, TransitionNotAllowed
+from governance.models import AuditEvent
+from governance.services import user_set_roles
 from tests.conftest import FIXED_NOW
 
 TODAY = timezone.localdate(FIXED_NOW)

@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from governance.audit import SYSTEM
 from governance.board.models import Director
+from governance.board.services.board import board_chair, director_seat, director_seat_change
 from governance.choices import Role, SeatType
 from governance.models import AuditEvent, Notification
-from governance.services.board import board_chair, director_seat, director_seat_change
-from governance.services.noncompliance import (
+from governance.oversight.services.noncompliance import (
     noncompliance_investigate,
     noncompliance_report_file,
 )

@@ -1,5 +1,5 @@
-"""The board's workflow declarations (governance/workflows/board.py): the steps the declaration
-offers a person (`actions`, the pages' buttons, the API) are exactly those the services let them
+"""The board's workflow declarations (governance/board/workflows/board.py): the steps the
+declaration offers a person (`actions`, the pages' buttons, the API) are exactly those the services let them
 take; a page stops offering a step once it is taken; and what each state awaits, from whom and
 by when."""
 
@@ -13,19 +13,16 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.board.models import Motion
-from governance.choices import MeetingState, MotionState, PolicyChangeState, Role, SeatType
-from governance.errors import DomainError
-from governance.models import FrameworkVersion
-from governance.services.board import (
+from governance.board.services.board import (
     conflict_declare,
     director_seat,
     motion_close,
     motion_open,
     vote_cast,
 )
-from governance.services.conflicts import conflict_end, conflict_review
-from governance.services.meetings import meeting_cancel, meeting_record, meeting_schedule
-from governance.services.policy_changes import (
+from governance.board.services.conflicts import conflict_end, conflict_review
+from governance.board.services.meetings import meeting_cancel, meeting_record, meeting_schedule
+from governance.board.services.policy_changes import (
     policy_change_consultation_closed,
     policy_change_consultation_opened,
     policy_change_create,
@@ -33,7 +30,10 @@ from governance.services.policy_changes import (
     policy_change_vote_open,
     policy_change_withdraw,
 )
-from governance.workflows.board import CONFLICT, MEETING, MOTION, POLICY_CHANGE
+from governance.board.workflows.board import CONFLICT, MEETING, MOTION, POLICY_CHANGE
+from governance.choices import MeetingState, MotionState, PolicyChangeState, Role, SeatType
+from governance.errors import DomainError
+from governance.models import FrameworkVersion
 from tests.conftest import FIXED_NOW
 
 # Dates here are relative to "today": the clock starts at one fixed moment (and ticks).

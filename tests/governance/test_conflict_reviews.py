@@ -15,19 +15,19 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.board.models import ConflictDeclaration
-from governance.choices import Role, SeatType
-from governance.dates import add_months
-from governance.errors import TransitionNotAllowed
-from governance.models import AuditEvent, Notification
-from governance.services import user_set_roles
-from governance.services.board import conflict_declare, director_seat, motion_open
-from governance.services.conflicts import (
+from governance.board.services.board import conflict_declare, director_seat, motion_open
+from governance.board.services.conflicts import (
     conflict_end,
     conflict_review,
     conflict_review_due_on,
     conflict_review_is_due,
     conflict_reviews_remind,
 )
+from governance.choices import Role, SeatType
+from governance.dates import add_months
+from governance.errors import TransitionNotAllowed
+from governance.models import AuditEvent, Notification
+from governance.services import user_set_roles
 from tests.conftest import FIXED_NOW
 
 

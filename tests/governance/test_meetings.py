@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.board.models import Meeting, Motion
+from governance.board.services.board import director_seat, motion_open
+from governance.board.services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from governance.choices import MeetingState, Role, SeatType
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, Notification
-from governance.services.board import director_seat, motion_open
-from governance.services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from tests.conftest import FIXED_NOW
 
 # Dates here are relative to "today": the clock starts at one fixed moment (and ticks).

@@ -11,7 +11,7 @@ from governance.choices import ActorType, NoncomplianceState, Role
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, Notification
 from governance.oversight.models import NoncomplianceReport
-from governance.services.noncompliance import (
+from governance.oversight.services.noncompliance import (
     noncompliance_conclude,
     noncompliance_investigate,
     noncompliance_report_file,

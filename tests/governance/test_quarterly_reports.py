@@ -13,9 +13,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import report_rendering
 from governance.audit import SYSTEM
+from governance.board import report_rendering
 from governance.board.models import PolicyChange, QuarterlyReport
+from governance.board.report_rendering import quarterly_report_pdf, report_sections
+from governance.board.services.board import director_seat
+from governance.board.services.quarterly_reports import (
+    content_digest,
+    quarterly_report_acknowledge,
+    quarterly_report_annotate,
+    quarterly_report_contents,
+    quarterly_report_draft,
+    quarterly_report_issue,
+    quarterly_report_prepare_due,
+    quarterly_report_refresh,
+)
 from governance.choices import (
     EscalationKind,
     EscalationState,
@@ -39,19 +51,7 @@ from governance.models import (
     SafetyLevel,
 )
 from governance.oversight.models import Escalation, NoncomplianceReport, Restriction
-from governance.report_rendering import quarterly_report_pdf, report_sections
-from governance.services.board import director_seat
-from governance.services.escalations import escalation_raise, rso_report_due_check
-from governance.services.quarterly_reports import (
-    content_digest,
-    quarterly_report_acknowledge,
-    quarterly_report_annotate,
-    quarterly_report_contents,
-    quarterly_report_draft,
-    quarterly_report_issue,
-    quarterly_report_prepare_due,
-    quarterly_report_refresh,
-)
+from governance.oversight.services.escalations import escalation_raise, rso_report_due_check
 from tests.factories import AIModelFactory
 from trust.services import trustee_term_record
 

@@ -72,7 +72,7 @@ def test_model_detail_shows_snapshots_multiples_and_policy_in_force(client_for, 
 
 
 def test_model_detail_history_is_for_audit_readers(client_for, make_user):
-    from governance.services import ai_model_create
+    from governance.registry.services import ai_model_create
 
     model = ai_model_create(actor=make_user(Role.SAFETY_STAFF), name="Logged", developer="Acme AI")
     url = reverse("model-detail", args=[model.pk])

@@ -12,31 +12,31 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.choices import NoncomplianceState, QuarterlyReportState, Role
-from governance.dates import previous_quarter, quarter_of
-from governance.determinations.models import SafeguardsReport
-from governance.errors import TransitionNotAllowed
-from governance.services.escalations import rso_report_due_check
-from governance.services.noncompliance import (
-    noncompliance_conclude,
-    noncompliance_investigate,
-    noncompliance_report_file,
-)
-from governance.services.quarterly_reports import (
+from governance.board.services.quarterly_reports import (
     quarterly_report_acknowledge,
     quarterly_report_annotate,
     quarterly_report_draft,
     quarterly_report_issue,
 )
-from governance.services.safeguards import (
+from governance.board.workflows.reports import QUARTERLY_REPORT
+from governance.choices import NoncomplianceState, QuarterlyReportState, Role
+from governance.dates import previous_quarter, quarter_of
+from governance.determinations.models import SafeguardsReport
+from governance.determinations.services.safeguards import (
     safeguards_report_approve,
     safeguards_report_create,
     safeguards_report_submit,
     safeguards_report_update,
 )
-from governance.workflows.noncompliance import NONCOMPLIANCE
-from governance.workflows.reports import QUARTERLY_REPORT
-from governance.workflows.safeguards import APPROVAL, SAFEGUARDS_REPORT
+from governance.determinations.workflows.safeguards import APPROVAL, SAFEGUARDS_REPORT
+from governance.errors import TransitionNotAllowed
+from governance.oversight.services.escalations import rso_report_due_check
+from governance.oversight.services.noncompliance import (
+    noncompliance_conclude,
+    noncompliance_investigate,
+    noncompliance_report_file,
+)
+from governance.oversight.workflows.noncompliance import NONCOMPLIANCE
 from tests.escalations.conftest import officers, run_on_commit  # noqa: F401
 from tests.evals.conftest import snapshot  # noqa: F401
 
@@ -168,7 +168,7 @@ def test_safeguards_awaiting_by_state(officers, snapshot, standard, submitted):
 
 def test_the_reminder_is_the_systems_step_and_given_once(officers, submitted, run_on_commit):  # noqa: F811
     from governance.audit import SYSTEM
-    from governance.services.safeguards import safeguards_expiry_remind
+    from governance.determinations.services.safeguards import safeguards_expiry_remind
 
     for who in ("rso", "ceo"):
         safeguards_report_approve(actor=officers[who], report=submitted)

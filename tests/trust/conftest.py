@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from governance.audit import SYSTEM
+from governance.board.services.board import director_seat
 from governance.choices import Role, SeatType
 from governance.models import FrameworkVersion
-from governance.services.board import director_seat
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM
 from governance.board.models import Motion, PolicyChange
+from governance.board.services.board import director_seat
 from governance.choices import MotionResult, PolicyChangeState, Role, SeatType
 from governance.models import FrameworkVersion
-from governance.services.board import director_seat
 from trust.models import TrustConsultation
 
 pytestmark = pytest.mark.django_db

@@ -8,18 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance.audit import SYSTEM
-from governance.choices import MotionResult, PolicyChangeState, Role, SeatType, VoteChoice
-from governance.errors import DomainError, TransitionNotAllowed
-from governance.models import AuditEvent, FrameworkVersion
-from governance.selectors import framework_version_in_force
-from governance.services import framework_version_adopt
-from governance.services.board import (
-    conflict_declare,
-    director_seat,
-    motion_close,
-    vote_cast,
-)
-from governance.services.policy_changes import (
+from governance.board.services.board import conflict_declare, director_seat, motion_close, vote_cast
+from governance.board.services.policy_changes import (
     policy_change_create,
     policy_change_diff,
     policy_change_publish,
@@ -29,6 +19,11 @@ from governance.services.policy_changes import (
     policy_change_withdraw,
     policy_changes_take_effect_due,
 )
+from governance.choices import MotionResult, PolicyChangeState, Role, SeatType, VoteChoice
+from governance.errors import DomainError, TransitionNotAllowed
+from governance.models import AuditEvent, FrameworkVersion
+from governance.selectors import framework_version_in_force
+from governance.services import framework_version_adopt
 from tests.conftest import FIXED_NOW  # noqa: E402
 from trust.models import TrustConsultation
 from trust.services import (

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.audit import SYSTEM
-from governance.choices import Role, VoteChoice
-from governance.errors import DomainError, TransitionNotAllowed
-from governance.services.board import conflict_declare
-from governance.services.policy_changes import (
+from governance.board.services.board import conflict_declare
+from governance.board.services.policy_changes import (
     policy_change_create,
     policy_change_sign,
     policy_change_withdraw,
 )
+from governance.choices import Role, VoteChoice
+from governance.errors import DomainError, TransitionNotAllowed
 from tests.conftest import FIXED_NOW  # noqa: E402
 from trust.models import TrustConsultation
 from trust.services import (

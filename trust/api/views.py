@@ -10,8 +10,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from governance.api.board import VoteInputSerializer
 from governance.api.serializers import validated_input
+from governance.board.api.board import VoteInputSerializer
 from governance.choices import Role
 from governance.permissions import BOARD_READERS, api_roles
 

@@ -7,23 +7,22 @@ from django.db import transaction
 
 from governance.audit import SYSTEM
 from governance.board.models import Director
+from governance.board.services.board import director_seat
+from governance.board.services.quarterly_reports import quarterly_report_prepare_due
 from governance.choices import DeploymentStatus, Role, SeatType, SnapshotStage
 from governance.demo import run_seeders
 from governance.framework_files import shipped_framework_files
 from governance.models import FrameworkAdoption, FrameworkVersion
 from governance.registry.models import AIModel
+from governance.registry.services import ai_model_create, snapshot_create
 from governance.services import (
-    ai_model_create,
     audit_log_check,
     framework_files_load,
     framework_version_adopt,
     roles_ensure_groups,
-    snapshot_create,
     user_record_access_change,
     user_set_roles,
 )
-from governance.services.board import director_seat
-from governance.services.quarterly_reports import quarterly_report_prepare_due
 
 DEMO_PASSWORD = "governance-demo"  # noqa: S105 - printed for the demo; DEBUG only
 # (username, full name, roles, is_staff)

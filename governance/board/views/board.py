@@ -1,0 +1,331 @@
+"""Pages of the board and of policy changes: motions awaiting my vote, the conflicts register,
+and each policy change with its diff, signatures, consultation and votes. Each step's button is
+shown only to those who may take it, as the declarations in `workflows.board` say
+(`{% workflow_actions %}`, `{% test_rule %}` in the templates); the services check again."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, TemplateView
+
+from governance.board.models import (
+    ConflictDeclaration,
+    Director,
+    Meeting,
+    Motion,
+    PolicyChange,
+    Vote,
+)
+from governance.board.services.board import (
+    conflict_declare,
+    motion_close,
+    motion_count,
+    motion_open,
+    motions_awaiting_vote,
+    trust_seat_share,
+    vote_cast,
+)
+from governance.board.services.conflicts import (
+    DECLARER_ROLES,
+    conflict_end,
+    conflict_is_current,
+    conflict_review,
+    conflict_review_due_on,
+)
+from governance.board.services.policy_changes import (
+    policy_change_create,
+    policy_change_diff,
+    policy_change_publish,
+    policy_change_sign,
+    policy_change_vote_open,
+    policy_change_withdraw,
+)
+from governance.board.workflows.board import PROPOSAL
+from governance.choices import (
+    ConflictKind,
+    MeetingState,
+    MotionState,
+    PolicyChangeState,
+    Role,
+    VoteChoice,
+)
+from governance.models import FrameworkVersion
+from governance.permissions import BOARD_READERS, RoleRequiredMixin
+from governance.selectors import audit_events_for_target
+from governance.views import ServiceFormView, StepView
+
+# Who reads the board's records and the conflicts register.
+
+
+def _organisations_field(**kwargs):
+    return forms.CharField(
+        required=False,
+        help_text="Organisations it concerns, one per line; those with a declared conflict "
+        "are recused.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **kwargs,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class BoardView(RoleRequiredMixin, TemplateView):
+    template_name = "governance/board.html"
+    read_roles = BOARD_READERS
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
+        meetings = Meeting.objects.order_by("scheduled_for", "id")
+        return super().get_context_data(
+            upcoming_meetings=meetings.filter(state=MeetingState.SCHEDULED)[:10],
+            past_meetings=meetings.exclude(state=MeetingState.SCHEDULED).reverse()[:10],
+            now=timezone.now(),
+            awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
+            open_motions=motions.filter(state=MotionState.OPEN).annotate(vote_count=Count("votes")),
+            closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
+            seats=Director.objects.select_related("user").order_by("-term_start"),
+            share=trust_seat_share(),
+            **kwargs,
+        )
+
+
+class MotionForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    organisations = _organisations_field()
+    quorum_fraction = forms.FloatField(
+        initial=lambda: settings.BOARD_QUORUM_FRACTION,
+        help_text="Quorum: more than this share of eligible directors take part.",
+    )
+    pass_fraction = forms.FloatField(
+        initial=lambda: settings.BOARD_PASS_FRACTION,
+        help_text="Passing: yes votes are more than this share of yes and no votes.",
+    )
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.filter(state=MeetingState.SCHEDULED).order_by("scheduled_for"),
+        required=False,
+        help_text="The scheduled board meeting it is put at, if any.",
+    )
+
+
+class MotionCreateView(ServiceFormView):
+    write_roles = [Role.BOARD_DIRECTOR]
+    form_class = MotionForm
+    title = "New motion"
+    cancel_url = reverse_lazy("board")
+    success_message = "Motion opened for votes."
+
+    def get_initial(self):
+        return {"meeting": self.request.GET.get("meeting")}
+
+    def perform(self, form):
+        data = dict(form.cleaned_data, organisations=_lines(form.cleaned_data["organisations"]))
+        return motion_open(actor=self.request.user, **data)
+
+
+class MotionDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/motion_detail.html"
+    context_object_name = "motion"
+    read_roles = BOARD_READERS
+    queryset = Motion.objects.select_related(
+        "policy_change", "meeting", "opened_by"
+    ).prefetch_related(
+        "sitting", "recused", Prefetch("votes", queryset=Vote.objects.select_related("director"))
+    )
+
+    def get_context_data(self, **kwargs):
+        motion = self.object
+        return super().get_context_data(
+            tally=motion_count(motion) if motion.state == MotionState.OPEN else None,
+            choices=VoteChoice.choices,
+            **kwargs,
+        )
+
+
+class MotionStepView(StepView):
+    write_roles = [Role.BOARD_DIRECTOR]
+    model = Motion
+
+    def steps(self, request, motion):
+        return {
+            "vote": lambda: vote_cast(
+                actor=request.user, motion=motion, choice=request.POST.get("choice", "")
+            ),
+            "close": lambda: motion_close(actor=request.user, motion=motion),
+        }
+
+
+class ConflictListView(RoleRequiredMixin, ListView):
+    template_name = "governance/conflict_list.html"
+    context_object_name = "declarations"
+    read_roles = BOARD_READERS
+    paginate_by = 100
+    queryset = ConflictDeclaration.objects.select_related("user").order_by(
+        "user__username", "organisation"
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        rows = []
+        for declaration in context["declarations"]:
+            current = conflict_is_current(declaration, today)
+            due_on = conflict_review_due_on(declaration) if current else None
+            rows.append(
+                {
+                    "declaration": declaration,
+                    "current": current,
+                    "review_due_on": due_on,
+                    "review_due": due_on is not None and due_on <= today,
+                }
+            )
+        context.update(rows=rows, today=today)
+        return context
+
+
+class ConflictForm(forms.Form):
+    organisation = forms.CharField(max_length=200)
+    relationship = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=ConflictKind.choices)
+    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ConflictCreateView(ServiceFormView):
+    write_roles = [Role.BOARD_DIRECTOR, Role.TRUSTEE]
+    form_class = ConflictForm
+    title = "Declare a conflict of interest"
+    cancel_url = reverse_lazy("conflict-list")
+    success_message = "Declaration recorded."
+
+    def perform(self, form):
+        return conflict_declare(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, saved=None):
+        return reverse_lazy("conflict-list")
+
+
+class ConflictEndForm(forms.Form):
+    ends_on = forms.DateField()
+
+
+class ConflictStepView(StepView):
+    """The declarer's own steps on the register: confirm still accurate, or end."""
+
+    write_roles = DECLARER_ROLES
+    model = ConflictDeclaration
+
+    def steps(self, request, declaration):
+        def end():
+            form = ConflictEndForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            return conflict_end(
+                actor=request.user, declaration=declaration, ends_on=form.cleaned_data["ends_on"]
+            )
+
+        return {
+            "review": lambda: conflict_review(actor=request.user, declaration=declaration),
+            "end": end,
+        }
+
+
+def _policy_changes():
+    return PolicyChange.objects.select_related(
+        "version__framework", "created_by", "proposal_rso", "proposal_ceo"
+    )
+
+
+class PolicyChangeListView(RoleRequiredMixin, ListView):
+    template_name = "governance/policy_change_list.html"
+    context_object_name = "changes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = _policy_changes().order_by("-created_at")
+        if self.request.GET.get("state") in PolicyChangeState.values:
+            queryset = queryset.filter(state=self.request.GET["state"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            states=PolicyChangeState.choices,
+            **kwargs,
+        )
+
+
+class PolicyChangeForm(forms.Form):
+    version = forms.ModelChoiceField(
+        queryset=FrameworkVersion.objects.select_related("framework"),
+        help_text="The framework version (loaded from its data file) to put in force.",
+    )
+    title = forms.CharField(max_length=300)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    changelog_entry = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    effective_from = forms.DateTimeField(
+        help_text="When it takes effect (UTC), e.g. 2027-01-01 00:00.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    organisations = _organisations_field()
+
+
+class PolicyChangeCreateView(ServiceFormView):
+    write_roles = [Role.RSO, Role.CEO]
+    form_class = PolicyChangeForm
+    title = "New policy change"
+    cancel_url = reverse_lazy("policy-change-list")
+    success_message = "Draft saved; the RSO and the CEO sign it to propose it."
+
+    def perform(self, form):
+        data = dict(form.cleaned_data, organisations=_lines(form.cleaned_data["organisations"]))
+        return policy_change_create(actor=self.request.user, **data)
+
+
+class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/policy_change_detail.html"
+    context_object_name = "change"
+
+    def get_queryset(self):
+        return _policy_changes().prefetch_related("motions")
+
+    def get_context_data(self, **kwargs):
+        change = self.object
+        return super().get_context_data(
+            diff_lines=_diff_lines(policy_change_diff(change)),
+            timeline=audit_events_for_target(change),
+            consultation=getattr(change, "consultation", None),
+            signatures=PROPOSAL.state_text(change),
+            **kwargs,
+        )
+
+
+def _diff_lines(diff: str) -> list[tuple[str, str]]:
+    def kind(line: str) -> str:
+        if line.startswith("+") and not line.startswith("+++"):
+            return "add"
+        if line.startswith("-") and not line.startswith("---"):
+            return "del"
+        return ""
+
+    return [(kind(line), line) for line in diff.splitlines(keepends=True)]
+
+
+class PolicyChangeStepView(StepView):
+    write_roles = [Role.RSO, Role.CEO, Role.BOARD_DIRECTOR]
+    model = PolicyChange
+
+    def steps(self, request, change):
+        return {
+            "sign": lambda: policy_change_sign(actor=request.user, change=change),
+            "open-vote": lambda: policy_change_vote_open(actor=request.user, change=change),
+            "publish": lambda: policy_change_publish(actor=request.user, change=change),
+            "withdraw": lambda: policy_change_withdraw(
+                actor=request.user, change=change, reason=request.POST.get("reason", "")
+            ),
+        }

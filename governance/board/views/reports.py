@@ -1,0 +1,142 @@
+"""The RSO's quarterly report: the list, a form to start one, the printable page with the
+RSO's commentary and the recipients' acknowledgements, and the PDF download."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from governance.board.models import QuarterlyReport
+from governance.board.report_rendering import quarterly_report_pdf, report_sections
+from governance.board.services.quarterly_reports import (
+    ISSUED_READERS,
+    may_read_quarterly_report,
+    quarterly_report_acknowledge,
+    quarterly_report_annotate,
+    quarterly_report_draft,
+    quarterly_report_issue,
+    quarterly_report_refresh,
+    quarterly_reports_awaiting_acknowledgement,
+    quarterly_reports_for,
+)
+from governance.choices import QuarterlyReportState, Role
+from governance.dates import previous_quarter, quarter_of
+from governance.permissions import RoleRequiredMixin
+from governance.selectors import audit_events_for_target
+from governance.views import ServiceFormView, StepView
+
+
+class QuarterlyReportListView(RoleRequiredMixin, ListView):
+    read_roles = ISSUED_READERS
+    template_name = "governance/quarterly_report_list.html"
+    context_object_name = "reports"
+    paginate_by = 40
+
+    def get_queryset(self):
+        return quarterly_reports_for(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            awaiting_me=set(
+                quarterly_reports_awaiting_acknowledgement(user).values_list("pk", flat=True)
+            ),
+            **kwargs,
+        )
+
+
+class QuarterlyReportDraftForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2999)
+    quarter = forms.TypedChoiceField(
+        choices=[
+            (1, "Q1 (January–March)"),
+            (2, "Q2 (April–June)"),
+            (3, "Q3 (July–September)"),
+            (4, "Q4 (October–December)"),
+        ],
+        coerce=int,
+    )
+
+
+class QuarterlyReportDraftView(ServiceFormView):
+    write_roles = [Role.RSO]
+    form_class = QuarterlyReportDraftForm
+    title = "Start a quarterly report"
+    cancel_url = reverse_lazy("quarterly-report-list")
+    success_message = "Drafted from the records. Add your commentary and issue it."
+
+    def get_initial(self):
+        year, quarter = previous_quarter(*quarter_of(timezone.now()))
+        return {"year": year, "quarter": quarter}
+
+    def perform(self, form):
+        return quarterly_report_draft(actor=self.request.user, **form.cleaned_data)
+
+
+class QuarterlyReportMixin(RoleRequiredMixin):
+    read_roles = ISSUED_READERS
+    queryset = QuarterlyReport.objects.select_related("issued_by", "created_by")
+
+    def get_object(self, queryset=None):
+        report = get_object_or_404(self.queryset, pk=self.kwargs["pk"])
+        if not may_read_quarterly_report(self.request.user, report):
+            raise PermissionDenied("Drafts are for the RSO, the CEO and auditors.")
+        return report
+
+
+class QuarterlyReportDetailView(QuarterlyReportMixin, DetailView):
+    template_name = "governance/quarterly_report_detail.html"
+    context_object_name = "report"
+
+    def get_context_data(self, **kwargs):
+        report = self.object
+        acknowledgements = report.acknowledgements.select_related("user")
+        acknowledged = {ack.user_id for ack in acknowledgements}
+        return super().get_context_data(
+            sections=report_sections(report.contents),
+            acknowledgements=acknowledgements,
+            waiting=[
+                person
+                for person in report.recipients.order_by("last_name", "username")
+                if person.pk not in acknowledged
+            ],
+            deficiencies_text="\n".join(report.deficiencies),
+            timeline=audit_events_for_target(report),
+            **kwargs,
+        )
+
+
+class QuarterlyReportPdfView(QuarterlyReportMixin, View):
+    def get(self, request, pk):
+        report = self.get_object()
+        response = HttpResponse(quarterly_report_pdf(report), content_type="application/pdf")
+        suffix = "" if report.state == QuarterlyReportState.ISSUED else "-draft"
+        response["Content-Disposition"] = (
+            f'attachment; filename="rso-report-{report.label}{suffix}.pdf"'
+        )
+        return response
+
+
+class QuarterlyReportStepView(StepView):
+    write_roles = [Role.RSO, Role.BOARD_DIRECTOR, Role.TRUSTEE]
+    model = QuarterlyReport
+
+    def steps(self, request, report):
+        post, actor = request.POST, request.user
+        return {
+            "refresh": lambda: quarterly_report_refresh(actor=actor, report=report),
+            "annotate": lambda: quarterly_report_annotate(
+                actor=actor,
+                report=report,
+                commentary=post.get("commentary", ""),
+                deficiencies=post.get("deficiencies", ""),
+            ),
+            "issue": lambda: quarterly_report_issue(actor=actor, report=report),
+            "acknowledge": lambda: quarterly_report_acknowledge(
+                actor=actor, report=report, note=post.get("note", "")
+            ),
+        }

@@ -1,0 +1,149 @@
+"""Pages for escalations and restrictions."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from governance.choices import Role
+from governance.determinations.models import Determination
+from governance.filters import EscalationFilter
+from governance.oversight.models import Escalation, Restriction
+from governance.oversight.services.escalations import (
+    escalation_acknowledge,
+    escalation_dismiss,
+    escalation_reopen,
+    escalation_resolve,
+    restriction_sign_activation,
+    restriction_sign_lift,
+    restriction_sign_waiver,
+    restriction_waiver_end,
+)
+from governance.oversight.workflows.escalations import HANDLERS
+from governance.permissions import RoleRequiredMixin
+from governance.selectors import escalation_detail, escalations_list
+from governance.views import querystring_without_page, run_step
+
+
+class EscalationListView(RoleRequiredMixin, ListView):
+    template_name = "governance/escalation_list.html"
+    context_object_name = "escalations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        params = self.request.GET or None
+        self.filterset = EscalationFilter(params, queryset=escalations_list())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return Escalation.objects.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter=self.filterset, querystring=querystring_without_page(self.request), **kwargs
+        )
+
+
+class EscalationDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/escalation_detail.html"
+    context_object_name = "escalation"
+    queryset = escalation_detail()
+
+    def get_context_data(self, **kwargs):
+        # Which steps to show is the declaration's: the template asks `{% workflow_actions %}`.
+        return super().get_context_data(
+            resolving_determinations=Determination.objects.filter(
+                model_id=self.object.model_id, state__in=["decided", "final"]
+            ).order_by("-decided_at")
+            if self.object.kind == "threshold"
+            else [],
+            **kwargs,
+        )
+
+
+_ESCALATION_VERBS = {
+    "acknowledge": lambda actor, e, note: escalation_acknowledge(actor=actor, escalation=e),
+    "resolve": lambda actor, e, note, determination=None: escalation_resolve(
+        actor=actor, escalation=e, note=note, determination=determination
+    ),
+    "dismiss": lambda actor, e, note: escalation_dismiss(actor=actor, escalation=e, reason=note),
+    "reopen": lambda actor, e, note: escalation_reopen(actor=actor, escalation=e, reason=note),
+}
+
+
+class EscalationActionView(RoleRequiredMixin, View):
+    """POST only: one transition; the service checks role and state."""
+
+    write_roles = HANDLERS
+
+    def post(self, request, pk, verb):
+        escalation = get_object_or_404(Escalation, pk=pk)
+        if verb not in _ESCALATION_VERBS:
+            raise PermissionDenied("Unknown action.")
+
+        def step():
+            if verb == "resolve":
+                pk_text = request.POST.get("determination", "")
+                determination = (
+                    Determination.objects.filter(pk=int(pk_text)).first()
+                    if pk_text.isdigit()
+                    else None
+                )
+                _ESCALATION_VERBS[verb](
+                    request.user, escalation, request.POST.get("note", ""), determination
+                )
+            else:
+                _ESCALATION_VERBS[verb](request.user, escalation, request.POST.get("note", ""))
+
+        run_step(request, step, f"Escalation {verb}d." if verb != "reopen" else "Reopened.")
+        return redirect(escalation.get_absolute_url())
+
+
+def _moment_from_form(text: str):
+    """A datetime-local field's value, in the site's time zone; None when empty or invalid
+    (the service then says what it needs)."""
+    try:
+        return forms.DateTimeField(required=False).clean(text)
+    except ValidationError:
+        return None
+
+
+class RestrictionSignView(RoleRequiredMixin, View):
+    """The restriction buttons: sign to activate, to lift, or to waive under interim measures
+    (with the measures and their end), and end interim measures (with a reason)."""
+
+    write_roles = [Role.RSO, Role.CEO]
+
+    def post(self, request, pk, stage):
+        restriction = get_object_or_404(Restriction.objects.select_related("model"), pk=pk)
+        steps = {
+            "activate": lambda: restriction_sign_activation(
+                actor=request.user, restriction=restriction
+            ),
+            "lift": lambda: restriction_sign_lift(actor=request.user, restriction=restriction),
+            "waive": lambda: restriction_sign_waiver(
+                actor=request.user,
+                restriction=restriction,
+                measures=request.POST.get("measures", ""),
+                until=_moment_from_form(request.POST.get("until", "")),
+            ),
+            "end-waiver": lambda: restriction_waiver_end(
+                actor=request.user, restriction=restriction, reason=request.POST.get("reason", "")
+            ),
+        }
+        if stage not in steps:
+            raise PermissionDenied("Unknown action.")
+        outcome = {}
+        if run_step(request, lambda: outcome.setdefault("r", steps[stage]()), "Signed."):
+            signed = outcome["r"]
+            messages.info(
+                request, f"{signed.get_kind_display()} is {signed.get_state_display().lower()}."
+            )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = restriction.model.get_absolute_url()
+        return redirect(target)

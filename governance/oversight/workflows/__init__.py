@@ -1,0 +1,4 @@
+"""The oversight app's workflow declarations; importing this package registers them (and their
+django-rules rules). See governance/workflow.py for the form."""
+
+from . import escalations, noncompliance  # noqa: F401
