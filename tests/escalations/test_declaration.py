@@ -1,6 +1,7 @@
 """The escalation's and the restriction's workflow declarations (governance/oversight/
-workflows/escalations.py): what they offer a person (`actions`, the pages' buttons, the API) agrees with
-what the services let that person do, and what each state awaits, from whom, by when."""
+workflows/escalations.py): what they offer a person (`actions`, the pages' buttons, the API)
+agrees with what the services let that person do, and what each state awaits, from whom, by
+when."""
 
 import datetime as dt
 
