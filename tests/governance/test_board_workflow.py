@@ -1,7 +1,7 @@
 """The board's workflow declarations (governance/board/workflows/board.py): the steps the
 declaration offers a person (`actions`, the pages' buttons, the API) are exactly those the
-services let them take; a page stops offering a step once it is taken; and what each state awaits, from whom and
-by when."""
+services let them take; a page stops offering a step once it is taken; and what each state
+awaits, from whom and by when."""
 
 import datetime as dt
 
