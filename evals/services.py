@@ -47,8 +47,9 @@ from governance.models import CapabilityThreshold
 from governance.oversight.services.escalations import escalation_raise
 from governance.permissions import has_role
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.selectors import snapshot_by_identifier
 from governance.scoring import ScoringRule, TaskAttempts, evaluate
-from governance.selectors import framework_version_in_force, snapshot_by_identifier
+from governance.selectors import framework_version_in_force
 from governance.services.fields import apply_changes, refuse_unknown
 
 from .choices import ExpectedTasksSource, IngestionStatus, LogFormat, LogStatus

@@ -7,6 +7,7 @@ from governance.board.models import Motion
 from governance.board.services.board import motions_awaiting_vote
 from governance.oversight.models import Escalation
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.selectors import ai_model_search
 
 from .choices import (
     ESCALATION_OPEN_STATES,
@@ -17,7 +18,6 @@ from .choices import (
     SnapshotStage,
 )
 from .models import AuditEvent, SafetyLevel
-from .selectors import ai_model_search
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.selectors import UNASSESSED
 from governance.registry.services import MODEL_FIELDS, SNAPSHOT_FIELDS
 
 from ..models import (
@@ -17,7 +18,6 @@ from ..models import (
     SafetyLevel,
 )
 from ..permissions import is_read_only, user_roles
-from ..selectors import UNASSESSED
 
 
 def validated_input(request, serializer_class) -> dict:

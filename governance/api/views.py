@@ -11,7 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from governance.oversight.selectors import model_clearance
 from governance.registry.models import AIModel
+from governance.registry.selectors import ai_models_list, snapshot_by_identifier, snapshots_list
 from governance.registry.services import (
     ai_model_create,
     ai_model_delete,
@@ -26,14 +28,10 @@ from ..filters import AIModelFilter, AuditEventFilter, SnapshotFilter
 from ..models import Framework
 from ..permissions import AUDIT_READERS, IsPerson, MayReadClearance, api_roles
 from ..selectors import (
-    ai_models_list,
     audit_events_readable_by,
     framework_adoptions,
     framework_version_in_force,
     framework_versions_detailed,
-    model_clearance,
-    snapshot_by_identifier,
-    snapshots_list,
 )
 from ..services import framework_version_adopt
 from . import serializers

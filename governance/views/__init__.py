@@ -13,7 +13,17 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from governance.determinations.selectors import asl_history
+from governance.oversight.selectors import live_restrictions
 from governance.registry.models import AIModel, Snapshot
+from governance.registry.selectors import (
+    ai_model_current_level_label,
+    ai_models_list,
+    audit_events_for_registry_model,
+    last_comprehensively_assessed_snapshot,
+    snapshot_compute_multiples,
+    snapshots_list,
+)
 from governance.registry.services import (
     ai_model_create,
     ai_model_update,
@@ -34,10 +44,6 @@ from ..permissions import (
     user_roles,
 )
 from ..selectors import (
-    ai_model_current_level_label,
-    ai_models_list,
-    asl_history,
-    audit_events_for_registry_model,
     audit_events_for_user,
     audit_events_readable_by,
     audit_verification_latest,
@@ -45,10 +51,6 @@ from ..selectors import (
     framework_version_in_force,
     framework_versions_detailed,
     framework_versions_list,
-    last_comprehensively_assessed_snapshot,
-    live_restrictions,
-    snapshot_compute_multiples,
-    snapshots_list,
 )
 from ..services import framework_version_adopt, user_log_in, user_log_out
 

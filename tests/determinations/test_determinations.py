@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from governance.choices import Role
 from governance.determinations.models import SafeguardsReport
+from governance.determinations.selectors import safeguards_in_force
 from governance.determinations.services.determinations import (
     determination_acknowledge,
     determination_create,
@@ -28,8 +29,8 @@ from governance.determinations.services.safeguards import (
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent
 from governance.oversight.models import Restriction
+from governance.oversight.selectors import model_clearance
 from governance.oversight.services.escalations import escalation_resolve, restriction_sign_lift
-from governance.selectors import model_clearance, safeguards_in_force
 from tests.evals.conftest import CROSSING_JSON, post_log
 
 pytestmark = pytest.mark.django_db

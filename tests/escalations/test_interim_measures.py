@@ -13,12 +13,12 @@ from governance.audit import SYSTEM
 from governance.errors import TransitionNotAllowed
 from governance.models import AuditEvent, Notification
 from governance.oversight.models import Escalation, Restriction
+from governance.oversight.selectors import model_clearance
 from governance.oversight.services.escalations import (
     restriction_sign_activation,
     restriction_sign_waiver,
     restriction_waiver_end,
 )
-from governance.selectors import model_clearance
 from tests.escalations.test_story import approve_security, frameworks_in_force
 from tests.evals.conftest import CROSSING_EVAL, CROSSING_JSON, post_log
 

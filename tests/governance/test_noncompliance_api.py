@@ -15,8 +15,8 @@ from governance.audit import SYSTEM
 from governance.choices import ActorType, NoncomplianceState, Role
 from governance.models import AuditEvent, Notification
 from governance.oversight.models import NoncomplianceReport
+from governance.oversight.selectors import noncompliance_reports_readable_by
 from governance.oversight.services.noncompliance import may_read_report, noncompliance_report_file
-from governance.selectors import noncompliance_reports_readable_by
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,13 @@ from governance.audit import SYSTEM
 from governance.choices import Role, SnapshotStage
 from governance.models import AuditEvent
 from governance.registry.models import AIModel, Snapshot, SnapshotIdentifier
+from governance.registry.selectors import (
+    ai_model_current_level_label,
+    last_comprehensively_assessed_snapshot,
+    snapshot_by_identifier,
+    snapshot_compute_multiple,
+    snapshot_compute_multiples,
+)
 from governance.registry.services import (
     ai_model_create,
     ai_model_delete,
@@ -15,13 +22,6 @@ from governance.registry.services import (
     snapshot_create,
     snapshot_delete,
     snapshot_update,
-)
-from governance.selectors import (
-    ai_model_current_level_label,
-    last_comprehensively_assessed_snapshot,
-    snapshot_by_identifier,
-    snapshot_compute_multiple,
-    snapshot_compute_multiples,
 )
 from tests.factories import AIModelFactory, SnapshotFactory
 

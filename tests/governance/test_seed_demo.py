@@ -57,7 +57,8 @@ def test_seed_demo_refuses_to_run_in_production(settings):
 def test_seed_demo_loads_frameworks_adopts_the_rsp_and_registers_sample_models(debug_on):
     from governance.models import FrameworkVersion
     from governance.registry.models import AIModel
-    from governance.selectors import framework_version_in_force, snapshot_by_identifier
+    from governance.registry.selectors import snapshot_by_identifier
+    from governance.selectors import framework_version_in_force
 
     call_command("seed_demo")
     assert FrameworkVersion.objects.count() == 4

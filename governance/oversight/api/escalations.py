@@ -16,6 +16,7 @@ from governance.oversight.models import (
     EscalationEvent,
     Restriction,
 )
+from governance.oversight.selectors import escalations_list
 from governance.oversight.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,
@@ -28,7 +29,6 @@ from governance.oversight.services.escalations import (
 )
 from governance.oversight.workflows.escalations import HANDLERS, RESOLVERS
 from governance.permissions import api_roles
-from governance.selectors import escalations_list
 
 
 class EscalationEventSerializer(serializers.ModelSerializer):

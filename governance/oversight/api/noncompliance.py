@@ -15,6 +15,7 @@ from governance.api.serializers import validated_input
 from governance.api.workflow_fields import WorkflowFieldsMixin
 from governance.choices import Role
 from governance.oversight.models import NoncomplianceReport
+from governance.oversight.selectors import noncompliance_reports_readable_by
 from governance.oversight.services.noncompliance import (
     may_read_report,
     noncompliance_conclude,
@@ -22,7 +23,6 @@ from governance.oversight.services.noncompliance import (
     noncompliance_report_file,
 )
 from governance.permissions import ALL_ROLES, IsPerson, api_roles
-from governance.selectors import noncompliance_reports_readable_by
 
 HANDLERS = (Role.RSO, Role.BOARD_DIRECTOR)
 

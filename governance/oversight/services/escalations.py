@@ -23,6 +23,7 @@ from governance.choices import (
     ThresholdOutcome,
 )
 from governance.dates import add_months, previous_quarter, quarter_of
+from governance.determinations.selectors import safeguards_in_force
 from governance.errors import TransitionNotAllowed
 from governance.models import CapabilityThreshold
 from governance.oversight.models import Escalation, EscalationEvent, Restriction
@@ -36,7 +37,7 @@ from governance.oversight.workflows.escalations import (
     waiver_pending,
 )
 from governance.registry.models import AIModel, Snapshot
-from governance.selectors import framework_version_in_force, safeguards_in_force
+from governance.selectors import framework_version_in_force
 from governance.services.notifications import notify, users_with_roles
 
 DEFAULT_DECISION_DAYS = 30
@@ -685,7 +686,7 @@ def restriction_sign_lift(*, actor: Actor, restriction: Restriction) -> Restrict
 def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
     """An "assessment due" escalation for each model notably more capable than its last
     comprehensive assessment, by the cadence of the framework version in force."""
-    from governance.selectors import (
+    from governance.registry.selectors import (
         last_comprehensively_assessed_snapshot,
         snapshot_compute_multiple,
     )

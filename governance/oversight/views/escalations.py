@@ -12,6 +12,7 @@ from governance.choices import Role
 from governance.determinations.models import Determination
 from governance.filters import EscalationFilter
 from governance.oversight.models import Escalation, Restriction
+from governance.oversight.selectors import escalation_detail, escalations_list
 from governance.oversight.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,
@@ -24,7 +25,6 @@ from governance.oversight.services.escalations import (
 )
 from governance.oversight.workflows.escalations import HANDLERS
 from governance.permissions import RoleRequiredMixin
-from governance.selectors import escalation_detail, escalations_list
 from governance.views import querystring_without_page, run_step
 
 

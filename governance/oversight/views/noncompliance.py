@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from governance.choices import Role
 from governance.oversight.models import NoncomplianceReport
+from governance.oversight.selectors import noncompliance_reports_readable_by
 from governance.oversight.services.noncompliance import (
     may_read_report,
     noncompliance_conclude,
@@ -15,7 +16,7 @@ from governance.oversight.services.noncompliance import (
     noncompliance_report_file,
 )
 from governance.permissions import ALL_ROLES, RoleRequiredMixin
-from governance.selectors import audit_events_for_target, noncompliance_reports_readable_by
+from governance.selectors import audit_events_for_target
 from governance.views import ServiceFormView, StepView
 
 

@@ -28,10 +28,11 @@ from governance.choices import (
 from governance.choices import EscalationState as E
 from governance.choices import RestrictionState as R
 from governance.determinations.models import Finding
+from governance.determinations.selectors import safeguards_in_force
 from governance.errors import TransitionNotAllowed
 from governance.oversight.models import Escalation, Restriction
 from governance.rules import holds, is_machine, is_officer, is_rso, role_labels
-from governance.selectors import safeguards_in_force, users_with_roles
+from governance.selectors import users_with_roles
 from governance.signatures import ROLE_OF_SLOT, TITLE_OF_SLOT, TwoKey
 from governance.workflow import Check, Guard, Transition, Wait, Workflow, declare
 
