@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from governance.board.views import board, meetings, reports
 from governance.determinations import views as determinations
 from governance.oversight.views import escalations, noncompliance
+from governance.registry import views as registry
 
 from . import views
 from .views import notifications
@@ -25,16 +26,16 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("audit/", views.AuditEventListView.as_view(), name="audit-list"),
     path("audit/<int:pk>/", views.AuditEventDetailView.as_view(), name="audit-detail"),
-    path("models/", views.AIModelListView.as_view(), name="model-list"),
-    path("models/new/", views.AIModelCreateView.as_view(), name="model-create"),
-    path("models/<int:pk>/", views.AIModelDetailView.as_view(), name="model-detail"),
-    path("models/<int:pk>/edit/", views.AIModelUpdateView.as_view(), name="model-edit"),
+    path("models/", registry.AIModelListView.as_view(), name="model-list"),
+    path("models/new/", registry.AIModelCreateView.as_view(), name="model-create"),
+    path("models/<int:pk>/", registry.AIModelDetailView.as_view(), name="model-detail"),
+    path("models/<int:pk>/edit/", registry.AIModelUpdateView.as_view(), name="model-edit"),
     path(
         "models/<int:pk>/snapshots/new/",
-        views.SnapshotCreateView.as_view(),
+        registry.SnapshotCreateView.as_view(),
         name="snapshot-create",
     ),
-    path("snapshots/<int:pk>/edit/", views.SnapshotUpdateView.as_view(), name="snapshot-edit"),
+    path("snapshots/<int:pk>/edit/", registry.SnapshotUpdateView.as_view(), name="snapshot-edit"),
     path("frameworks/", views.FrameworkListView.as_view(), name="framework-list"),
     path(
         "frameworks/versions/<int:pk>/",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from governance.board.api import board, meetings, reports
 from governance.determinations import api as determinations
 from governance.oversight.api import escalations, noncompliance
+from governance.registry.api import views as registry
 
 from . import notifications, views
 from .routers import NumericIdRouter
@@ -14,8 +15,8 @@ router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("framework-versions", views.FrameworkVersionViewSet, basename="frameworkversion")
 router.register("framework-adoptions", views.FrameworkAdoptionViewSet, basename="frameworkadoption")
-router.register("models", views.AIModelViewSet, basename="aimodel")
-router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
+router.register("models", registry.AIModelViewSet, basename="aimodel")
+router.register("snapshots", registry.SnapshotViewSet, basename="snapshot")
 router.register("escalations", escalations.EscalationViewSet, basename="escalation")
 router.register("restrictions", escalations.RestrictionViewSet, basename="restriction")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")

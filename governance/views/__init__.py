@@ -1,4 +1,4 @@
-"""Pages of the core app: sign-in, home, the audit log, the model registry and frameworks."""
+"""Pages of the core app: sign-in, home, the audit log and frameworks; the shared view helpers."""
 
 from collections.abc import Callable
 
@@ -9,34 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from governance.determinations.selectors import asl_history
-from governance.oversight.selectors import live_restrictions
-from governance.registry.models import AIModel, Snapshot
-from governance.registry.selectors import (
-    ai_model_current_level_label,
-    ai_models_list,
-    audit_events_for_registry_model,
-    last_comprehensively_assessed_snapshot,
-    snapshot_compute_multiples,
-    snapshots_list,
-)
-from governance.registry.services import (
-    ai_model_create,
-    ai_model_update,
-    snapshot_create,
-    snapshot_update,
-)
-
 from ..choices import Role
 from ..errors import DomainError
-from ..filters import AIModelFilter, AuditEventFilter
-from ..forms import AIModelForm, FrameworkAdoptionForm, SnapshotForm
+from ..filters import AuditEventFilter
+from ..forms import FrameworkAdoptionForm
 from ..models import AuditEvent
-from ..panels import model_panels
 from ..permissions import (
     AUDIT_READERS,
     RoleRequiredMixin,
@@ -183,142 +163,6 @@ class ServiceFormView(RoleRequiredMixin, FormView):
 
 
 # Model registry
-
-
-class AIModelListView(RoleRequiredMixin, ListView):
-    template_name = "governance/model_list.html"
-    context_object_name = "models"
-    paginate_by = 50
-
-    def get_queryset(self):
-        self.filterset = AIModelFilter(self.request.GET or None, queryset=ai_models_list())
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            return AIModel.objects.none()
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["querystring"] = querystring_without_page(self.request)
-        return context
-
-
-class AIModelDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/model_detail.html"
-    context_object_name = "model"
-    queryset = ai_models_list()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        model = self.object
-        snapshots = list(snapshots_list().filter(model=model))
-        baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
-        in_force = framework_version_in_force()
-        context.update(
-            snapshots=snapshots,
-            baseline=baseline,
-            multiples=snapshot_compute_multiples(model, snapshots),
-            current_level=ai_model_current_level_label(model),
-            version_in_force=(
-                framework_versions_detailed().get(pk=in_force.pk) if in_force else None
-            ),
-            panels=model_panels(model),
-            restrictions=live_restrictions(model),
-            asl_history=asl_history(model),
-        )
-        if can_view_audit_log(self.request.user):
-            context["history"] = audit_events_for_registry_model(model, snapshots)
-        return context
-
-
-class AIModelCreateView(ServiceFormView):
-    write_roles = [Role.SAFETY_STAFF]
-    form_class = AIModelForm
-    title = "Register a model"
-    success_message = "Model registered."
-    cancel_url = reverse_lazy("model-list")
-
-    def perform(self, form):
-        return ai_model_create(actor=self.request.user, **form.cleaned_data)
-
-
-class AIModelUpdateView(ServiceFormView):
-    write_roles = [Role.SAFETY_STAFF]
-    form_class = AIModelForm
-    success_message = "Model updated."
-
-    @cached_property
-    def model_object(self) -> AIModel:
-        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        kwargs.update(
-            title=f"Edit {self.model_object}", cancel_url=self.model_object.get_absolute_url()
-        )
-        return super().get_context_data(**kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.model_object}
-
-    def perform(self, form):
-        return ai_model_update(
-            actor=self.request.user, model=self.model_object, **form.cleaned_data
-        )
-
-
-class SnapshotCreateView(ServiceFormView):
-    write_roles = [Role.SAFETY_STAFF]
-    form_class = SnapshotForm
-    success_message = "Snapshot registered."
-
-    @cached_property
-    def model_object(self) -> AIModel:
-        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        kwargs.update(
-            title=f"New snapshot of {self.model_object}",
-            cancel_url=self.model_object.get_absolute_url(),
-        )
-        return super().get_context_data(**kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": Snapshot(model=self.model_object)}
-
-    def perform(self, form):
-        return snapshot_create(
-            actor=self.request.user,
-            model=self.model_object,
-            external_ids=form.cleaned_data["external_ids"],
-            **form.service_fields(),
-        )
-
-
-class SnapshotUpdateView(ServiceFormView):
-    write_roles = [Role.SAFETY_STAFF]
-    form_class = SnapshotForm
-    success_message = "Snapshot updated."
-
-    @cached_property
-    def snapshot(self) -> Snapshot:
-        return get_object_or_404(Snapshot.objects.select_related("model"), pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        kwargs.update(
-            title=f"Edit snapshot {self.snapshot}", cancel_url=self.snapshot.get_absolute_url()
-        )
-        return super().get_context_data(**kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.snapshot}
-
-    def perform(self, form):
-        return snapshot_update(
-            actor=self.request.user,
-            snapshot=Snapshot.objects.get(pk=self.snapshot.pk),
-            external_ids=form.cleaned_data["external_ids"],
-            **form.service_fields(),
-        )
 
 
 # Frameworks

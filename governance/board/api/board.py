@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from governance.api.serializers import validated_input
 from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
+from governance.board.filters import MotionFilter
 from governance.board.models import (
     ConflictDeclaration,
     Director,
@@ -42,7 +43,6 @@ from governance.board.services.policy_changes import (
     policy_change_withdraw,
 )
 from governance.choices import MotionState, Role, VoteChoice
-from governance.filters import MotionFilter
 from governance.models import FrameworkVersion
 from governance.permissions import BOARD_READERS, api_roles
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from governance.api.serializers import validated_input
 from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
 from governance.determinations.models import Determination
-from governance.filters import EscalationFilter
+from governance.oversight.filters import EscalationFilter
 from governance.oversight.models import (
     RESTRICTION_SIGNERS,
     Escalation,

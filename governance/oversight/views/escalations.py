@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView
 
 from governance.choices import Role
 from governance.determinations.models import Determination
-from governance.filters import EscalationFilter
+from governance.oversight.filters import EscalationFilter
 from governance.oversight.models import Escalation, Restriction
 from governance.oversight.selectors import escalation_detail, escalations_list
 from governance.oversight.services.escalations import (

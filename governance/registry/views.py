@@ -1,0 +1,173 @@
+"""Named reads, shared by the pages, the API and the services."""
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView
+
+from governance.choices import Role
+from governance.determinations.selectors import asl_history
+from governance.oversight.selectors import live_restrictions
+from governance.panels import model_panels
+from governance.permissions import (
+    RoleRequiredMixin,
+    can_view_audit_log,
+)
+from governance.registry.filters import AIModelFilter
+from governance.registry.forms import AIModelForm, SnapshotForm
+from governance.registry.models import AIModel, Snapshot
+from governance.registry.selectors import (
+    ai_model_current_level_label,
+    ai_models_list,
+    audit_events_for_registry_model,
+    last_comprehensively_assessed_snapshot,
+    snapshot_compute_multiples,
+    snapshots_list,
+)
+from governance.registry.services import (
+    ai_model_create,
+    ai_model_update,
+    snapshot_create,
+    snapshot_update,
+)
+from governance.selectors import (
+    framework_version_in_force,
+    framework_versions_detailed,
+)
+from governance.views import ServiceFormView, querystring_without_page
+
+
+class AIModelListView(RoleRequiredMixin, ListView):
+    template_name = "governance/model_list.html"
+    context_object_name = "models"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = AIModelFilter(self.request.GET or None, queryset=ai_models_list())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return AIModel.objects.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["querystring"] = querystring_without_page(self.request)
+        return context
+
+
+class AIModelDetailView(RoleRequiredMixin, DetailView):
+    template_name = "governance/model_detail.html"
+    context_object_name = "model"
+    queryset = ai_models_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        model = self.object
+        snapshots = list(snapshots_list().filter(model=model))
+        baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
+        in_force = framework_version_in_force()
+        context.update(
+            snapshots=snapshots,
+            baseline=baseline,
+            multiples=snapshot_compute_multiples(model, snapshots),
+            current_level=ai_model_current_level_label(model),
+            version_in_force=(
+                framework_versions_detailed().get(pk=in_force.pk) if in_force else None
+            ),
+            panels=model_panels(model),
+            restrictions=live_restrictions(model),
+            asl_history=asl_history(model),
+        )
+        if can_view_audit_log(self.request.user):
+            context["history"] = audit_events_for_registry_model(model, snapshots)
+        return context
+
+
+class AIModelCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = AIModelForm
+    title = "Register a model"
+    success_message = "Model registered."
+    cancel_url = reverse_lazy("model-list")
+
+    def perform(self, form):
+        return ai_model_create(actor=self.request.user, **form.cleaned_data)
+
+
+class AIModelUpdateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = AIModelForm
+    success_message = "Model updated."
+
+    @cached_property
+    def model_object(self) -> AIModel:
+        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"Edit {self.model_object}", cancel_url=self.model_object.get_absolute_url()
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.model_object}
+
+    def perform(self, form):
+        return ai_model_update(
+            actor=self.request.user, model=self.model_object, **form.cleaned_data
+        )
+
+
+class SnapshotCreateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = SnapshotForm
+    success_message = "Snapshot registered."
+
+    @cached_property
+    def model_object(self) -> AIModel:
+        return get_object_or_404(AIModel, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"New snapshot of {self.model_object}",
+            cancel_url=self.model_object.get_absolute_url(),
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Snapshot(model=self.model_object)}
+
+    def perform(self, form):
+        return snapshot_create(
+            actor=self.request.user,
+            model=self.model_object,
+            external_ids=form.cleaned_data["external_ids"],
+            **form.service_fields(),
+        )
+
+
+class SnapshotUpdateView(ServiceFormView):
+    write_roles = [Role.SAFETY_STAFF]
+    form_class = SnapshotForm
+    success_message = "Snapshot updated."
+
+    @cached_property
+    def snapshot(self) -> Snapshot:
+        return get_object_or_404(Snapshot.objects.select_related("model"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            title=f"Edit snapshot {self.snapshot}", cancel_url=self.snapshot.get_absolute_url()
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.snapshot}
+
+    def perform(self, form):
+        return snapshot_update(
+            actor=self.request.user,
+            snapshot=Snapshot.objects.get(pk=self.snapshot.pk),
+            external_ids=form.cleaned_data["external_ids"],
+            **form.service_fields(),
+        )
