@@ -47,7 +47,7 @@ def _determinations():
 
 
 class DeterminationListView(RoleRequiredMixin, ListView):
-    template_name = "governance/determination_list.html"
+    template_name = "determinations/determination_list.html"
     context_object_name = "determinations"
     paginate_by = 50
 
@@ -75,7 +75,7 @@ class DeterminationListView(RoleRequiredMixin, ListView):
 
 
 class DeterminationDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/determination_detail.html"
+    template_name = "determinations/determination_detail.html"
     context_object_name = "determination"
 
     def get_queryset(self):
@@ -363,7 +363,7 @@ class DeterminationStepView(StepView):
 
 
 class SafeguardsListView(RoleRequiredMixin, ListView):
-    template_name = "governance/safeguards_list.html"
+    template_name = "determinations/safeguards_list.html"
     context_object_name = "reports"
     paginate_by = 50
     queryset = SafeguardsReport.objects.select_related("model", "standard", "author").order_by(
@@ -372,7 +372,7 @@ class SafeguardsListView(RoleRequiredMixin, ListView):
 
 
 class SafeguardsDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/safeguards_detail.html"
+    template_name = "determinations/safeguards_detail.html"
     context_object_name = "report"
     queryset = SafeguardsReport.objects.select_related(
         "model", "standard", "author", "approval_rso", "approval_ceo"

@@ -38,7 +38,7 @@ from governance.views import ServiceFormView, querystring_without_page
 
 
 class AIModelListView(RoleRequiredMixin, ListView):
-    template_name = "governance/model_list.html"
+    template_name = "registry/model_list.html"
     context_object_name = "models"
     paginate_by = 50
 
@@ -56,7 +56,7 @@ class AIModelListView(RoleRequiredMixin, ListView):
 
 
 class AIModelDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/model_detail.html"
+    template_name = "registry/model_detail.html"
     context_object_name = "model"
     queryset = ai_models_list()
 

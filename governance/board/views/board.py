@@ -75,7 +75,7 @@ def _lines(text: str) -> list[str]:
 
 
 class BoardView(RoleRequiredMixin, TemplateView):
-    template_name = "governance/board.html"
+    template_name = "board/board.html"
     read_roles = BOARD_READERS
 
     def get_context_data(self, **kwargs):
@@ -130,7 +130,7 @@ class MotionCreateView(ServiceFormView):
 
 
 class MotionDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/motion_detail.html"
+    template_name = "board/motion_detail.html"
     context_object_name = "motion"
     read_roles = BOARD_READERS
     queryset = Motion.objects.select_related(
@@ -162,7 +162,7 @@ class MotionStepView(StepView):
 
 
 class ConflictListView(RoleRequiredMixin, ListView):
-    template_name = "governance/conflict_list.html"
+    template_name = "board/conflict_list.html"
     context_object_name = "declarations"
     read_roles = BOARD_READERS
     paginate_by = 100
@@ -243,7 +243,7 @@ def _policy_changes():
 
 
 class PolicyChangeListView(RoleRequiredMixin, ListView):
-    template_name = "governance/policy_change_list.html"
+    template_name = "board/policy_change_list.html"
     context_object_name = "changes"
     paginate_by = 50
 
@@ -288,7 +288,7 @@ class PolicyChangeCreateView(ServiceFormView):
 
 
 class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/policy_change_detail.html"
+    template_name = "board/policy_change_detail.html"
     context_object_name = "change"
 
     def get_queryset(self):

@@ -39,7 +39,7 @@ class ConvenerMixin:
 
 
 class MeetingListView(ConvenerMixin, RoleRequiredMixin, ListView):
-    template_name = "governance/meeting_list.html"
+    template_name = "board/meeting_list.html"
     context_object_name = "meetings"
     paginate_by = 50
 
@@ -94,7 +94,7 @@ class MeetingCreateView(ConvenerMixin, ServiceFormView):
 
 
 class MeetingDetailView(ConvenerMixin, RoleRequiredMixin, DetailView):
-    template_name = "governance/meeting_detail.html"
+    template_name = "board/meeting_detail.html"
     context_object_name = "meeting"
     queryset = Meeting.objects.select_related(
         "convened_by", "recorded_by", "cancelled_by"

@@ -32,7 +32,7 @@ from governance.views import ServiceFormView, StepView
 
 class QuarterlyReportListView(RoleRequiredMixin, ListView):
     read_roles = ISSUED_READERS
-    template_name = "governance/quarterly_report_list.html"
+    template_name = "board/quarterly_report_list.html"
     context_object_name = "reports"
     paginate_by = 40
 
@@ -89,7 +89,7 @@ class QuarterlyReportMixin(RoleRequiredMixin):
 
 
 class QuarterlyReportDetailView(QuarterlyReportMixin, DetailView):
-    template_name = "governance/quarterly_report_detail.html"
+    template_name = "board/quarterly_report_detail.html"
     context_object_name = "report"
 
     def get_context_data(self, **kwargs):

@@ -29,7 +29,7 @@ from governance.views import querystring_without_page, run_step
 
 
 class EscalationListView(RoleRequiredMixin, ListView):
-    template_name = "governance/escalation_list.html"
+    template_name = "oversight/escalation_list.html"
     context_object_name = "escalations"
     paginate_by = 50
 
@@ -47,7 +47,7 @@ class EscalationListView(RoleRequiredMixin, ListView):
 
 
 class EscalationDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/escalation_detail.html"
+    template_name = "oversight/escalation_detail.html"
     context_object_name = "escalation"
     queryset = escalation_detail()
 

@@ -21,7 +21,7 @@ from governance.views import ServiceFormView, StepView
 
 
 class NoncomplianceListView(RoleRequiredMixin, ListView):
-    template_name = "governance/noncompliance_list.html"
+    template_name = "oversight/noncompliance_list.html"
     context_object_name = "reports"
     paginate_by = 50
 
@@ -62,7 +62,7 @@ class NoncomplianceCreateView(ServiceFormView):
 
 
 class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
-    template_name = "governance/noncompliance_detail.html"
+    template_name = "oversight/noncompliance_detail.html"
     context_object_name = "report"
     queryset = NoncomplianceReport.objects.select_related("reporter", "handler")
 
