@@ -1,13 +1,12 @@
 """Named reads of the core app."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, Prefetch, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
-
-from governance.oversight.models import NoncomplianceReport
 
 from .audit import audit_type
 from .choices import Role
@@ -15,9 +14,13 @@ from .models import (
     AuditEvent,
     AuditVerification,
     CapabilityThreshold,
+    Framework,
     FrameworkAdoption,
     FrameworkVersion,
+    Notification,
     SafeguardStandard,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from .permissions import has_role
 
@@ -28,19 +31,28 @@ def audit_events_list() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("actor_user").order_by("-sequence")
 
 
+# Areas hide some of their events from some readers (oversight: the events of noncompliance
+# reports that concern the RSO). Each registers a function (user, events) -> events when it
+# starts; the core never imports them.
+_audit_redactions: list[Callable[[Any, QuerySet[AuditEvent]], QuerySet[AuditEvent]]] = []
+
+
+def register_audit_redaction(
+    redact: Callable[[Any, QuerySet[AuditEvent]], QuerySet[AuditEvent]],
+) -> None:
+    if redact not in _audit_redactions:
+        _audit_redactions.append(redact)
+
+
 def audit_events_readable_by(user) -> QuerySet[AuditEvent]:
-    """The audit log as `user` may read it. Auditors and administrators read all of it; the
-    RSO and the CEO do not see the events of noncompliance reports that concern the RSO: the
-    board handles those, and their events name the reporter and the handler."""
+    """The audit log as `user` may read it. Auditors and administrators read all of it; others
+    read it less what the areas withhold from them (see `register_audit_redaction`)."""
     events = audit_events_list()
     if user.is_staff or has_role(user, Role.AUDITOR):
         return events
-    about_rso = (
-        NoncomplianceReport.objects.filter(concerns_rso=True)
-        .annotate(key=Cast("pk", CharField()))
-        .values("key")
-    )
-    return events.exclude(target_type=audit_type(NoncomplianceReport), target_id__in=about_rso)
+    for redact in _audit_redactions:
+        events = redact(user, events)
+    return events
 
 
 def audit_events_for_user(user, *, limit: int = 10) -> list[AuditEvent]:
@@ -105,13 +117,51 @@ def framework_versions_detailed() -> QuerySet[FrameworkVersion]:
     )
 
 
-# Notifications and people
+def framework_version_in_force_detailed(at: dt.datetime | None = None) -> FrameworkVersion | None:
+    """The version in force at `at` (default: now), read as `framework_versions_detailed()`."""
+    in_force = framework_version_in_force(at)
+    return framework_versions_detailed().get(pk=in_force.pk) if in_force else None
+
+
+def frameworks_detailed() -> QuerySet[Framework]:
+    """Frameworks with every version read as `framework_versions_detailed()`."""
+    return Framework.objects.prefetch_related(
+        Prefetch("versions", queryset=framework_versions_detailed())
+    )
+
+
+# Notifications and webhooks
+
+
+def notifications_for_user(user) -> QuerySet[Notification]:
+    """A person's inbox, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at")
 
 
 def unread_notification_count(user) -> int:
-    from .models import Notification
-
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def webhook_subscriptions_list() -> QuerySet[WebhookSubscription]:
+    return WebhookSubscription.objects.order_by("name")
+
+
+def webhook_subscriptions_with_recent_deliveries(
+    per_subscription: int = 20,
+) -> QuerySet[WebhookSubscription]:
+    """Subscriptions, each with its latest deliveries in `recent_deliveries`."""
+    recent = WebhookDelivery.objects.order_by("-created_at")[:per_subscription]
+    return webhook_subscriptions_list().prefetch_related(
+        Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries")
+    )
+
+
+def webhook_deliveries_for(subscription: WebhookSubscription) -> QuerySet[WebhookDelivery]:
+    """A subscription's deliveries, newest first."""
+    return WebhookDelivery.objects.filter(subscription=subscription).order_by("-created_at")
+
+
+# People
 
 
 def users_with_roles(*roles: str) -> list:

@@ -11,7 +11,7 @@ class TrustConfig(AppConfig):
 
         from . import workflows  # noqa: F401  (registers the declarations)
         from .demo import seed_trustee_term
-        from .services import trustees_sitting
+        from .selectors import trustees_sitting
         from .views import TRUST_READERS
 
         demo.register_seeder(seed_trustee_term, order=50)

@@ -7,6 +7,8 @@ import rules
 from governance.board.services.board import conflicted
 from governance.rules import is_trustee
 
+from .selectors import trustees_sitting
+
 
 def _pk(user):
     return getattr(user, "pk", None)
@@ -15,9 +17,6 @@ def _pk(user):
 @rules.predicate
 def has_current_term(user) -> bool:
     """A trustee whose term covers today (holding the role alone is not enough)."""
-    # trust.services imports the declarations, which import these predicates.
-    from .services import trustees_sitting
-
     pk = _pk(user)
     return pk is not None and pk in {person.pk for person in trustees_sitting()}
 

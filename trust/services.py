@@ -26,11 +26,11 @@ from governance.choices import MotionResult, Role, VoteChoice
 from governance.dates import add_months
 from governance.errors import DomainError
 from governance.permissions import has_role
-from governance.selectors import people_holding_role
 from governance.services.notifications import notify
 from governance.workflow import enforce
 
 from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
+from .selectors import trustees_sitting  # a read, kept importable from here (the tests use it)
 from .workflows import CONSULT, CONSULTATION, ELECTION, NOMINATE
 
 
@@ -140,13 +140,6 @@ def consultation_close(
 def one_year_on(day: dt.date) -> dt.date:
     """The last day of a one-year term starting on `day` (29 February starts end on the 27th)."""
     return add_months(day, 12) - dt.timedelta(days=1)
-
-
-def trustees_sitting(on: dt.date | None = None) -> list:
-    """Trustees with a term covering `on` (today by default) who still hold the role."""
-    on = on or timezone.localdate()
-    terms = TrusteeTerm.objects.filter(starts_on__lte=on, ends_on__gte=on)
-    return people_holding_role(Role.TRUSTEE, terms.values("user_id"))
 
 
 def _term_overlaps(user, starts_on: dt.date) -> bool:

@@ -2,17 +2,25 @@
 documents, each trustee's advice, the Trust's collective advice and the lab's response."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
-from governance.board.models import PolicyChange
-from governance.choices import PolicyChangeState, Role, VoteChoice
+from governance.choices import Role, VoteChoice
 from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.views import ServiceFormView, StepView
 
-from .models import TrustConsultation, TrusteeElection, TrusteeTerm
+from .models import TrustConsultation, TrusteeElection
+from .selectors import (
+    consultations_awaiting_advice,
+    consultations_closed,
+    consultations_detailed,
+    consultations_open,
+    elections_detailed,
+    elections_recent,
+    policy_changes_to_consult_on,
+    trustee_candidates,
+    trustee_terms_not_ended,
+)
 from .services import (
     consultation_close,
     consultation_open,
@@ -22,14 +30,9 @@ from .services import (
     trust_advice_record,
     trustee_advice_give,
 )
-from .workflows import CONSULTATION, ConsultationState, consultation_state
+from .workflows import ConsultationState, consultation_state
 
 TRUST_READERS = BOARD_READERS
-User = get_user_model()
-
-
-def _consultations():
-    return TrustConsultation.objects.select_related("policy_change", "opened_by", "advised_by")
 
 
 class TrustHomeView(RoleRequiredMixin, TemplateView):
@@ -37,28 +40,19 @@ class TrustHomeView(RoleRequiredMixin, TemplateView):
     read_roles = TRUST_READERS
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        open_ones = list(
-            _consultations()
-            .filter(closed_at__isnull=True, policy_change__state=PolicyChangeState.CONSULTATION)
-            .order_by("respond_by")
-        )
+        open_ones = consultations_open()
         return super().get_context_data(
-            awaiting=[c for c in open_ones if CONSULTATION.may(user, c, "advise")],
+            awaiting=consultations_awaiting_advice(self.request.user, among=open_ones),
             open_consultations=open_ones,
-            closed_consultations=_consultations().filter(closed_at__isnull=False)[:20],
-            terms=TrusteeTerm.objects.select_related("user").filter(
-                ends_on__gte=timezone.localdate()
-            ),
-            elections=TrusteeElection.objects.select_related("candidate")[:20],
+            closed_consultations=consultations_closed()[:20],
+            terms=trustee_terms_not_ended(),
+            elections=elections_recent(20),
             **kwargs,
         )
 
 
 class ConsultationForm(forms.Form):
-    policy_change = forms.ModelChoiceField(
-        queryset=PolicyChange.objects.filter(state=PolicyChangeState.PROPOSED)
-    )
+    policy_change = forms.ModelChoiceField(queryset=policy_changes_to_consult_on())
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     documents = forms.CharField(
         required=False,
@@ -95,7 +89,7 @@ class ConsultationDetailView(RoleRequiredMixin, DetailView):
     read_roles = TRUST_READERS
 
     def get_queryset(self):
-        return _consultations().prefetch_related("advice__trustee")
+        return consultations_detailed()
 
     def get_context_data(self, **kwargs):
         state = ConsultationState(consultation_state(self.object))
@@ -123,9 +117,7 @@ class ConsultationStepView(StepView):
 
 class ElectionForm(forms.Form):
     candidate = forms.ModelChoiceField(
-        queryset=User.objects.filter(groups__name=Role.TRUSTEE, is_active=True).order_by(
-            "username"
-        ),
+        queryset=trustee_candidates(),
         help_text="Someone holding the trustee role: a newcomer, or a trustee to re-elect.",
     )
     term_starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -146,7 +138,7 @@ class ElectionDetailView(RoleRequiredMixin, DetailView):
     template_name = "trust/election_detail.html"
     context_object_name = "election"
     read_roles = TRUST_READERS
-    queryset = TrusteeElection.objects.select_related("candidate", "nominated_by")
+    queryset = elections_detailed()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(choices=VoteChoice.choices, **kwargs)

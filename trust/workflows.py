@@ -37,6 +37,7 @@ from .rules import (
     is_recused,
     is_sitting_trustee,
 )
+from .selectors import trustees_sitting
 
 
 def _trustee(what: str) -> tuple[Check, ...]:
@@ -109,8 +110,6 @@ def _past_deadline(consultation: TrustConsultation) -> bool:
 
 def _trust_advisers(consultation: TrustConsultation) -> list:
     """The sitting trustees who are not recused: whom the Trust's advice is awaited from."""
-    from .services import trustees_sitting
-
     sitting = trustees_sitting()
     recused = conflicted(sitting, consultation.policy_change.organisations)
     return sorted((p for p in sitting if p.pk not in recused), key=lambda p: p.get_username())
@@ -212,8 +211,6 @@ def election_state(election: TrusteeElection) -> str:
 
 def _electors_to_vote(election: TrusteeElection) -> list:
     """Electors whose term is still current and who have not voted."""
-    from .services import trustees_sitting
-
     sitting = {person.pk for person in trustees_sitting()}
     voted = set(election.votes.values_list("trustee_id", flat=True))
     return [
@@ -224,8 +221,6 @@ def _electors_to_vote(election: TrusteeElection) -> list:
 
 
 def _sitting_trustees(election: TrusteeElection) -> list:
-    from .services import trustees_sitting
-
     return sorted(trustees_sitting(), key=lambda p: p.get_username())
 
 

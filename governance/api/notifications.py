@@ -9,6 +9,7 @@ from ..choices import Role
 from ..models import Notification, WebhookDelivery, WebhookSubscription
 from ..models.notifications import HTTP_URL
 from ..permissions import IsPerson, api_roles
+from ..selectors import notifications_for_user, webhook_deliveries_for, webhook_subscriptions_list
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
 from .serializers import validated_input
 
@@ -38,7 +39,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Notification.objects.none()
-        return Notification.objects.filter(user=self.request.user).order_by("-created_at")
+        return notifications_for_user(self.request.user)
 
     @extend_schema(
         request=MarkReadSerializer,
@@ -101,7 +102,7 @@ class WebhookSubscriptionViewSet(
 
     serializer_class = WebhookSubscriptionSerializer
     permission_classes = [api_roles(read=[Role.RSO], write=[Role.RSO])]
-    queryset = WebhookSubscription.objects.order_by("name")
+    queryset = webhook_subscriptions_list()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -120,5 +121,5 @@ class WebhookSubscriptionViewSet(
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
-        page = self.paginate_queryset(self.get_object().deliveries.order_by("-created_at"))
+        page = self.paginate_queryset(webhook_deliveries_for(self.get_object()))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)

@@ -1,6 +1,7 @@
+"""The core's API: the signed-in person, the audit log and frameworks."""
+
 import datetime as dt
 
-from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,13 +12,13 @@ from rest_framework.response import Response
 
 from ..choices import Role
 from ..filters import AuditEventFilter
-from ..models import Framework
 from ..permissions import AUDIT_READERS, IsPerson, api_roles
 from ..selectors import (
     audit_events_readable_by,
     framework_adoptions,
-    framework_version_in_force,
+    framework_version_in_force_detailed,
     framework_versions_detailed,
+    frameworks_detailed,
 )
 from ..services import framework_version_adopt
 from . import serializers
@@ -53,9 +54,7 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["slug", "organisation"]
 
     def get_queryset(self):
-        return Framework.objects.prefetch_related(
-            Prefetch("versions", queryset=framework_versions_detailed())
-        )
+        return frameworks_detailed()
 
 
 class FrameworkVersionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -74,10 +73,10 @@ class FrameworkVersionViewSet(viewsets.ReadOnlyModelViewSet):
     def in_force(self, request):
         """The version the organisation had in force at `at` (default now)."""
         at = _parse_moment(request.query_params.get("at"))
-        version = framework_version_in_force(at)
+        version = framework_version_in_force_detailed(at)
         if version is None:
             raise NotFound("No framework version was in force at that moment.")
-        return Response(self.get_serializer(self.get_queryset().get(pk=version.pk)).data)
+        return Response(self.get_serializer(version).data)
 
 
 def _parse_moment(text: str | None) -> dt.datetime | None:

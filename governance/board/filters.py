@@ -1,12 +1,10 @@
-"""Named reads, shared by the pages, the API and the services."""
+"""Filters for the board's API lists."""
 
 import django_filters
 
 from governance.board.models import Motion
-from governance.board.services.board import motions_awaiting_vote
-from governance.choices import (
-    MotionState,
-)
+from governance.board.selectors import motions_awaiting_vote
+from governance.choices import MotionState
 
 
 class MotionFilter(django_filters.FilterSet):

@@ -2,7 +2,6 @@
 the services check who may take it."""
 
 from django.db import transaction
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,12 @@ from governance.api.serializers import validated_input
 from governance.api.workflow_fields import WorkflowFieldsMixin
 from governance.choices import DeterminationState, Role
 from governance.determinations.models import Determination, Finding, SafeguardsReport
+from governance.determinations.selectors import (
+    determinations_with_findings,
+    safeguards_report_evidence,
+    safeguards_report_in_force,
+    safeguards_reports_with_evidence,
+)
 from governance.determinations.services.determinations import (
     determination_acknowledge,
     determination_attach,
@@ -25,7 +30,6 @@ from governance.determinations.services.determinations import (
     finding_justify,
 )
 from governance.determinations.services.safeguards import (
-    evidence_dict,
     safeguards_report_approve,
     safeguards_report_create,
     safeguards_report_submit,
@@ -164,17 +168,7 @@ class DeterminationViewSet(
     filterset_fields = ["model", "state"]
 
     def get_queryset(self):
-        return (
-            Determination.objects.select_related("model", "framework_version", "required_level")
-            .prefetch_related(
-                "snapshots",
-                "required_safeguards",
-                "authors",
-                "acknowledgements__user",
-                Prefetch("findings", queryset=Finding.objects.select_related("threshold")),
-            )
-            .order_by("-created_at")
-        )
+        return determinations_with_findings()
 
     def _respond(self, determination, code=status.HTTP_200_OK):
         return Response(
@@ -366,17 +360,11 @@ class SafeguardsReportSerializer(serializers.ModelSerializer):
         ]
 
     def get_in_force(self, report) -> bool:
-        from django.utils import timezone
-
-        return (
-            report.state == "approved"
-            and report.valid_until is not None
-            and report.valid_until > timezone.now()
-        )
+        return safeguards_report_in_force(report)
 
     def to_representation(self, report):
         data = super().to_representation(report)
-        data["evidence"] = evidence_dict(report)
+        data["evidence"] = safeguards_report_evidence(report)
         return data
 
 
@@ -392,11 +380,9 @@ class SafeguardsReportViewSet(
     serializer_class = SafeguardsReportSerializer
     permission_classes = [api_roles(write=[Role.SAFETY_STAFF, Role.RSO, Role.CEO])]
     filterset_fields = ["model", "standard", "state"]
-    queryset = (
-        SafeguardsReport.objects.select_related("model", "standard", "author")
-        .prefetch_related("evidence__criterion")
-        .order_by("-created_at")
-    )
+
+    def get_queryset(self):
+        return safeguards_reports_with_evidence()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

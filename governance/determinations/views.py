@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
@@ -15,9 +14,17 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from governance import evidence
 from governance.choices import DeterminationState, FindingOutcome, Role
 from governance.determinations.models import Attachment, Determination, Finding, SafeguardsReport
+from governance.determinations.selectors import (
+    determination_detail,
+    determinations_awaiting_acknowledgement,
+    determinations_flagged,
+    finding_evidence_links,
+    safeguard_standards_in_force,
+    safeguards_report_detail,
+    safeguards_reports_list,
+)
 from governance.determinations.services.determinations import (
     determination_acknowledge,
     determination_attach,
@@ -35,15 +42,10 @@ from governance.determinations.services.safeguards import (
     safeguards_report_submit,
 )
 from governance.errors import DomainError
-from governance.models import SafeguardStandard
 from governance.permissions import RoleRequiredMixin
 from governance.registry.models import AIModel
-from governance.selectors import audit_events_for_target, framework_version_in_force
+from governance.selectors import audit_events_for_target
 from governance.views import ServiceFormView, StepView
-
-
-def _determinations():
-    return Determination.objects.select_related("model", "framework_version", "required_level")
 
 
 class DeterminationListView(RoleRequiredMixin, ListView):
@@ -52,23 +54,12 @@ class DeterminationListView(RoleRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        flagged = Count("findings", filter=Q(findings__contradicts_evidence=True))
-        queryset = _determinations().annotate(flagged=flagged).order_by("-created_at")
-        if self.request.GET.get("state") in DeterminationState.values:
-            queryset = queryset.filter(state=self.request.GET["state"])
-        return queryset
+        state = self.request.GET.get("state")
+        return determinations_flagged(state=state if state in DeterminationState.values else None)
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        awaiting = (
-            Determination.objects.filter(
-                state=DeterminationState.DECIDED, acknowledgers=user
-            ).exclude(acknowledgements__user=user)
-            if user.pk
-            else []
-        )
         return super().get_context_data(
-            awaiting=list(awaiting),
+            awaiting=determinations_awaiting_acknowledgement(self.request.user),
             states=DeterminationState.choices,
             **kwargs,
         )
@@ -79,35 +70,15 @@ class DeterminationDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "determination"
 
     def get_queryset(self):
-        return _determinations().prefetch_related(
-            "snapshots",
-            "authors",
-            "required_safeguards",
-            "acknowledgers",
-            "acknowledgements__user",
-            "attachments",
-            Prefetch(
-                "findings", queryset=Finding.objects.select_related("threshold", "justified_by")
-            ),
-        )
+        return determination_detail()
 
     def get_context_data(self, **kwargs):
         d = self.object
         return super().get_context_data(
             timeline=audit_events_for_target(d),
-            findings=[(finding, _evidence_links(finding)) for finding in d.findings.all()],
+            findings=[(finding, finding_evidence_links(finding)) for finding in d.findings.all()],
             **kwargs,
         )
-
-
-def _evidence_links(finding: Finding) -> list[tuple[str, str]]:
-    links = []
-    for reference in finding.evidence:
-        try:
-            links.append(evidence.describe(reference, finding.determination.model))
-        except (ValueError, KeyError, TypeError):
-            links.append((f"{reference.get('type')} {reference.get('id')} (no longer found)", ""))
-    return links
 
 
 class AttachmentUploadView(RoleRequiredMixin, View):
@@ -366,32 +337,27 @@ class SafeguardsListView(RoleRequiredMixin, ListView):
     template_name = "determinations/safeguards_list.html"
     context_object_name = "reports"
     paginate_by = 50
-    queryset = SafeguardsReport.objects.select_related("model", "standard", "author").order_by(
-        "-created_at"
-    )
+
+    def get_queryset(self):
+        return safeguards_reports_list()
 
 
 class SafeguardsDetailView(RoleRequiredMixin, DetailView):
     template_name = "determinations/safeguards_detail.html"
     context_object_name = "report"
-    queryset = SafeguardsReport.objects.select_related(
-        "model", "standard", "author", "approval_rso", "approval_ceo"
-    ).prefetch_related("evidence__criterion", "standard__criteria")
+
+    def get_queryset(self):
+        return safeguards_report_detail()
 
 
 class SafeguardsForm(forms.Form):
     model = forms.ModelChoiceField(queryset=AIModel.objects.order_by("name"))
-    standard = forms.ModelChoiceField(queryset=SafeguardStandard.objects.none())
+    standard = forms.ModelChoiceField(queryset=None)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        version = framework_version_in_force()
-        standards = (
-            version.safeguards.prefetch_related("criteria")
-            if version
-            else SafeguardStandard.objects.none()
-        )
+        standards = safeguard_standards_in_force()
         self.fields["standard"].queryset = standards
         self.criteria = [c for standard in standards for c in standard.criteria.all()]
         for criterion in self.criteria:

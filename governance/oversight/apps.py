@@ -7,4 +7,9 @@ class OversightConfig(AppConfig):
     verbose_name = "Oversight"
 
     def ready(self) -> None:
+        from governance.selectors import register_audit_redaction
+
         from . import workflows  # noqa: F401  (registers the declarations and rules)
+        from .selectors import audit_events_without_reports_about_the_rso
+
+        register_audit_redaction(audit_events_without_reports_about_the_rso)

@@ -1,4 +1,4 @@
-"""Named reads, shared by the pages, the API and the services."""
+"""Filters for the escalation list: its page and the API share this one."""
 
 import django_filters
 

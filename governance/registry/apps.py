@@ -7,4 +7,9 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers the declarations and rules)
+        from governance import demo
+
+        from . import rules  # noqa: F401  (registers the rules)
+        from .demo import seed_models
+
+        demo.register_seeder(seed_models, order=5)

@@ -37,6 +37,10 @@ def snapshots_list() -> QuerySet[Snapshot]:
     )
 
 
+def snapshots_of_model(model: AIModel) -> QuerySet[Snapshot]:
+    return snapshots_list().filter(model=model)
+
+
 def snapshot_by_identifier(identifier: str) -> Snapshot | None:
     return snapshots_list().filter(identifiers__identifier__iexact=identifier).first()
 

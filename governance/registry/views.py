@@ -1,4 +1,4 @@
-"""Named reads, shared by the pages, the API and the services."""
+"""Pages of the model registry: models and their snapshots, listed, shown and edited."""
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
@@ -22,7 +22,7 @@ from governance.registry.selectors import (
     audit_events_for_registry_model,
     last_comprehensively_assessed_snapshot,
     snapshot_compute_multiples,
-    snapshots_list,
+    snapshots_of_model,
 )
 from governance.registry.services import (
     ai_model_create,
@@ -30,10 +30,7 @@ from governance.registry.services import (
     snapshot_create,
     snapshot_update,
 )
-from governance.selectors import (
-    framework_version_in_force,
-    framework_versions_detailed,
-)
+from governance.selectors import framework_version_in_force_detailed
 from governance.views import ServiceFormView, querystring_without_page
 
 
@@ -63,17 +60,14 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         model = self.object
-        snapshots = list(snapshots_list().filter(model=model))
+        snapshots = list(snapshots_of_model(model))
         baseline = last_comprehensively_assessed_snapshot(model, snapshots=snapshots)
-        in_force = framework_version_in_force()
         context.update(
             snapshots=snapshots,
             baseline=baseline,
             multiples=snapshot_compute_multiples(model, snapshots),
             current_level=ai_model_current_level_label(model),
-            version_in_force=(
-                framework_versions_detailed().get(pk=in_force.pk) if in_force else None
-            ),
+            version_in_force=framework_version_in_force_detailed(),
             panels=model_panels(model),
             restrictions=live_restrictions(model),
             asl_history=asl_history(model),

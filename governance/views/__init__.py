@@ -162,9 +162,6 @@ class ServiceFormView(RoleRequiredMixin, FormView):
         return super().get_context_data(**kwargs)
 
 
-# Model registry
-
-
 # Frameworks
 
 

@@ -3,15 +3,15 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from ..choices import Role
-from ..models import Notification, WebhookDelivery, WebhookSubscription
+from ..models import WebhookSubscription
 from ..permissions import RoleRequiredMixin
+from ..selectors import notifications_for_user, webhook_subscriptions_with_recent_deliveries
 from ..services.notifications import inbox_mark_read, webhook_subscription_save
 from . import ServiceFormView
 
@@ -32,7 +32,7 @@ class InboxView(RoleRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Notification.objects.filter(user=self.request.user).order_by("-created_at")
+        return notifications_for_user(self.request.user)
 
 
 class WebhookForm(forms.ModelForm):
@@ -64,10 +64,7 @@ class WebhookListView(RoleRequiredMixin, ListView):
     context_object_name = "subscriptions"
 
     def get_queryset(self):
-        recent = WebhookDelivery.objects.order_by("-created_at")[:20]  # 20 per subscription
-        return WebhookSubscription.objects.prefetch_related(
-            Prefetch("deliveries", queryset=recent, to_attr="recent_deliveries")
-        ).order_by("name")
+        return webhook_subscriptions_with_recent_deliveries(20)
 
 
 class WebhookSaveView(ServiceFormView):

@@ -23,7 +23,11 @@ from governance.oversight.services.escalations import (
     restriction_sign_activation,
     rso_report_due_check,
 )
-from governance.tasks import cadence_check_task, escalation_deadlines_task, rso_report_due_task
+from governance.oversight.tasks import (
+    cadence_check_task,
+    escalation_deadlines_task,
+    rso_report_due_task,
+)
 from tests.factories import AIModelFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db

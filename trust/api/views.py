@@ -4,7 +4,6 @@ services check who may take each step against the declarations in trust/workflow
 consultation and election lists the steps the requesting person may take (`actions`) and what
 it awaits (`awaiting`)."""
 
-from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,13 @@ from governance.board.api.board import VoteInputSerializer
 from governance.choices import Role
 from governance.permissions import BOARD_READERS, api_roles
 
-from ..models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
+from ..selectors import (
+    consultations_detailed,
+    consultations_list,
+    elections_detailed,
+    elections_list,
+    trustee_terms_list,
+)
 from ..services import (
     consultation_close,
     consultation_open,
@@ -41,14 +46,7 @@ class TrustConsultationViewSet(
     filterset_fields = ["policy_change"]
 
     def get_queryset(self):
-        queryset = TrustConsultation.objects.select_related(
-            "policy_change", "opened_by", "advised_by", "closed_by"
-        ).order_by("-opened_at", "-id")
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch("advice", queryset=TrusteeAdvice.objects.select_related("trustee"))
-            )
-        return queryset
+        return consultations_list() if self.action == "list" else consultations_detailed()
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -116,7 +114,7 @@ class TrusteeTermViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [api_roles(read=BOARD_READERS)]
     serializer_class = serializers.TrusteeTermSerializer
     filterset_fields = ["user"]
-    queryset = TrusteeTerm.objects.select_related("user").order_by("-starts_on", "-id")
+    queryset = trustee_terms_list()
 
 
 class TrusteeElectionViewSet(
@@ -133,17 +131,7 @@ class TrusteeElectionViewSet(
     filterset_fields = ["candidate"]
 
     def get_queryset(self):
-        queryset = (
-            TrusteeElection.objects.select_related("candidate", "nominated_by", "term")
-            .prefetch_related("electors")
-            .annotate(votes_cast=Count("votes"))
-            .order_by("-opened_at", "-id")
-        )
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch("votes", queryset=ElectionVote.objects.select_related("trustee"))
-            )
-        return queryset
+        return elections_list() if self.action == "list" else elections_detailed()
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -3,7 +3,6 @@ changes. Each action is one service call; the services check who may take it."""
 
 import datetime as dt
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,22 +20,21 @@ from governance.board.models import (
     PolicyChange,
     Vote,
 )
-from governance.board.services.board import (
-    conflict_declare,
-    motion_close,
-    motion_count,
-    motion_open,
-    vote_cast,
-)
-from governance.board.services.conflicts import (
-    conflict_end,
+from governance.board.selectors import (
+    conflict_declarations_list,
     conflict_is_current,
-    conflict_review,
     conflict_review_due_on,
+    directors_list,
+    motion_count,
+    motion_detail,
+    motions_list,
+    policy_change_diff,
+    policy_changes_with_motions,
 )
+from governance.board.services.board import conflict_declare, motion_close, motion_open, vote_cast
+from governance.board.services.conflicts import conflict_end, conflict_review
 from governance.board.services.policy_changes import (
     policy_change_create,
-    policy_change_diff,
     policy_change_publish,
     policy_change_sign,
     policy_change_vote_open,
@@ -68,7 +66,9 @@ class DirectorViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [api_roles(read=BOARD_READERS)]
     serializer_class = DirectorSerializer
     filterset_fields = ["user", "seat_type"]
-    queryset = Director.objects.select_related("user").order_by("term_start", "id")
+
+    def get_queryset(self):
+        return directors_list()
 
 
 class ConflictDeclarationSerializer(serializers.ModelSerializer):
@@ -120,9 +120,9 @@ class ConflictDeclarationViewSet(
     serializer_class = ConflictDeclarationSerializer
     permission_classes = [api_roles(read=BOARD_READERS, write=[Role.BOARD_DIRECTOR, Role.TRUSTEE])]
     filterset_fields = ["user", "kind"]
-    queryset = ConflictDeclaration.objects.select_related("user").order_by(
-        "user_id", "organisation", "id"
-    )
+
+    def get_queryset(self):
+        return conflict_declarations_list()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -245,16 +245,7 @@ class MotionViewSet(
     filterset_class = MotionFilter
 
     def get_queryset(self):
-        queryset = (
-            Motion.objects.select_related("opened_by")
-            .prefetch_related("sitting", "recused")
-            .order_by("-opened_at", "-id")
-        )
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch("votes", queryset=Vote.objects.select_related("director"))
-            )
-        return queryset
+        return motions_list() if self.action == "list" else motion_detail()
 
     def get_serializer_class(self):
         return MotionSerializer if self.action == "list" else MotionDetailSerializer
@@ -387,13 +378,7 @@ class PolicyChangeViewSet(
     filterset_fields = ["state"]
 
     def get_queryset(self):
-        return (
-            PolicyChange.objects.select_related(
-                "version__framework", "created_by", "proposal_rso", "proposal_ceo", "consultation"
-            )
-            .prefetch_related(Prefetch("motions", queryset=Motion.objects.order_by("opened_at")))
-            .order_by("-created_at", "-id")
-        )
+        return policy_changes_with_motions()
 
     def get_serializer_class(self):
         return PolicyChangeSerializer if self.action == "list" else PolicyChangeDetailSerializer

@@ -3,7 +3,6 @@ schedule (create), record and cancel. Each write is one service call."""
 
 import rules
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +12,8 @@ from rest_framework.response import Response
 from governance.api.serializers import validated_input
 from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
 from governance.board.api.board import MotionSummarySerializer
-from governance.board.models import Meeting, Motion
+from governance.board.models import Meeting
+from governance.board.selectors import meeting_detail, meetings_with_attendees
 from governance.board.services.meetings import meeting_cancel, meeting_record, meeting_schedule
 from governance.permissions import BOARD_READERS, can_read
 
@@ -105,16 +105,7 @@ class MeetingViewSet(
     filterset_fields = ["state"]
 
     def get_queryset(self):
-        queryset = (
-            Meeting.objects.select_related("convened_by", "recorded_by", "cancelled_by")
-            .prefetch_related("attendees")
-            .order_by("-scheduled_for", "-id")
-        )
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch("motions", queryset=Motion.objects.order_by("opened_at", "id"))
-            )
-        return queryset
+        return meetings_with_attendees() if self.action == "list" else meeting_detail()
 
     def get_serializer_class(self):
         return MeetingSerializer if self.action == "list" else MeetingDetailSerializer

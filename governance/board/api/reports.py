@@ -12,16 +12,16 @@ from governance.api.serializers import validated_input
 from governance.api.workflow_fields import WorkflowFieldsMixin, with_workflow_fields
 from governance.board.models import QuarterlyReport, QuarterlyReportAcknowledgement
 from governance.board.report_rendering import quarterly_report_pdf
+from governance.board.selectors import quarterly_report_detail_for, quarterly_reports_for
 from governance.board.services.quarterly_reports import (
-    ISSUED_READERS,
     MAX_DEFICIENCIES,
     quarterly_report_acknowledge,
     quarterly_report_annotate,
     quarterly_report_draft,
     quarterly_report_issue,
     quarterly_report_refresh,
-    quarterly_reports_for,
 )
+from governance.board.workflows.reports import ISSUED_READERS
 from governance.choices import Role
 from governance.permissions import api_roles
 
@@ -108,10 +108,10 @@ class QuarterlyReportViewSet(
     serializer_class = QuarterlyReportDetailSerializer
 
     def get_queryset(self):
-        reports = quarterly_reports_for(self.request.user)
-        if self.action != "list":
-            reports = reports.prefetch_related("recipients", "acknowledgements__user")
-        return reports
+        user = self.request.user
+        if self.action == "list":
+            return quarterly_reports_for(user)
+        return quarterly_report_detail_for(user)
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -1,33 +1,36 @@
 """The board: director seats, declared conflicts of interest, and motions with their votes.
 
-Quorum and majority are computed by `motion_tally`, a pure function, so the rules at the edges
+Quorum and majority are computed by `motion_result`, a pure function, so the rules at the edges
 (ties, abstentions, recusals) are tested without a database. Recusal is decided on the server:
-a director with a conflict declared on an organisation the motion names cannot vote on it."""
+a director with a conflict declared on an organisation the motion names cannot vote on it.
+Who sits, who is conflicted and the tally so far are reads, in `selectors`."""
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.audit import Actor, AuditActor, audit_record
-from governance.board.models import (
-    ConflictDeclaration,
-    Director,
-    Meeting,
-    Motion,
-    SeatMilestone,
-    Vote,
+from governance.board.models import ConflictDeclaration, Director, Meeting, Motion, Vote
+from governance.board.selectors import (
+    Tally,
+    conflicted,
+    directors_sitting,
+    motion_count,
+    organisation_key,
 )
+
+# Reads that moved to `selectors`, re-exported: the oversight workflow and the tests import
+# them from here (as the trust app, the app config and the tests do the reads above).
+from governance.board.selectors import board_chair as board_chair
+from governance.board.selectors import trust_seat_share as trust_seat_share
 from governance.board.workflows.board import CONFLICT_DECLARE, MEETING, MOTION, MOTION_CREATE
-from governance.choices import ConflictKind, MotionResult, MotionState, Role, SeatType, VoteChoice
+from governance.choices import ConflictKind, MotionResult, Role, SeatType, VoteChoice
 from governance.errors import DomainError
-from governance.permissions import has_role, is_read_only
-from governance.selectors import people_holding_role
+from governance.permissions import has_role
 
 
 def _administrator(actor: Actor, what: str) -> None:
@@ -37,16 +40,12 @@ def _administrator(actor: Actor, what: str) -> None:
         raise PermissionDenied(f"Only an administrator may {what}.")
 
 
-def _organisation_key(name: str) -> str:
-    return " ".join(str(name).split()).casefold()
-
-
 def organisation_names(names: Iterable[str]) -> list[str]:
     cleaned, seen = [], set()
     for name in names or ():
         if not isinstance(name, str) or not name.strip():
             raise ValidationError({"organisations": "Each organisation must be a non-empty name."})
-        key = _organisation_key(name)
+        key = organisation_key(name)
         if key not in seen:
             seen.add(key)
             cleaned.append(" ".join(name.split()))
@@ -54,27 +53,6 @@ def organisation_names(names: Iterable[str]) -> list[str]:
 
 
 # --- Seats and conflicts -------------------------------------------------------------------
-
-
-def _seats_on(on: dt.date):
-    return Director.objects.filter(term_start__lte=on).filter(
-        Q(term_end__isnull=True) | Q(term_end__gte=on)
-    )
-
-
-def directors_sitting(on: dt.date | None = None) -> list:
-    """The people holding a board seat on `on` (today by default) who still hold the role."""
-    seats = _seats_on(on or timezone.localdate())
-    return people_holding_role(Role.BOARD_DIRECTOR, seats.values("user_id"))
-
-
-def board_chair(on: dt.date | None = None):
-    """The director in the chair on `on` (today by default), or None if no sitting director
-    holds it."""
-    seat = _seats_on(on or timezone.localdate()).filter(chair=True).select_related("user").first()
-    if seat is None or seat.user.pk not in {person.pk for person in directors_sitting(on)}:
-        return None
-    return seat.user
 
 
 def _seat_fields(director: Director) -> dict:
@@ -191,50 +169,7 @@ def conflict_declare(
     return declaration
 
 
-def conflicted(people: Iterable, organisations: Iterable[str], on: dt.date | None = None) -> set:
-    """The ids of `people` with a declaration in force on `on` naming one of `organisations`."""
-    wanted = {_organisation_key(name) for name in organisations}
-    if not wanted:
-        return set()
-    on = on or timezone.localdate()
-    declarations = (
-        ConflictDeclaration.objects.filter(user__in=list(people), starts_on__lte=on)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-        .values_list("user_id", "organisation")
-    )
-    return {user_id for user_id, name in declarations if _organisation_key(name) in wanted}
-
-
 # --- Motions and votes ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tally:
-    eligible: int
-    yes: int
-    no: int
-    abstain: int
-
-    @classmethod
-    def of(cls, choices: list[str], *, eligible: int) -> "Tally":
-        return cls(
-            eligible=eligible,
-            yes=choices.count(VoteChoice.YES),
-            no=choices.count(VoteChoice.NO),
-            abstain=choices.count(VoteChoice.ABSTAIN),
-        )
-
-    @property
-    def participants(self) -> int:
-        return self.yes + self.no + self.abstain
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "eligible": self.eligible,
-            "yes": self.yes,
-            "no": self.no,
-            "abstain": self.abstain,
-        }
 
 
 def motion_result(tally: Tally, *, quorum_fraction: float, pass_fraction: float) -> str:
@@ -350,48 +285,6 @@ def vote_cast(*, actor: Actor, motion: Motion, choice: str) -> Vote:
     return vote
 
 
-def motion_count(motion: Motion) -> Tally:
-    """The tally so far. Directors recused at opening, or since by a new declaration without
-    having voted, are not eligible and so do not count towards the quorum."""
-    sitting = list(motion.sitting.all())
-    voted = set(motion.votes.values_list("director_id", flat=True))
-    recused = set(motion.recused.values_list("pk", flat=True))
-    recused |= conflicted([p for p in sitting if p.pk not in voted], motion.organisations)
-    return Tally.of(
-        list(motion.votes.values_list("choice", flat=True)),
-        eligible=len([p for p in sitting if p.pk not in recused]),
-    )
-
-
-def motions_awaiting_vote(user, motions: QuerySet[Motion] | None = None) -> QuerySet[Motion]:
-    """The open motions among `motions` that `user` may still vote on, as one query: the
-    declaration's "motion.vote" (sitting when it opened, not recused then or since, not yet
-    voted), for lists."""
-    motions = Motion.objects.all() if motions is None else motions
-    if is_read_only(user) or not has_role(user, Role.BOARD_DIRECTOR):
-        return motions.none()
-    candidates = (
-        motions.filter(state=MotionState.OPEN, sitting=user)
-        .exclude(recused=user)
-        .exclude(votes__director=user)
-    )
-    today = timezone.localdate()
-    declared = {
-        _organisation_key(name)
-        for name in ConflictDeclaration.objects.filter(user=user, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .values_list("organisation", flat=True)
-    }
-    if not declared:
-        return candidates
-    recused_since = [
-        pk
-        for pk, names in candidates.values_list("pk", "organisations")
-        if declared & {_organisation_key(name) for name in names}
-    ]
-    return candidates.exclude(pk__in=recused_since)
-
-
 @transaction.atomic
 def motion_close(*, actor: Actor, motion: Motion) -> Motion:
     """Close the vote and record the result with its tally."""
@@ -417,29 +310,3 @@ def motion_close(*, actor: Actor, motion: Motion) -> Motion:
 
         policy_change_vote_counted(actor=actor, motion=motion)
     return motion
-
-
-@dataclass(frozen=True)
-class SeatShare:
-    directors: int
-    trust_elected: int
-    milestones: list[tuple]  # (milestone, met, overdue)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.trust_elected / self.directors) if self.directors else 0
-
-
-def trust_seat_share(on: dt.date | None = None) -> SeatShare:
-    """The Trust-elected share of the sitting board, against the phase-in milestones."""
-    on = on or timezone.localdate()
-    sitting = {person.pk for person in directors_sitting(on)}
-    trust_seats = _seats_on(on).filter(user_id__in=sitting, seat_type=SeatType.TRUST)
-    trust = len(set(trust_seats.values_list("user_id", flat=True)))
-    rows = []
-    for milestone in SeatMilestone.objects.all():
-        met = (milestone.trust_seats is None or trust >= milestone.trust_seats) and (
-            not milestone.majority or 2 * trust > len(sitting)
-        )
-        rows.append((milestone, met, not met and bool(milestone.due_on) and milestone.due_on < on))
-    return SeatShare(directors=len(sitting), trust_elected=trust, milestones=rows)

@@ -3,8 +3,9 @@ is still accurate, or ends it; a beat task reminds them once a review falls due.
 
 Declaring, and recusal on declared conflicts, live in `board`; who may take each step is
 declared in `workflows.board.CONFLICT`. A review is due one year after the last one (a
-declaration counts as reviewed when it is made). The reminder is sent once per review cycle: a
-reminder dated on or before the last review belongs to an earlier cycle."""
+declaration counts as reviewed when it is made); those dates are read in `selectors`. The
+reminder is sent once per review cycle: a reminder dated on or before the last review belongs
+to an earlier cycle."""
 
 import datetime as dt
 
@@ -15,37 +16,13 @@ from django.utils import timezone
 
 from governance.audit import SYSTEM, Actor, audit_record
 from governance.board.models import ConflictDeclaration
-from governance.board.workflows.board import (
-    CONFLICT,
-    DECLARER_ROLES,
-    ConflictState,
-    conflict_state,
-    judge_at,
+from governance.board.selectors import (
+    conflict_last_reviewed,
+    conflict_review_due_on,
+    conflict_review_is_due,
 )
-from governance.dates import add_months
+from governance.board.workflows.board import CONFLICT, DECLARER_ROLES, judge_at
 from governance.services.notifications import notify
-
-
-def conflict_last_reviewed(declaration: ConflictDeclaration) -> dt.date:
-    """The last review, or the day it was declared (declarations made before reviews were
-    recorded carry none)."""
-    return declaration.reviewed_on or timezone.localdate(declaration.created_at)
-
-
-def conflict_review_due_on(declaration: ConflictDeclaration) -> dt.date:
-    # 29 February: the review falls due on the 28th.
-    return add_months(conflict_last_reviewed(declaration), 12)
-
-
-def conflict_is_current(declaration: ConflictDeclaration, today: dt.date | None = None) -> bool:
-    """In force on `today` (the declaration's state, `workflows.board.conflict_state`)."""
-    return conflict_state(declaration, today) == ConflictState.CURRENT
-
-
-def conflict_review_is_due(declaration: ConflictDeclaration, today: dt.date | None = None) -> bool:
-    """A declaration still in force whose yearly review date has come."""
-    today = today or timezone.localdate()
-    return conflict_is_current(declaration, today) and conflict_review_due_on(declaration) <= today
 
 
 def _locked(declaration: ConflictDeclaration, today: dt.date) -> ConflictDeclaration:

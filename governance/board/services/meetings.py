@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from governance.audit import Actor, audit_record
 from governance.board.models import Meeting
-from governance.board.services.board import directors_sitting
+from governance.board.selectors import directors_sitting
 from governance.board.workflows.board import (
     MEETING,
     MEETING_SCHEDULE,

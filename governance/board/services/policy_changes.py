@@ -8,17 +8,18 @@ calls `policy_change_consultation_closed`). When the change takes effect its ver
 one in force, adopted by the system."""
 
 import datetime as dt
-import difflib
 import logging
 from collections.abc import Iterable
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from governance.audit import SYSTEM, Actor, audit_record
 from governance.board.models import Motion, PolicyChange
+
+# The diff is a read, in `selectors`; still imported from here by the trust's tests.
+from governance.board.selectors import policy_change_diff as policy_change_diff
 from governance.board.services.board import motion_open, organisation_names
 from governance.board.workflows.board import POLICY_CHANGE, POLICY_CHANGE_CREATE, PROPOSAL, judge_at
 from governance.choices import MotionResult, PolicyChangeState
@@ -75,26 +76,6 @@ def _plain(value):
     if hasattr(value, "get_username"):
         return value.get_username()
     return value
-
-
-def policy_change_diff(change: PolicyChange, against: FrameworkVersion | None = None) -> str:
-    """A unified diff of the proposed version's file content against the version in force."""
-    against = against or framework_version_in_force()
-
-    def lines(version):
-        if version is None:
-            return []
-        text = yaml.safe_dump(version.document, sort_keys=False, allow_unicode=True, width=100)
-        return text.splitlines(keepends=True)
-
-    return "".join(
-        difflib.unified_diff(
-            lines(against),
-            lines(change.version),
-            fromfile=str(against) if against else "(no version in force)",
-            tofile=str(change.version),
-        )
-    )
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ note, and issues it; issuing freezes the contents with their SHA-256 and sends i
 sitting directors and trustees, each of whom acknowledges it.
 
 Noncompliance reports that concern the RSO are handled by the board; the RSO's report neither
-counts nor describes them."""
+counts nor describes them. Which reports a person may read, and which await their
+acknowledgement, are reads in `selectors`."""
 
 import datetime as dt
 import hashlib
@@ -29,16 +30,7 @@ from governance.audit import (
     canonical_value,
 )
 from governance.board.models import PolicyChange, QuarterlyReport, QuarterlyReportAcknowledgement
-from governance.board.workflows.reports import (
-    DRAFT_READERS,
-    ISSUED_READERS,
-    MAY_DRAFT,
-    QUARTERLY_REPORT,
-    due_escalation,
-)
-from governance.board.workflows.reports import (
-    may_read_quarterly_report as may_read_quarterly_report,
-)
+from governance.board.workflows.reports import MAY_DRAFT, QUARTERLY_REPORT, due_escalation
 from governance.choices import (
     DeterminationState,
     EscalationKind,
@@ -56,7 +48,6 @@ from governance.errors import TransitionNotAllowed
 from governance.models import FrameworkAdoption
 from governance.oversight.models import Escalation, NoncomplianceReport, Restriction
 from governance.oversight.services.escalations import escalation_resolve
-from governance.permissions import can_read
 from governance.rules import is_system
 from governance.selectors import framework_version_in_force
 from governance.services.notifications import notify, users_with_roles
@@ -76,32 +67,6 @@ ACTIVE_POLICY_CHANGE_STATES = (
     PolicyChangeState.APPROVED,
     PolicyChangeState.PUBLISHED,
 )
-
-
-# Reading
-
-
-def quarterly_reports_for(user):
-    """The reports `user` may read: drafts only for the RSO, the CEO, auditors and admins."""
-    reports = (
-        QuarterlyReport.objects.annotate(
-            recipient_count=Count("recipients", distinct=True),
-            acknowledgement_count=Count("acknowledgements", distinct=True),
-        )
-        .select_related("issued_by")
-        .order_by("-year", "-quarter")
-    )
-    if can_read(user, DRAFT_READERS):
-        return reports
-    if can_read(user, ISSUED_READERS):
-        return reports.filter(state=QuarterlyReportState.ISSUED)
-    return reports.none()
-
-
-def quarterly_reports_awaiting_acknowledgement(user):
-    return QuarterlyReport.objects.filter(
-        state=QuarterlyReportState.ISSUED, recipients=user
-    ).exclude(acknowledgements__user=user)
 
 
 # The contents

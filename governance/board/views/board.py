@@ -6,47 +6,40 @@ shown only to those who may take it, as the declarations in `workflows.board` sa
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
-from governance.board.models import (
-    ConflictDeclaration,
-    Director,
-    Meeting,
-    Motion,
-    PolicyChange,
-    Vote,
-)
-from governance.board.services.board import (
-    conflict_declare,
-    motion_close,
-    motion_count,
-    motion_open,
-    motions_awaiting_vote,
-    trust_seat_share,
-    vote_cast,
-)
-from governance.board.services.conflicts import (
-    DECLARER_ROLES,
-    conflict_end,
+from governance.board.models import ConflictDeclaration, Motion, PolicyChange
+from governance.board.selectors import (
+    conflict_declarations_list,
     conflict_is_current,
-    conflict_review,
     conflict_review_due_on,
+    directors_list,
+    meetings_past,
+    meetings_upcoming,
+    motion_count,
+    motion_detail,
+    motions_awaiting_vote,
+    motions_closed,
+    motions_open,
+    policy_change_detail,
+    policy_change_diff,
+    policy_changes_list,
+    trust_seat_share,
 )
+from governance.board.services.board import conflict_declare, motion_close, motion_open, vote_cast
+from governance.board.services.conflicts import conflict_end, conflict_review
 from governance.board.services.policy_changes import (
     policy_change_create,
-    policy_change_diff,
     policy_change_publish,
     policy_change_sign,
     policy_change_vote_open,
     policy_change_withdraw,
 )
-from governance.board.workflows.board import PROPOSAL
+from governance.board.workflows.board import DECLARER_ROLES, PROPOSAL
 from governance.choices import (
     ConflictKind,
-    MeetingState,
     MotionState,
     PolicyChangeState,
     Role,
@@ -79,17 +72,14 @@ class BoardView(RoleRequiredMixin, TemplateView):
     read_roles = BOARD_READERS
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        motions = Motion.objects.select_related("policy_change").order_by("-opened_at")
-        meetings = Meeting.objects.order_by("scheduled_for", "id")
         return super().get_context_data(
-            upcoming_meetings=meetings.filter(state=MeetingState.SCHEDULED)[:10],
-            past_meetings=meetings.exclude(state=MeetingState.SCHEDULED).reverse()[:10],
+            upcoming_meetings=meetings_upcoming()[:10],
+            past_meetings=meetings_past()[:10],
             now=timezone.now(),
-            awaiting=motions_awaiting_vote(user).order_by("-opened_at"),
-            open_motions=motions.filter(state=MotionState.OPEN).annotate(vote_count=Count("votes")),
-            closed_motions=motions.filter(state=MotionState.CLOSED)[:20],
-            seats=Director.objects.select_related("user").order_by("-term_start"),
+            awaiting=motions_awaiting_vote(self.request.user),
+            open_motions=motions_open(),
+            closed_motions=motions_closed()[:20],
+            seats=directors_list(newest_first=True),
             share=trust_seat_share(),
             **kwargs,
         )
@@ -108,7 +98,7 @@ class MotionForm(forms.Form):
         help_text="Passing: yes votes are more than this share of yes and no votes.",
     )
     meeting = forms.ModelChoiceField(
-        queryset=Meeting.objects.filter(state=MeetingState.SCHEDULED).order_by("scheduled_for"),
+        queryset=meetings_upcoming(),
         required=False,
         help_text="The scheduled board meeting it is put at, if any.",
     )
@@ -133,11 +123,9 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
     template_name = "board/motion_detail.html"
     context_object_name = "motion"
     read_roles = BOARD_READERS
-    queryset = Motion.objects.select_related(
-        "policy_change", "meeting", "opened_by"
-    ).prefetch_related(
-        "sitting", "recused", Prefetch("votes", queryset=Vote.objects.select_related("director"))
-    )
+
+    def get_queryset(self):
+        return motion_detail()
 
     def get_context_data(self, **kwargs):
         motion = self.object
@@ -166,9 +154,9 @@ class ConflictListView(RoleRequiredMixin, ListView):
     context_object_name = "declarations"
     read_roles = BOARD_READERS
     paginate_by = 100
-    queryset = ConflictDeclaration.objects.select_related("user").order_by(
-        "user__username", "organisation"
-    )
+
+    def get_queryset(self):
+        return conflict_declarations_list(by_name=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -236,22 +224,14 @@ class ConflictStepView(StepView):
         }
 
 
-def _policy_changes():
-    return PolicyChange.objects.select_related(
-        "version__framework", "created_by", "proposal_rso", "proposal_ceo"
-    )
-
-
 class PolicyChangeListView(RoleRequiredMixin, ListView):
     template_name = "board/policy_change_list.html"
     context_object_name = "changes"
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = _policy_changes().order_by("-created_at")
-        if self.request.GET.get("state") in PolicyChangeState.values:
-            queryset = queryset.filter(state=self.request.GET["state"])
-        return queryset
+        state = self.request.GET.get("state")
+        return policy_changes_list(state=state if state in PolicyChangeState.values else None)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -292,7 +272,7 @@ class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
     context_object_name = "change"
 
     def get_queryset(self):
-        return _policy_changes().prefetch_related("motions")
+        return policy_change_detail()
 
     def get_context_data(self, **kwargs):
         change = self.object

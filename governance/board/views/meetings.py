@@ -8,20 +8,14 @@ import rules
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from governance.board.models import Meeting, Motion
-from governance.board.services.board import directors_sitting
-from governance.board.services.meetings import (
-    meeting_cancel,
-    meeting_day,
-    meeting_record,
-    meeting_schedule,
-)
-from governance.board.workflows.board import MEETING
+from governance.board.models import Meeting
+from governance.board.selectors import directors_sitting, meeting_detail, meetings_list
+from governance.board.services.meetings import meeting_cancel, meeting_record, meeting_schedule
+from governance.board.workflows.board import MEETING, meeting_day
 from governance.choices import MeetingState
 from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.selectors import audit_events_for_target
@@ -44,17 +38,8 @@ class MeetingListView(ConvenerMixin, RoleRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = (
-            Meeting.objects.select_related("convened_by")
-            .annotate(
-                attendee_count=Count("attendees", distinct=True),
-                motion_count=Count("motions", distinct=True),
-            )
-            .order_by("-scheduled_for", "-id")
-        )
-        if self.request.GET.get("state") in MeetingState.values:
-            queryset = queryset.filter(state=self.request.GET["state"])
-        return queryset
+        state = self.request.GET.get("state")
+        return meetings_list(state=state if state in MeetingState.values else None)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -96,15 +81,9 @@ class MeetingCreateView(ConvenerMixin, ServiceFormView):
 class MeetingDetailView(ConvenerMixin, RoleRequiredMixin, DetailView):
     template_name = "board/meeting_detail.html"
     context_object_name = "meeting"
-    queryset = Meeting.objects.select_related(
-        "convened_by", "recorded_by", "cancelled_by"
-    ).prefetch_related(
-        "attendees",
-        Prefetch(
-            "motions",
-            queryset=Motion.objects.select_related("opened_by").order_by("opened_at", "id"),
-        ),
-    )
+
+    def get_queryset(self):
+        return meeting_detail()
 
     def get_context_data(self, **kwargs):
         meeting = self.object

@@ -12,17 +12,21 @@ from django.views.generic import DetailView, ListView
 
 from governance.board.models import QuarterlyReport
 from governance.board.report_rendering import quarterly_report_pdf, report_sections
+from governance.board.selectors import (
+    quarterly_report_acknowledgements,
+    quarterly_report_recipients,
+    quarterly_reports_awaiting_acknowledgement,
+    quarterly_reports_for,
+    quarterly_reports_with_authors,
+)
 from governance.board.services.quarterly_reports import (
-    ISSUED_READERS,
-    may_read_quarterly_report,
     quarterly_report_acknowledge,
     quarterly_report_annotate,
     quarterly_report_draft,
     quarterly_report_issue,
     quarterly_report_refresh,
-    quarterly_reports_awaiting_acknowledgement,
-    quarterly_reports_for,
 )
+from governance.board.workflows.reports import ISSUED_READERS, may_read_quarterly_report
 from governance.choices import QuarterlyReportState, Role
 from governance.dates import previous_quarter, quarter_of
 from governance.permissions import RoleRequiredMixin
@@ -79,10 +83,9 @@ class QuarterlyReportDraftView(ServiceFormView):
 
 class QuarterlyReportMixin(RoleRequiredMixin):
     read_roles = ISSUED_READERS
-    queryset = QuarterlyReport.objects.select_related("issued_by", "created_by")
 
     def get_object(self, queryset=None):
-        report = get_object_or_404(self.queryset, pk=self.kwargs["pk"])
+        report = get_object_or_404(quarterly_reports_with_authors(), pk=self.kwargs["pk"])
         if not may_read_quarterly_report(self.request.user, report):
             raise PermissionDenied("Drafts are for the RSO, the CEO and auditors.")
         return report
@@ -94,14 +97,14 @@ class QuarterlyReportDetailView(QuarterlyReportMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         report = self.object
-        acknowledgements = report.acknowledgements.select_related("user")
+        acknowledgements = quarterly_report_acknowledgements(report)
         acknowledged = {ack.user_id for ack in acknowledgements}
         return super().get_context_data(
             sections=report_sections(report.contents),
             acknowledgements=acknowledgements,
             waiting=[
                 person
-                for person in report.recipients.order_by("last_name", "username")
+                for person in quarterly_report_recipients(report)
                 if person.pk not in acknowledged
             ],
             deficiencies_text="\n".join(report.deficiencies),

@@ -127,7 +127,7 @@ def sat_when_opened(user, motion: Motion) -> bool:
 def is_recused(user, motion: Motion) -> bool:
     """Recused when the motion opened, or since by a declaration naming one of its
     organisations."""
-    from governance.board.services.board import conflicted
+    from governance.board.selectors import conflicted
 
     if _pk(user) is None:
         return False
@@ -150,7 +150,7 @@ def _recusal(motion: Motion) -> str:
 
 def _eligible(motion: Motion) -> list:
     """The directors who sat when it opened and are not recused (then or since)."""
-    from governance.board.services.board import conflicted
+    from governance.board.selectors import conflicted
 
     recused = {p.pk for p in motion.recused.all()}
     sitting = [p for p in motion.sitting.all() if p.pk not in recused]
@@ -252,7 +252,7 @@ def has_taken_place(user, meeting: Meeting) -> bool:
 
 
 def _directors_on_the_day(meeting: Meeting) -> list:
-    from governance.board.services.board import directors_sitting
+    from governance.board.selectors import directors_sitting
 
     return directors_sitting(meeting_day(meeting))
 
@@ -396,7 +396,7 @@ def _officers(change: PolicyChange | None = None) -> list:
 
 
 def _directors(change: PolicyChange | None = None) -> list:
-    from governance.board.services.board import directors_sitting
+    from governance.board.selectors import directors_sitting
 
     return directors_sitting()
 
@@ -613,7 +613,7 @@ def _declarer(what: str) -> tuple[Check, ...]:
 
 
 def _review_due(declaration: ConflictDeclaration) -> dt.datetime:
-    from governance.board.services.conflicts import conflict_review_due_on
+    from governance.board.selectors import conflict_review_due_on
 
     return _end_of(conflict_review_due_on(declaration))
 

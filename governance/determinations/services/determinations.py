@@ -21,6 +21,10 @@ from governance.audit import SYSTEM as SYSTEM_ACTOR
 from governance.audit import Actor, audit_record
 from governance.choices import DeterminationState, FindingOutcome, Role, ThresholdOutcome
 from governance.determinations.models import Acknowledgement, Attachment, Determination, Finding
+from governance.determinations.selectors import (
+    determination_acknowledgers_waiting,
+    latest_superseded_determination,
+)
 from governance.determinations.workflows.determinations import DECISION, DETERMINATION
 from governance.errors import TransitionNotAllowed
 from governance.models import CapabilityThreshold, SafeguardStandard, SafetyLevel
@@ -378,10 +382,7 @@ def determination_acknowledge(
         determination=determination, user=actor, at=timezone.now(), note=note.strip()
     )
     audit_record(actor=actor, action="determination.acknowledged", target=determination)
-    waiting = determination.acknowledgers.exclude(
-        pk__in=determination.acknowledgements.values("user_id")
-    )
-    if not waiting.exists():
+    if not determination_acknowledgers_waiting(determination).exists():
         _finalize(determination)
     return determination
 
@@ -413,11 +414,7 @@ def _finalize(determination: Determination) -> None:
             target=old,
             after={"by": determination.pk},
         )
-    determination.supersedes = (
-        Determination.objects.filter(model=determination.model, state=DeterminationState.SUPERSEDED)
-        .order_by("-finalized_at")
-        .first()
-    )
+    determination.supersedes = latest_superseded_determination(determination.model)
     determination.state, determination.finalized_at = DeterminationState.FINAL, timezone.now()
     determination.save(update_fields=["state", "finalized_at", "supersedes", "updated_at"])
     model = determination.model

@@ -2,7 +2,6 @@
 neither the author), in force for the policy's renewal period."""
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +11,7 @@ from governance.audit import SYSTEM, Actor, audit_record
 from governance.choices import SafeguardsReportState
 from governance.dates import add_months
 from governance.determinations.models import SafeguardEvidence, SafeguardsReport
+from governance.determinations.selectors import safeguards_renewal_months
 from governance.determinations.workflows.safeguards import (
     APPROVAL,
     MAY_CREATE,
@@ -23,8 +23,6 @@ from governance.models import SafeguardStandard
 from governance.registry.models import AIModel
 from governance.selectors import framework_version_in_force
 from governance.services.notifications import notify
-
-DEFAULT_RENEWAL_MONTHS = 12
 
 
 def _set_evidence(report: SafeguardsReport, evidence: dict[str, str]) -> None:
@@ -111,15 +109,6 @@ def safeguards_report_submit(*, actor: Actor, report: SafeguardsReport) -> Safeg
     return report
 
 
-def _renewal_months() -> int:
-    version = framework_version_in_force()
-    if version is not None:
-        rule = version.governance_rules.filter(decision="safeguards_approval").first()
-        if rule is not None and rule.renewal_months:
-            return rule.renewal_months
-    return DEFAULT_RENEWAL_MONTHS
-
-
 @transaction.atomic
 def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> SafeguardsReport:
     """One of the two approvals, the RSO's or the CEO's; with both, it is in force."""
@@ -130,7 +119,7 @@ def safeguards_report_approve(*, actor: Actor, report: SafeguardsReport) -> Safe
     if signed.complete:
         now = timezone.now()
         report.state, report.approved_at = step.target, now
-        report.valid_until = add_months(now, _renewal_months())
+        report.valid_until = add_months(now, safeguards_renewal_months())
         fields += ["state", "approved_at", "valid_until"]
     report.save(update_fields=fields)
     extra = {"valid_until": report.valid_until} if signed.complete else {}
@@ -185,7 +174,3 @@ def safeguards_expiry_remind(*, now: dt.datetime | None = None) -> int:
             )
             count += 1
     return count
-
-
-def evidence_dict(report: SafeguardsReport) -> dict[str, Any]:
-    return {e.criterion.code: e.evidence for e in report.evidence.all()}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from governance.choices import DeterminationState as S
 from governance.choices import FindingOutcome, Role
 from governance.determinations.models import Determination
+from governance.determinations.selectors import determination_acknowledgers_waiting
 from governance.errors import TransitionNotAllowed
 from governance.models import SafeguardStandard
 from governance.rules import is_officer, is_person, is_reviewer, is_safety_staff
@@ -116,12 +117,6 @@ def _findings_justified(determination: Determination) -> None:
         raise TransitionNotAllowed(
             f"Justify the findings whose elicitation is flagged first: {weak}."
         )
-
-
-def _waiting_acknowledgers(determination: Determination):
-    return determination.acknowledgers.exclude(
-        pk__in=determination.acknowledgements.values("user_id")
-    ).order_by("username")
 
 
 def _deciders_awaited(determination: Determination) -> list:
@@ -288,10 +283,10 @@ DETERMINATION = declare(
             Wait(
                 S.DECIDED,
                 lambda d: (
-                    f"acknowledgement by {_waiting_acknowledgers(d).count()} more of the "
-                    "directors and trustees it was shared with"
+                    f"acknowledgement by {determination_acknowledgers_waiting(d).count()} more "
+                    "of the directors and trustees it was shared with"
                 ),
-                who=_waiting_acknowledgers,
+                who=determination_acknowledgers_waiting,
             ),
         ),
     ),

@@ -6,15 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from governance.audit import SYSTEM
-from governance.board.models import Director
-from governance.board.services.board import director_seat
-from governance.board.services.quarterly_reports import quarterly_report_prepare_due
-from governance.choices import DeploymentStatus, Role, SeatType, SnapshotStage
+from governance.choices import Role
 from governance.demo import run_seeders
 from governance.framework_files import shipped_framework_files
 from governance.models import FrameworkAdoption, FrameworkVersion
-from governance.registry.models import AIModel
-from governance.registry.services import ai_model_create, snapshot_create
 from governance.services import (
     audit_log_check,
     framework_files_load,
@@ -38,61 +33,6 @@ DEMO_USERS = [
 ]
 # The organisation's policy history: (framework, version, in force from).
 DEMO_ADOPTIONS = [("anthropic-rsp", "1.0", "2023-09-19"), ("anthropic-rsp", "2.2", "2025-05-14")]
-SAMPLE_MODELS = [
-    {
-        "name": "Frontier X",
-        "family": "Frontier",
-        "developer": "Acme AI",
-        "description": "The lab's next frontier model, in training.",
-        "snapshots": [
-            {
-                "name": "fx-pt-ckpt-40",
-                "stage": SnapshotStage.PRETRAINING_CHECKPOINT,
-                "training_compute_flop": 1.0e25,
-                "created_on": dt.date(2026, 2, 1),
-                "comprehensively_assessed_on": dt.date(2026, 3, 2),
-                "external_ids": ["acme/frontier-x-ckpt40"],
-            },
-            {
-                "name": "fx-2026-05",
-                "stage": SnapshotStage.POST_TRAINED,
-                "training_compute_flop": 1.2e25,
-                "created_on": dt.date(2026, 5, 4),
-                "external_ids": ["acme/frontier-x-2026-05"],
-            },
-            {
-                "name": "fx-2026-05-helpful-only",
-                "stage": SnapshotStage.HELPFUL_ONLY,
-                "training_compute_flop": 1.2e25,
-                "created_on": dt.date(2026, 5, 4),
-                "external_ids": ["acme/frontier-x-2026-05-helpful-only"],
-            },
-            {
-                "name": "fx-pt-ckpt-80",
-                "stage": SnapshotStage.PRETRAINING_CHECKPOINT,
-                "training_compute_flop": 4.5e25,
-                "created_on": dt.date(2026, 9, 14),
-                "external_ids": ["acme/frontier-x-ckpt80"],
-            },
-        ],
-    },
-    {
-        "name": "Helper S",
-        "family": "Helper",
-        "developer": "Acme AI",
-        "description": "A small deployed assistant model.",
-        "snapshots": [
-            {
-                "name": "hs-1.0",
-                "stage": SnapshotStage.DEPLOYED,
-                "training_compute_flop": 3e23,
-                "created_on": dt.date(2025, 11, 3),
-                "deployment_status": DeploymentStatus.GENERAL,
-                "external_ids": ["mockllm/model", "acme/helper-s-1.0"],
-            }
-        ],
-    },
-]
 
 
 class Command(BaseCommand):
@@ -109,12 +49,8 @@ class Command(BaseCommand):
                 self._ensure_user(username, full_name, roles, is_staff)
             framework_files_load(actor=SYSTEM, paths=shipped_framework_files())
             self._ensure_adoptions()
-            self._ensure_board_seat()
-            for sample in SAMPLE_MODELS:
-                self._ensure_model(sample)
+            # Each app seeds its own records (registry, board, evals, Trust), in their order.
             notes = run_seeders()
-            # Last quarter's report, drafted from the demo records for the RSO to issue.
-            quarterly_report_prepare_due()
         audit_log_check()
         self._print_logins()
         for line in notes:
@@ -151,25 +87,6 @@ class Command(BaseCommand):
                 ),
                 note="Demo data",
             )
-
-    def _ensure_board_seat(self):
-        if Director.objects.exists():
-            return
-        director_seat(
-            actor=SYSTEM,
-            user=get_user_model().objects.get(username="director"),
-            seat_type=SeatType.TRUST,
-            term_start=dt.date(2025, 1, 1),
-            chair=True,
-        )
-
-    def _ensure_model(self, sample):
-        if AIModel.objects.filter(name=sample["name"]).exists():
-            return
-        fields = {key: value for key, value in sample.items() if key != "snapshots"}
-        model = ai_model_create(actor=SYSTEM, **fields)
-        for snapshot in sample["snapshots"]:
-            snapshot_create(actor=SYSTEM, model=model, **snapshot)
 
     def _print_logins(self):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,6 +1,5 @@
 """API for escalations, restrictions, the inbox and webhook subscriptions."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -10,13 +9,8 @@ from governance.api.serializers import validated_input
 from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
 from governance.determinations.models import Determination
 from governance.oversight.filters import EscalationFilter
-from governance.oversight.models import (
-    RESTRICTION_SIGNERS,
-    Escalation,
-    EscalationEvent,
-    Restriction,
-)
-from governance.oversight.selectors import escalations_list
+from governance.oversight.models import Escalation, EscalationEvent, Restriction
+from governance.oversight.selectors import escalation_detail, escalations_list, restrictions_list
 from governance.oversight.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,
@@ -176,18 +170,7 @@ class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [api_roles(write=HANDLERS)]
 
     def get_queryset(self):
-        queryset = escalations_list()
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                "events",
-                Prefetch(
-                    "restrictions",
-                    queryset=Restriction.objects.select_related(
-                        "model", "activation_rso", "activation_ceo", "lift_rso", "lift_ceo"
-                    ),
-                ),
-            )
-        return queryset
+        return escalations_list() if self.action == "list" else escalation_detail()
 
     def get_serializer_class(self):
         return EscalationSerializer if self.action == "list" else EscalationDetailSerializer
@@ -251,9 +234,7 @@ class RestrictionViewSet(viewsets.ReadOnlyModelViewSet):
     """Restrictions; each is activated, then lifted, by two signatures: the RSO's and the CEO's."""
 
     permission_classes = [api_roles(write=RESOLVERS)]
-    queryset = Restriction.objects.select_related("model", *RESTRICTION_SIGNERS).order_by(
-        "-created_at"
-    )
+    queryset = restrictions_list()
     filterset_fields = ["model", "kind", "state"]
 
     def get_serializer_class(self):

@@ -15,13 +15,13 @@ from governance.api.serializers import validated_input
 from governance.api.workflow_fields import WorkflowFieldsMixin
 from governance.choices import Role
 from governance.oversight.models import NoncomplianceReport
-from governance.oversight.selectors import noncompliance_reports_readable_by
+from governance.oversight.selectors import noncompliance_report_detail, noncompliance_reports_list
 from governance.oversight.services.noncompliance import (
-    may_read_report,
     noncompliance_conclude,
     noncompliance_investigate,
     noncompliance_report_file,
 )
+from governance.oversight.workflows.noncompliance import may_read_report
 from governance.permissions import ALL_ROLES, IsPerson, api_roles
 
 HANDLERS = (Role.RSO, Role.BOARD_DIRECTOR)
@@ -126,15 +126,11 @@ class NoncomplianceReportViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return NoncomplianceReport.objects.none()
-        return (
-            noncompliance_reports_readable_by(self.request.user)
-            .select_related("reporter", "handler")
-            .order_by("-filed_at", "-id")
-        )
+        return noncompliance_reports_list(self.request.user)
 
     def _respond(self, report, code=status.HTTP_200_OK):
         # Not through get_queryset: an anonymous filer may not read what they just filed.
-        report = NoncomplianceReport.objects.select_related("reporter", "handler").get(pk=report.pk)
+        report = noncompliance_report_detail().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=code)
 
     @extend_schema(request=FileReportSerializer)

@@ -27,6 +27,12 @@ from governance.determinations.selectors import safeguards_in_force
 from governance.errors import TransitionNotAllowed
 from governance.models import CapabilityThreshold
 from governance.oversight.models import Escalation, EscalationEvent, Restriction
+from governance.oversight.selectors import (
+    ai_models_with_snapshots,
+    capability_determination_days,
+    escalations_open_below_board,
+    largest_compute_snapshot,
+)
 from governance.oversight.workflows.escalations import (
     ACKNOWLEDGE_WITHIN,
     ACTIVATION,
@@ -40,7 +46,6 @@ from governance.registry.models import AIModel, Snapshot
 from governance.selectors import framework_version_in_force
 from governance.services.notifications import notify, users_with_roles
 
-DEFAULT_DECISION_DAYS = 30
 ESCALATION_FIELDS = ("state", "severity", "outcome", "level", "assignee", "due_at")
 
 
@@ -73,15 +78,6 @@ def _locked_restriction(restriction: Restriction) -> Restriction:
         .select_related("model", "escalation")
         .get(pk=restriction.pk)
     )
-
-
-def _decision_days(model: AIModel | None) -> int:
-    version = framework_version_in_force()
-    if version is not None:
-        rule = version.governance_rules.filter(decision="capability_determination").first()
-        if rule is not None and rule.deadline_days:
-            return rule.deadline_days
-    return DEFAULT_DECISION_DAYS
 
 
 def _default_assignee():
@@ -163,7 +159,7 @@ def escalation_raise(
                     trigger_ref=trigger_ref,
                     trigger_url=trigger_url,
                     assignee=_default_assignee(),
-                    due_at=now + dt.timedelta(days=due_in_days or _decision_days(model)),
+                    due_at=now + dt.timedelta(days=due_in_days or capability_determination_days()),
                     opened_at=now,
                     created_at=now,
                     updated_at=now,
@@ -259,7 +255,7 @@ def _transition(
             escalation.closed_at, escalation.acknowledged_at = None, None
             escalation.opened_at, escalation.raised_at = now, None
             escalation.level = EscalationLevel.ASSIGNEE
-            escalation.due_at = now + dt.timedelta(days=_decision_days(escalation.model))
+            escalation.due_at = now + dt.timedelta(days=capability_determination_days())
             try:
                 with transaction.atomic():
                     escalation.save()
@@ -354,9 +350,7 @@ def escalations_enforce_deadlines(*, now: dt.datetime | None = None) -> int:
     still not, to the board and the trustees. Notifications at each step."""
     now = now or timezone.now()
     raised = 0
-    for escalation in Escalation.objects.filter(
-        state__in=ESCALATION_OPEN_STATES, level__lt=EscalationLevel.BOARD
-    ).select_related("model", "threshold"):
+    for escalation in escalations_open_below_board():
         unacknowledged = escalation.state == EscalationState.OPEN
         overdue = now > escalation.due_at
         if escalation.level == EscalationLevel.ASSIGNEE:
@@ -406,11 +400,7 @@ def _propose_restrictions(escalation: Escalation) -> list[Restriction]:
     if required and safeguards_in_force(escalation.model, required):
         _event(escalation, SYSTEM, "safeguards", "The required safeguards are in force; no pause.")
         return []
-    latest = (
-        escalation.model.snapshots.exclude(training_compute_flop=None)
-        .order_by("-training_compute_flop")
-        .first()
-    )
+    latest = largest_compute_snapshot(escalation.model)
     cap = latest.compute_for_cadence if latest else None
     missing = ", ".join(standard.name for standard in required) or "the required safeguards"
     proposals = []
@@ -697,7 +687,7 @@ def cadence_check(*, now: dt.datetime | None = None) -> list[Escalation]:
         return []
     rules = list(version.cadence_rules.all())
     raised = []
-    for model in AIModel.objects.prefetch_related("snapshots"):
+    for model in ai_models_with_snapshots():
         snapshots = list(model.snapshots.all())
         if not snapshots:
             continue

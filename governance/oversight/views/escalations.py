@@ -12,7 +12,11 @@ from governance.choices import Role
 from governance.determinations.models import Determination
 from governance.oversight.filters import EscalationFilter
 from governance.oversight.models import Escalation, Restriction
-from governance.oversight.selectors import escalation_detail, escalations_list
+from governance.oversight.selectors import (
+    escalation_detail,
+    escalation_resolving_determinations,
+    escalations_list,
+)
 from governance.oversight.services.escalations import (
     escalation_acknowledge,
     escalation_dismiss,
@@ -54,12 +58,7 @@ class EscalationDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         # Which steps to show is the declaration's: the template asks `{% workflow_actions %}`.
         return super().get_context_data(
-            resolving_determinations=Determination.objects.filter(
-                model_id=self.object.model_id, state__in=["decided", "final"]
-            ).order_by("-decided_at")
-            if self.object.kind == "threshold"
-            else [],
-            **kwargs,
+            resolving_determinations=escalation_resolving_determinations(self.object), **kwargs
         )
 
 

@@ -8,13 +8,13 @@ from django.views.generic import DetailView, ListView
 
 from governance.choices import Role
 from governance.oversight.models import NoncomplianceReport
-from governance.oversight.selectors import noncompliance_reports_readable_by
+from governance.oversight.selectors import noncompliance_report_detail, noncompliance_reports_list
 from governance.oversight.services.noncompliance import (
-    may_read_report,
     noncompliance_conclude,
     noncompliance_investigate,
     noncompliance_report_file,
 )
+from governance.oversight.workflows.noncompliance import may_read_report
 from governance.permissions import ALL_ROLES, RoleRequiredMixin
 from governance.selectors import audit_events_for_target
 from governance.views import ServiceFormView, StepView
@@ -26,7 +26,7 @@ class NoncomplianceListView(RoleRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return noncompliance_reports_readable_by(self.request.user).order_by("-filed_at")
+        return noncompliance_reports_list(self.request.user)
 
 
 class NoncomplianceForm(forms.Form):
@@ -64,7 +64,7 @@ class NoncomplianceCreateView(ServiceFormView):
 class NoncomplianceDetailView(RoleRequiredMixin, DetailView):
     template_name = "oversight/noncompliance_detail.html"
     context_object_name = "report"
-    queryset = NoncomplianceReport.objects.select_related("reporter", "handler")
+    queryset = noncompliance_report_detail()
 
     def get_object(self, queryset=None):
         report = super().get_object(queryset)

@@ -1,4 +1,5 @@
-"""Named reads, shared by the pages, the API and the services."""
+"""API for the model registry: models (with their clearance for pipelines) and snapshots
+(with the lookup eval systems use by external identifier)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
