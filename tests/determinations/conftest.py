@@ -1,4 +1,3 @@
-from tests.escalations.conftest import officers, run_on_commit  # noqa: F401
 from tests.evals.conftest import (  # noqa: F401
     autonomy_suite,
     eval_system,
@@ -7,3 +6,4 @@ from tests.evals.conftest import (  # noqa: F401
     queue_at_once,
     snapshot,
 )
+from tests.oversight.conftest import officers, run_on_commit  # noqa: F401

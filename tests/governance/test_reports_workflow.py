@@ -37,8 +37,8 @@ from governance.oversight.services.noncompliance import (
     noncompliance_report_file,
 )
 from governance.oversight.workflows.noncompliance import NONCOMPLIANCE
-from tests.escalations.conftest import officers, run_on_commit  # noqa: F401
 from tests.evals.conftest import snapshot  # noqa: F401
+from tests.oversight.conftest import officers, run_on_commit  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

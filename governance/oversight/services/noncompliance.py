@@ -17,7 +17,7 @@ from governance.context import request_id_bound
 from governance.oversight.models import NoncomplianceReport
 from governance.oversight.workflows.noncompliance import MAY_FILE, NONCOMPLIANCE, routed_to
 
-# A read rule, not a service: re-exported because tests/governance/test_noncompliance_api.py
+# A read rule, not a service: re-exported because tests/oversight/test_noncompliance_api.py
 # imports it from here; pages and the API import it from the workflow.
 from governance.oversight.workflows.noncompliance import may_read_report as may_read_report
 from governance.services.notifications import notify

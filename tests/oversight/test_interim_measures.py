@@ -19,8 +19,8 @@ from governance.oversight.services.escalations import (
     restriction_sign_waiver,
     restriction_waiver_end,
 )
-from tests.escalations.test_story import approve_security, frameworks_in_force
 from tests.evals.conftest import CROSSING_EVAL, CROSSING_JSON, post_log
+from tests.oversight.test_story import approve_security, frameworks_in_force
 
 pytestmark = pytest.mark.django_db
 
