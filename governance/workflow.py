@@ -26,6 +26,7 @@ import rules
 from django.core.exceptions import PermissionDenied
 
 from .errors import TransitionNotAllowed
+from .permissions import is_read_only
 from .rules import holds, is_person, role_labels
 
 Message = str | Callable[[Any], str]
@@ -153,8 +154,11 @@ class Workflow:
         return self.state_of(obj) in self._by_name[name].sources
 
     def may(self, user, obj, name: str) -> bool:
-        """Whether the person may take the step now: its state, and every who-may check."""
+        """Whether the person may take the step now: its state, and every who-may check.
+        Auditors read everything and take no step, whatever else they hold."""
         transition = self._by_name[name]
+        if is_read_only(user):
+            return False
         return self.in_source_state(obj, name) and all(
             check.holds(user, obj) for check in transition.who
         )
@@ -169,6 +173,8 @@ class Workflow:
         may (403), then the state (400), then checks about what has happened (400), then the
         guards about the object. Returns the transition, for its audit action and recipients."""
         transition = self._by_name[name]
+        if is_read_only(actor):
+            raise PermissionDenied("Auditors read the records; they take no step in them.")
         roles = [c for c in transition.who if c.refusal is PermissionDenied]
         for check in roles:
             check.enforce(actor, obj)
@@ -238,4 +244,5 @@ def declare(workflow: Workflow, model) -> Workflow:
 
 
 def workflow_for(obj) -> Workflow | None:
-    return REGISTRY.get(obj._meta.label_lower)
+    meta = getattr(obj, "_meta", None)
+    return REGISTRY.get(meta.label_lower) if meta is not None else None

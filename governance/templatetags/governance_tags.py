@@ -41,8 +41,10 @@ def workflow_actions(context, obj) -> dict:
     from ..workflow import workflow_for
 
     workflow = workflow_for(obj)
-    user = context["request"].user
-    return workflow.actions(user, obj) if workflow is not None else {}
+    request = context.get("request")
+    if workflow is None or request is None:
+        return {}
+    return workflow.actions(request.user, obj)
 
 
 @register.simple_tag

@@ -98,8 +98,10 @@ def test_the_signature_audit_says_which_key_and_whether_complete(officers, revie
 
 def test_a_role_refusal_comes_before_the_state(officers, snapshot, version):
     determination = draft(officers, snapshot, version)
-    # Not "a draft cannot be signed": an auditor may never sign, whatever the state.
+    # Not "a draft cannot be signed": they may never sign, whatever the state.
     with pytest.raises(PermissionDenied, match="Only the RSO or the CEO may sign"):
+        determination_sign(actor=officers["reviewer"], determination=determination)
+    with pytest.raises(PermissionDenied, match="Auditors read the records; they take no step"):
         determination_sign(actor=officers["auditor"], determination=determination)
     with pytest.raises(TransitionNotAllowed, match="that is draft cannot be signed"):
         determination_sign(actor=officers["rso"], determination=determination)
@@ -165,3 +167,12 @@ def test_the_api_lists_the_persons_actions_and_what_it_awaits(client, officers, 
     }
     client.force_login(officers["auditor"])
     assert client.get(f"/api/v1/determinations/{reviewed.pk}/").json()["actions"] == []
+
+
+def test_an_auditor_who_also_holds_a_role_is_offered_no_step(officers, reviewed, make_user):
+    """Auditors read everything and write nothing (the middleware refuses their every write),
+    so no page or API answer offers them a step, whatever else they hold."""
+    both = make_user(Role.AUDITOR, Role.RSO, username="auditing-rso")
+    assert DETERMINATION.actions(both, reviewed) == {}
+    with pytest.raises(PermissionDenied, match="Auditors read"):
+        determination_sign(actor=both, determination=reviewed)

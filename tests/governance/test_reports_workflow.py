@@ -87,9 +87,15 @@ def test_only_the_author_submits_and_edits_a_draft(officers, snapshot, standard,
     offered = SAFEGUARDS_REPORT.actions(officers[role], report)
     assert ("submit" in offered) == ("edit" in offered) == (role == "safety")
     if role != "safety":
-        with pytest.raises(PermissionDenied, match="Only its author submits"):
+        # Auditors take no step at all; the others are refused as not its author.
+        auditor = role == "auditor"
+        with pytest.raises(
+            PermissionDenied, match="Auditors read" if auditor else "Only its author submits"
+        ):
             safeguards_report_submit(actor=officers[role], report=report)
-        with pytest.raises(PermissionDenied, match="Only its author edits"):
+        with pytest.raises(
+            PermissionDenied, match="Auditors read" if auditor else "Only its author edits"
+        ):
             safeguards_report_update(actor=officers[role], report=report, summary="x")
 
 

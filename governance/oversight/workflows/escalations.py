@@ -31,7 +31,7 @@ from governance.determinations.models import Finding
 from governance.determinations.selectors import safeguards_in_force
 from governance.errors import TransitionNotAllowed
 from governance.oversight.models import Escalation, Restriction
-from governance.rules import holds, is_machine, is_officer, is_rso, role_labels
+from governance.rules import holds, is_machine, is_officer, is_rso, is_system, role_labels
 from governance.selectors import users_with_roles
 from governance.signatures import ROLE_OF_SLOT, TITLE_OF_SLOT, TwoKey
 from governance.workflow import Check, Guard, Transition, Wait, Workflow, declare
@@ -150,7 +150,7 @@ ESCALATION = declare(
                 doing="acknowledged",
                 sources=(E.OPEN,),
                 target=E.ACKNOWLEDGED,
-                who=(Check(is_machine | may_acknowledge, _acknowledge_refusal),),
+                who=(Check(is_system | may_acknowledge, _acknowledge_refusal),),
                 audit="escalation.acknowledged",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -161,7 +161,7 @@ ESCALATION = declare(
                 doing="resolved",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=E.RESOLVED,
-                who=(Check(is_machine | is_resolver, _only(RESOLVERS, "resolve an escalation")),),
+                who=(Check(is_system | is_resolver, _only(RESOLVERS, "resolve an escalation")),),
                 audit="escalation.resolved",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -172,7 +172,7 @@ ESCALATION = declare(
                 doing="dismissed",
                 sources=(E.OPEN, E.ACKNOWLEDGED),
                 target=E.DISMISSED,
-                who=(Check(is_machine | is_rso, _only((Role.RSO,), "dismiss an escalation")),),
+                who=(Check(is_system | is_rso, _only((Role.RSO,), "dismiss an escalation")),),
                 audit="escalation.dismissed",  # its proposals: restriction.withdrawn
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
@@ -183,7 +183,7 @@ ESCALATION = declare(
                 doing="reopened",
                 sources=(E.RESOLVED, E.DISMISSED),
                 target=E.OPEN,
-                who=(Check(is_machine | is_handler, _only(HANDLERS, "reopen an escalation")),),
+                who=(Check(is_system | is_handler, _only(HANDLERS, "reopen an escalation")),),
                 audit="escalation.open",
                 notifies="the assignee, the RSO and safety staff",
                 recipients=_watchers,
