@@ -252,6 +252,7 @@ def test_a_dead_workers_ingestion_is_taken_back_at_the_next_sweep(
 def test_a_live_workers_ingestion_is_left_to_it(postgres, snapshot, autonomy_suite, settings):
     from evals.services import _lease_key
     from tests.conftest import postgres_connect
+    from tests.processes import wait_for
 
     ingestion = _claimed_by_a_worker(snapshot, settings.INGESTION_LEASE_GRACE + 5)
     worker = postgres_connect(postgres.settings_dict["NAME"])  # another session: the worker
@@ -262,9 +263,15 @@ def test_a_live_workers_ingestion_is_left_to_it(postgres, snapshot, autonomy_sui
         assert ingestion.status == IngestionStatus.PROCESSING
     finally:
         worker.close()  # the worker dies: its lease goes with its connection
-    ingestions_requeue_stuck()
-    ingestion.refresh_from_db()
-    assert ingestion.status == IngestionStatus.DONE
+
+    def taken_back() -> bool:
+        # The server ends the closed session (and frees its lock) a moment after the client
+        # hangs up; on a busy machine that moment can come after the next sweep.
+        ingestions_requeue_stuck()
+        ingestion.refresh_from_db()
+        return ingestion.status == IngestionStatus.DONE
+
+    wait_for(taken_back, timeout=30, what="the sweep to take back the dead worker's ingestion")
 
 
 def test_an_attempt_taken_over_cannot_finish(snapshot, autonomy_suite):
