@@ -9,7 +9,7 @@ import rules
 
 from .audit import AuditActor
 from .choices import ActorType, Role
-from .permissions import can_write, has_role, is_read_only
+from .permissions import has_role, is_read_only
 
 
 @rules.predicate
@@ -38,17 +38,6 @@ def holds(*roles: str) -> rules.Predicate:
         return is_person(user) and not is_read_only(user) and has_role(user, *roles)
 
     return rules.Predicate(check, name=name)
-
-
-def writes(*roles: str) -> rules.Predicate:
-    """Like `holds`, for steps an administrator may also take."""
-
-    def check(user) -> bool:
-        if is_read_only(user):
-            return False
-        return bool(getattr(user, "is_staff", False)) or can_write(user, roles)
-
-    return rules.Predicate(check, name="writes_" + "_or_".join(roles))
 
 
 is_rso = holds(Role.RSO)

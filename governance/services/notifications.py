@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -29,7 +28,6 @@ from ..selectors import users_with_roles  # noqa: F401  (re-exported for the ser
 from .fields import refuse_unknown
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_DISABLE_AFTER = 3  # consecutive deliveries that failed every attempt
