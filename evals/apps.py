@@ -14,15 +14,31 @@ class EvalsConfig(AppConfig):
         from . import schema, selectors  # noqa: F401 - schema registers the token scheme
         from .views import EVAL_ADMINS
 
-        navigation.register(navigation.NavItem("Eval runs", "evals:run-list", order=20))
-        navigation.register(navigation.NavItem("Ingestions", "evals:ingestion-list", order=30))
-        navigation.register(navigation.NavItem("Suites", "evals:suite-list", order=40))
+        navigation.register(
+            navigation.NavItem(
+                "Eval runs", "evals:run-list", order=20, group=navigation.MODELS_AND_EVALS
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                "Ingestions",
+                "evals:ingestion-list",
+                order=30,
+                group=navigation.MODELS_AND_EVALS,
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                "Suites", "evals:suite-list", order=40, group=navigation.MODELS_AND_EVALS
+            )
+        )
         navigation.register(
             navigation.NavItem(
                 "Eval systems",
                 "evals:system-list",
                 order=50,
                 visible_to=lambda user: can_read(user, EVAL_ADMINS),
+                group=navigation.MODELS_AND_EVALS,
             )
         )
         panels.register_model_panel(

@@ -24,36 +24,64 @@ class GovernanceConfig(AppConfig):
         from .choices import Role
         from .permissions import BOARD_READERS, can_read, can_view_audit_log
 
-        navigation.register(navigation.NavItem("Home", "home", order=0))
-        navigation.register(navigation.NavItem("Models", "model-list", order=10))
-        navigation.register(navigation.NavItem("Escalations", "escalation-list", order=5))
-        navigation.register(navigation.NavItem("Determinations", "determination-list", order=60))
-        navigation.register(navigation.NavItem("Safeguards", "safeguards-list", order=70))
-        navigation.register(navigation.NavItem("Frameworks", "framework-list", order=80))
-        navigation.register(navigation.NavItem("Policy changes", "policy-change-list", order=82))
-        navigation.register(navigation.NavItem("Noncompliance", "noncompliance-list", order=88))
-        navigation.register(
-            navigation.NavItem(
-                "Board", "board", order=84, visible_to=lambda user: can_read(user, BOARD_READERS)
+        nav = navigation
+
+        def board_readers(user) -> bool:
+            return can_read(user, BOARD_READERS)
+
+        nav.register(nav.NavItem("Home", "home", order=0))
+        nav.register(nav.NavItem("Escalations", "escalation-list", order=5, group=nav.OVERSIGHT))
+        nav.register(
+            nav.NavItem("Noncompliance", "noncompliance-list", order=88, group=nav.OVERSIGHT)
+        )
+        nav.register(nav.NavItem("Models", "model-list", order=10, group=nav.MODELS_AND_EVALS))
+        nav.register(
+            nav.NavItem("Determinations", "determination-list", order=60, group=nav.DECISIONS)
+        )
+        nav.register(nav.NavItem("Safeguards", "safeguards-list", order=70, group=nav.DECISIONS))
+        nav.register(nav.NavItem("Frameworks", "framework-list", order=80, group=nav.DECISIONS))
+        nav.register(
+            nav.NavItem(
+                "Board", "board", order=84, visible_to=board_readers, group=nav.BOARD_AND_TRUST
             )
         )
-        navigation.register(
-            navigation.NavItem(
+        nav.register(
+            nav.NavItem("Policy changes", "policy-change-list", order=85, group=nav.BOARD_AND_TRUST)
+        )
+        nav.register(
+            nav.NavItem(
                 "RSO reports",
                 "quarterly-report-list",
                 order=86,
-                visible_to=lambda user: can_read(user, BOARD_READERS),
+                visible_to=board_readers,
+                group=nav.BOARD_AND_TRUST,
             )
         )
-        navigation.register(
-            navigation.NavItem(
+        nav.register(
+            nav.NavItem(
+                "Audit log",
+                "audit-list",
+                order=900,
+                visible_to=can_view_audit_log,
+                group=nav.RECORDS,
+            )
+        )
+        nav.register(
+            nav.NavItem(
                 "Webhooks",
                 "webhook-list",
                 order=920,
                 visible_to=lambda user: user.is_staff or can_read(user, [Role.RSO]),
+                group=nav.RECORDS,
             )
         )
-        navigation.register(
-            navigation.NavItem("Audit log", "audit-list", order=900, visible_to=can_view_audit_log)
+        nav.register(nav.NavItem("API", "api-docs", order=950, group=nav.RECORDS))
+        nav.register(
+            nav.NavItem(
+                "Admin",
+                "admin:index",
+                order=990,
+                visible_to=lambda user: user.is_staff,
+                group=nav.RECORDS,
+            )
         )
-        navigation.register(navigation.NavItem("API", "api-docs", order=950))

@@ -164,6 +164,11 @@ def audit_record(
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)
+    if target is not None:
+        # Whatever the change, once it commits, whoever the object now awaits is told.
+        from .services.awaited import awaited_tell_after_commit
+
+        awaited_tell_after_commit(target, actor)
     return event
 
 

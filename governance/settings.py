@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Choice sets used by more than one field get one name in the schema.
     "ENUM_NAME_OVERRIDES": {
+        "AdviceStanceEnum": "trust.models.AdviceStance",
         "LogFormatEnum": "evals.choices.LogFormat",
         "ThresholdOutcomeEnum": "governance.choices.ThresholdOutcome",
         "SnapshotStageEnum": "governance.choices.SnapshotStage",
@@ -424,6 +425,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600,
     },
     "notifications-sweep": {"task": "governance.tasks.notifications_sweep", "schedule": 120},
+    "awaited-sweep": {"task": "governance.tasks.awaited_sweep", "schedule": 600},
     "safeguards-expiry": {"task": "governance.tasks.safeguards_expiry", "schedule": 6 * 3600},
     "trustee-terms-remind": {"task": "trust.tasks.trustee_terms_remind", "schedule": 6 * 3600},
     "conflict-reviews-remind": {

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .models import WebhookDelivery
 from .services import audit_log_check
+from .services.awaited import awaited_sweep
 from .services.notifications import (
     WEBHOOK_MAX_ATTEMPTS,
     notification_email_send,
@@ -41,3 +42,10 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
 @shared_task(name="governance.tasks.notifications_sweep")
 def notifications_sweep_task() -> int:
     return sum(pending_work_requeue())
+
+
+@shared_task(name="governance.tasks.awaited_sweep")
+def awaited_sweep_task() -> int:
+    """Tell whoever an open object awaits and has not been told (waits that begin with time,
+    or a step whose after-commit telling was lost)."""
+    return awaited_sweep()

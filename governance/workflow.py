@@ -97,6 +97,9 @@ class Awaiting:
     what: str
     who: tuple = ()
     due: dt.datetime | None = None
+    # Which state and which of its waits: what "tell each person once" is keyed on.
+    state: str = ""
+    wait: int = 0
 
     def __str__(self) -> str:
         return f"Awaits {self.what}" + (f", due {self.due:%d %b %Y}" if self.due else "")
@@ -131,6 +134,12 @@ class Workflow:
     refusal: Callable[[Any, Transition], str | None] | None = None
     # The same, for single steps: {transition name: words or a function of the object}.
     refusals: dict[str, Message] = field(default_factory=dict)
+    # For a model with no state column: narrows its rows to those that may await someone
+    # (queryset -> queryset), so "my work" and the sweep need not read every row.
+    open_rows: Callable[[Any], Any] | None = None
+    # Whether outside webhooks may hear of what an object awaits (not of matters about the RSO).
+    webhooks: Callable[[Any], bool] = lambda obj: True
+    model: Any = field(default=None, init=False, repr=False)
     _by_name: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -185,6 +194,7 @@ class Workflow:
                 check.enforce(actor, obj)
         for guard in transition.guards:
             guard.enforce(obj)
+        _tell_the_awaited_after_commit(obj, actor)
         return transition
 
     def refusal_for_state(self, obj, transition: Transition) -> str:
@@ -201,12 +211,20 @@ class Workflow:
 
     def awaiting(self, obj) -> Awaiting | None:
         state = self.state_of(obj)
-        for wait in self.waits:
+        for index, wait in enumerate(self.waits):
             if wait.state != state or (wait.when is not None and not wait.when(obj)):
                 continue
             due = wait.due(obj) if wait.due else None
-            return Awaiting(_text(wait.what, obj), tuple(wait.who(obj)), due)
+            return Awaiting(_text(wait.what, obj), tuple(wait.who(obj)), due, str(state), index)
         return None
+
+    def open_objects(self):
+        """The rows that may await someone now: those in a state with a wait."""
+        rows = self.model._default_manager.all()
+        if self.open_rows is not None:
+            return self.open_rows(rows)
+        waiting_states = {wait.state for wait in self.waits}
+        return rows.filter(**{f"{self.state_field}__in": waiting_states})
 
     def table(self) -> dict[str, set[str]]:
         """The state table the declaration implies: from each state, the states it may reach."""
@@ -239,8 +257,16 @@ REGISTRY: dict[str, Workflow] = {}
 
 def declare(workflow: Workflow, model) -> Workflow:
     """Register `workflow` as the declaration for `model`, for `workflow_for` and the tag."""
+    workflow.model = model
     REGISTRY[model._meta.label_lower] = workflow
     return workflow
+
+
+def _tell_the_awaited_after_commit(obj, actor) -> None:
+    # Lazily: the services import the declarations.
+    from .services.awaited import awaited_tell_after_commit
+
+    awaited_tell_after_commit(obj, actor)
 
 
 def workflow_for(obj) -> Workflow | None:

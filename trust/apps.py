@@ -23,5 +23,6 @@ class TrustConfig(AppConfig):
                 "trust:home",
                 order=86,
                 visible_to=lambda user: can_read(user, TRUST_READERS),
+                group=navigation.BOARD_AND_TRUST,
             )
         )

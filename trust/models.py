@@ -12,6 +12,16 @@ from governance.board.models import PolicyChange
 from governance.choices import VoteChoice
 
 
+class AdviceStance(models.TextChoices):
+    """Where advice stands on the change, so a director sees at a glance that the Trust advised
+    against it. Blank on advice given before the stance was asked: shown as "not stated"."""
+
+    SUPPORTS = "supports", "Supports the change"
+    CONDITIONS = "conditions", "Supports it with conditions"
+    AGAINST = "against", "Advises against the change"
+    NO_POSITION = "no_position", "Takes no position"
+
+
 class TrustConsultation(models.Model):
     policy_change = models.OneToOneField(
         PolicyChange, on_delete=models.PROTECT, related_name="consultation"
@@ -26,6 +36,7 @@ class TrustConsultation(models.Model):
     )
     opened_at = models.DateTimeField()
     collective_advice = models.TextField(blank=True)
+    collective_stance = models.CharField(max_length=20, choices=AdviceStance.choices, blank=True)
     advised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -58,6 +69,7 @@ class TrusteeAdvice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     advice = models.TextField()
+    stance = models.CharField(max_length=20, choices=AdviceStance.choices, blank=True)
     at = models.DateTimeField()
 
     class Meta:

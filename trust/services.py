@@ -29,7 +29,14 @@ from governance.permissions import has_role
 from governance.services.notifications import notify
 from governance.workflow import enforce
 
-from .models import ElectionVote, TrustConsultation, TrusteeAdvice, TrusteeElection, TrusteeTerm
+from .models import (
+    AdviceStance,
+    ElectionVote,
+    TrustConsultation,
+    TrusteeAdvice,
+    TrusteeElection,
+    TrusteeTerm,
+)
 from .selectors import trustees_sitting  # a read, kept importable from here (the tests use it)
 from .workflows import CONSULT, CONSULTATION, ELECTION, NOMINATE
 
@@ -79,16 +86,28 @@ def consultation_open(
     return consultation
 
 
+def _stance(value, field: str) -> str:
+    value = str(value or "").strip()
+    if value and value not in AdviceStance.values:
+        choices = ", ".join(AdviceStance.values)
+        raise ValidationError({field: f"{value[:40]!r} is not a stance: one of {choices}."})
+    return value
+
+
 @transaction.atomic
 def trustee_advice_give(
-    *, actor: Actor, consultation: TrustConsultation, advice: str
+    *, actor: Actor, consultation: TrustConsultation, advice: str, stance: str = ""
 ) -> TrusteeAdvice:
     consultation = _locked(consultation)
     step = CONSULTATION.require(actor, consultation, "advise")
     if not advice.strip():
         raise ValidationError({"advice": "Write your advice."})
     entry = TrusteeAdvice.objects.create(
-        consultation=consultation, trustee=actor, advice=advice.strip(), at=timezone.now()
+        consultation=consultation,
+        trustee=actor,
+        advice=advice.strip(),
+        stance=_stance(stance, "stance"),
+        at=timezone.now(),
     )
     audit_record(actor=actor, action=step.audit, target=consultation)
     return entry
@@ -96,17 +115,24 @@ def trustee_advice_give(
 
 @transaction.atomic
 def trust_advice_record(
-    *, actor: Actor, consultation: TrustConsultation, collective_advice: str
+    *,
+    actor: Actor,
+    consultation: TrustConsultation,
+    collective_advice: str,
+    collective_stance: str = "",
 ) -> TrustConsultation:
-    """A trustee records the Trust's collective advice (once)."""
+    """A trustee records the Trust's collective advice (once), with where it stands."""
     consultation = _locked(consultation)
     step = CONSULTATION.require(actor, consultation, "record_trust_advice")
     if not collective_advice.strip():
         raise ValidationError({"collective_advice": "Write the Trust's advice."})
     consultation.collective_advice = collective_advice.strip()
+    consultation.collective_stance = _stance(collective_stance, "collective_stance")
     consultation.advised_by = actor
     consultation.advised_at = timezone.now()
-    consultation.save(update_fields=["collective_advice", "advised_by", "advised_at"])
+    consultation.save(
+        update_fields=["collective_advice", "collective_stance", "advised_by", "advised_at"]
+    )
     audit_record(actor=actor, action=step.audit, target=consultation)
     return consultation
 

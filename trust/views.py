@@ -1,15 +1,18 @@
 """Pages of the Trust: consultations awaiting my advice, and each consultation with its
-documents, each trustee's advice, the Trust's collective advice and the lab's response."""
+documents, what the policy change does (in words, and its full diff), each trustee's advice, the
+Trust's collective advice and the lab's response. Steps that cannot be undone (advice, the
+response that closes a consultation, a vote) ask for confirmation on the page."""
 
 from django import forms
 from django.urls import reverse_lazy
 from django.views.generic import DetailView, TemplateView
 
+from governance.board.selectors import policy_change_reading
 from governance.choices import Role, VoteChoice
 from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.views import ServiceFormView, StepView
 
-from .models import TrustConsultation, TrusteeElection
+from .models import AdviceStance, TrustConsultation, TrusteeElection
 from .selectors import (
     consultations_awaiting_advice,
     consultations_closed,
@@ -63,6 +66,7 @@ class ConsultationForm(forms.Form):
 
 
 class ConsultationCreateView(ServiceFormView):
+    template_name = "trust/consultation_form.html"
     write_roles = [Role.RSO, Role.CEO]
     form_class = ConsultationForm
     title = "Consult the Trust"
@@ -89,11 +93,27 @@ class ConsultationDetailView(RoleRequiredMixin, DetailView):
     read_roles = TRUST_READERS
 
     def get_queryset(self):
-        return consultations_detailed()
+        return consultations_detailed().select_related(
+            "policy_change__version__framework", "advised_by", "closed_by"
+        )
 
     def get_context_data(self, **kwargs):
-        state = ConsultationState(consultation_state(self.object))
-        return super().get_context_data(state=state.label, **kwargs)
+        consultation = self.object
+        state = ConsultationState(consultation_state(consultation))
+        return super().get_context_data(
+            state=state.label,
+            reading=policy_change_reading(consultation.policy_change),
+            stances=AdviceStance.choices,
+            my_advice=next(
+                (
+                    entry
+                    for entry in consultation.advice.all()
+                    if entry.trustee_id == self.request.user.pk
+                ),
+                None,
+            ),
+            **kwargs,
+        )
 
 
 class ConsultationStepView(StepView):
@@ -102,12 +122,16 @@ class ConsultationStepView(StepView):
 
     def steps(self, request, consultation):
         text = request.POST.get("text", "")
+        stance = request.POST.get("stance", "")
         return {
             "advice": lambda: trustee_advice_give(
-                actor=request.user, consultation=consultation, advice=text
+                actor=request.user, consultation=consultation, advice=text, stance=stance
             ),
             "trust-advice": lambda: trust_advice_record(
-                actor=request.user, consultation=consultation, collective_advice=text
+                actor=request.user,
+                consultation=consultation,
+                collective_advice=text,
+                collective_stance=stance,
             ),
             "close": lambda: consultation_close(
                 actor=request.user, consultation=consultation, lab_response=text
@@ -141,7 +165,27 @@ class ElectionDetailView(RoleRequiredMixin, DetailView):
     queryset = elections_detailed()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(choices=VoteChoice.choices, **kwargs)
+        election = self.object
+        return super().get_context_data(
+            vote_options=[
+                (value, label, _election_vote_confirmation(election, value))
+                for value, label in VoteChoice.choices
+            ],
+            my_vote=next(
+                (vote for vote in election.votes.all() if vote.trustee_id == self.request.user.pk),
+                None,
+            ),
+            **kwargs,
+        )
+
+
+def _election_vote_confirmation(election: TrusteeElection, choice: str) -> str:
+    """What casting `choice` does, for the confirmation asked before it is cast."""
+    if choice == VoteChoice.ABSTAIN:
+        cast = f"You abstain in the election of {election.candidate}"
+    else:
+        cast = f"You vote {VoteChoice(choice).label.lower()} on electing {election.candidate}"
+    return f"{cast}. Your vote is recorded under your name and cannot be changed."
 
 
 class ElectionStepView(StepView):

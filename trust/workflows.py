@@ -123,6 +123,7 @@ CONSULTATION = declare(
     Workflow(
         name="consultation",
         noun="consultation",
+        open_rows=lambda rows: rows.filter(closed_at__isnull=True),
         states=ConsultationState,
         derive=consultation_state,
         refusal=_consultation_refusal,
@@ -228,6 +229,7 @@ ELECTION = declare(
     Workflow(
         name="election",
         noun="trustee election",
+        open_rows=lambda rows: rows.filter(closed_at__isnull=True),
         states=ElectionState,
         derive=election_state,
         refusal=lambda election, transition: "The election is closed.",

@@ -7,7 +7,7 @@ from governance.determinations import api as determinations
 from governance.oversight.api import escalations, noncompliance
 from governance.registry.api import views as registry
 
-from . import notifications, views
+from . import my_work, notifications, views
 from .routers import NumericIdRouter
 
 router = NumericIdRouter()
@@ -39,5 +39,6 @@ router.register(
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/work/", my_work.MyWorkView.as_view(), name="me-work"),
     path("", include(router.urls)),
 ]

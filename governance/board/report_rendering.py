@@ -1,6 +1,11 @@
 """The RSO's quarterly report as tables, for the printable page and the PDF alike, so both
 always show the same record; and the PDF itself, drawn with ReportLab (pure Python, so it
-works air-gapped with nothing but pip)."""
+works air-gapped with nothing but pip).
+
+The PDF is read on paper and forwarded: every page says which report it is, "Page N of M", and
+until the report is issued a DRAFT mark across it. Table columns are as wide as their longest
+header word at least, so headers wrap between words, never inside one ("Determinatio n"); and
+a heading starts a new page unless the start of what it heads fits below it."""
 
 import functools
 import io
@@ -18,7 +23,9 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     ListFlowable,
     ListItem,
     Paragraph,
@@ -284,17 +291,29 @@ def _registered(path: str) -> tuple[str, str]:
     return name, f"{name}-Bold"
 
 
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+# Space on each side of a table cell's text.
+CELL_PADDING = 3
+# A heading is kept with this much of what follows it at most (a long first row continues
+# overleaf; waiting for a page that holds all of it would leave a page blank).
+KEPT_WITH_HEADING = 50 * mm
+
+
 def _styles():
     regular, bold = _fonts()
     sheet = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=sheet["BodyText"], fontName=regular)
+    cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, alignment=TA_LEFT)
     return {
         "title": ParagraphStyle("title", parent=sheet["Title"], fontName=bold),
         "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontName=bold),
         "body": body,
         "muted": ParagraphStyle("muted", parent=body, textColor=colors.grey),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, alignment=TA_LEFT),
-        "head": ParagraphStyle("head", parent=body, fontSize=7.5, leading=9, fontName=bold),
+        "cell": cell,
+        # Header words never break: the columns are made wide enough for them.
+        "head": ParagraphStyle("head", parent=cell, fontName=bold, splitLongWords=0),
     }
 
 
@@ -302,38 +321,145 @@ def _paragraphs(text: str, style) -> list[Paragraph]:
     return [Paragraph(escape(line), style) for line in text.splitlines() if line.strip()]
 
 
-def _table(section: Section, styles, width: float) -> list:
-    flow = [Paragraph(escape(section.title), styles["h2"])]
-    flow += [Paragraph(escape(note), styles["muted"]) for note in section.notes if note]
-    if not section.rows:
-        flow.append(Paragraph(escape(section.empty), styles["body"]))
-        return flow
+def _width(text: str, style) -> float:
+    return pdfmetrics.stringWidth(text, style.fontName, style.fontSize)
+
+
+def _longest_word(text: str, style) -> float:
+    return max((_width(word, style) for word in text.split()), default=0.0)
+
+
+def column_widths(section: Section, styles, width: float) -> list[float]:
+    """Widths as a browser lays out an automatic table: each column at least as wide as its
+    longest header word (and its longest cell word, up to an even share of the page: a digest or
+    a link may break), and the room left shared in proportion to what each column holds on one
+    line. Headers wider than the page all together are the only ones left to break."""
+    head, cell = styles["head"], styles["cell"]
+    count = len(section.headers)
+    share = width / count
+    padding = 2 * CELL_PADDING
+    minimum, natural = [], []
+    for column, header in enumerate(section.headers):
+        cells = [row[column] for row in section.rows]
+        longest_cell_word = max((_longest_word(text, cell) for text in cells), default=0.0)
+        least = max(_longest_word(header, head), min(longest_cell_word, share - padding))
+        one_line = max([_width(header, head), *(_width(text, cell) for text in cells)])
+        minimum.append(least + padding)
+        # No column's wish counts beyond half the page, so one long text does not starve the rest.
+        natural.append(min(max(one_line + padding, least + padding), width / 2))
+    if sum(minimum) >= width:
+        return [width * least / sum(minimum) for least in minimum]
+    if sum(natural) <= width:
+        return [width * wish / sum(natural) for wish in natural]
+    spare = (width - sum(minimum)) / (sum(natural) - sum(minimum))
+    return [least + (wish - least) * spare for least, wish in zip(minimum, natural, strict=True)]
+
+
+def _height(flowable, width: float) -> float:
+    _, height = flowable.wrap(width, PAGE_HEIGHT)
+    return height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+
+
+def _heading(title: str, opening: list, styles, width: float) -> list:
+    """A heading that never ends a page: a new page begins unless the heading and the start of
+    what it heads (`opening`, up to KEPT_WITH_HEADING of it) fit below it."""
+    heading = Paragraph(escape(title), styles["h2"])
+    following = sum(_height(flowable, width) for flowable in opening)
+    needed = _height(heading, width) + min(following, KEPT_WITH_HEADING)
+    return [CondPageBreak(needed), heading]
+
+
+def _cells(section: Section, styles, rows: int | None = None) -> list[list[Paragraph]]:
+    """The table's header row (when it has headers) and its rows (the first `rows` of them)."""
     data = []
     if any(section.headers):
         data.append([Paragraph(escape(header), styles["head"]) for header in section.headers])
-    data += [[Paragraph(escape(cell), styles["cell"]) for cell in row] for row in section.rows]
+    data += [
+        [Paragraph(escape(cell), styles["cell"]) for cell in row] for row in section.rows[:rows]
+    ]
+    return data
+
+
+def _table_of(data: list, widths: list[float], with_headers: bool) -> Table:
     # splitInRow: a cell longer than a page (a long corrective action) continues overleaf.
-    table = Table(
-        data,
-        splitInRow=1,
-        colWidths=[width / len(section.headers)] * len(section.headers),
-        repeatRows=1 if any(section.headers) else 0,
-    )
+    table = Table(data, splitInRow=1, colWidths=widths, repeatRows=1 if with_headers else 0)
     table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                *(
-                    [("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]
-                    if any(section.headers)
-                    else []
-                ),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                *([("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)] if with_headers else []),
             ]
         )
     )
-    flow.append(table)
-    return flow
+    return table
+
+
+def _table(section: Section, styles, width: float) -> list:
+    notes = [Paragraph(escape(note), styles["muted"]) for note in section.notes if note]
+    if not section.rows:
+        body = [Paragraph(escape(section.empty), styles["body"])]
+        return [*_heading(section.title, [*notes, *body], styles, width), *notes, *body]
+    with_headers = any(section.headers)
+    widths = column_widths(section, styles, width)
+    # The heading is kept with the column headers and the first row.
+    first_rows = _table_of(_cells(section, styles, rows=1), widths, with_headers)
+    table = _table_of(_cells(section, styles), widths, with_headers)
+    return [*_heading(section.title, [*notes, first_rows], styles, width), *notes, table]
+
+
+def _status(report: QuarterlyReport) -> str:
+    if not report.issued_at:
+        return "DRAFT, not issued"
+    issuer = report.issued_by.get_full_name() or report.issued_by.get_username()
+    return f"Issued {timezone.localtime(report.issued_at):%Y-%m-%d %H:%M %Z} by {issuer}"
+
+
+def _page_canvas(report: QuarterlyReport, fonts: tuple[str, str]):
+    """A canvas that writes each page's footer once the number of pages is known: which report,
+    whether it is a draft, "Page N of M"; and a DRAFT mark across every page of a draft."""
+    regular, bold = fonts
+    draft = not report.issued_at
+    footer = f"RSO quarterly report {report.label} · " + (
+        "DRAFT, not issued" if draft else f"Issued, SHA-256 {report.content_sha256[:16]}…"
+    )
+
+    class PageCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, page in enumerate(self._pages, start=1):
+                self.__dict__.update(page)
+                self._decorate(number, total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, number: int, total: int) -> None:
+            if draft:  # translucent, so the text under it stays legible
+                self.saveState()
+                self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.18))
+                self.setFont(bold, 110)
+                self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+                self.rotate(50)
+                self.drawCentredString(0, -40, "DRAFT")
+                self.restoreState()
+            self.saveState()
+            self.setFillColor(colors.Color(0.3, 0.3, 0.3))
+            self.setFont(regular, 7.5)
+            self.drawString(MARGIN, 8 * mm, footer)
+            self.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"Page {number} of {total}")
+            self.restoreState()
+
+    return PageCanvas
 
 
 def quarterly_report_pdf(report: QuarterlyReport) -> bytes:
@@ -342,52 +468,47 @@ def quarterly_report_pdf(report: QuarterlyReport) -> bytes:
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
         title=f"RSO quarterly report {report.label}",
         author="Responsible Scaling Officer",
     )
+    fonts = _fonts()
     styles = _styles()
     contents = report.contents or {}
     period = contents.get("period", {})
-    status = (
-        f"Issued {timezone.localtime(report.issued_at):%Y-%m-%d %H:%M %Z} by "
-        f"{report.issued_by.get_full_name() or report.issued_by.get_username()}"
-        if report.issued_at
-        else "DRAFT, not issued"
-    )
     flow = [
         Paragraph(escape(f"RSO quarterly report {report.label}"), styles["title"]),
         Paragraph(
             escape(
                 f"Period {period.get('start', '')} to {period.get('end', '')}. "
-                f"Generated {contents.get('generated_at', '')}. {status}."
+                f"Generated {contents.get('generated_at', '')}. {_status(report)}."
             ),
             styles["muted"],
         ),
     ]
     if report.content_sha256:
         flow.append(Paragraph(escape(f"SHA-256 {report.content_sha256}"), styles["muted"]))
-    flow.append(Paragraph("The RSO's commentary", styles["h2"]))
-    flow += _paragraphs(report.commentary, styles["body"]) or [
+    commentary = _paragraphs(report.commentary, styles["body"]) or [
         Paragraph("No commentary yet.", styles["muted"])
     ]
-    flow.append(Paragraph("Deficiencies", styles["h2"]))
+    flow += [*_heading("The RSO's commentary", commentary[:1], styles, TEXT_WIDTH), *commentary]
     if report.deficiencies:
-        flow.append(
+        items = [Paragraph(escape(item), styles["body"]) for item in report.deficiencies]
+        # A list cannot be measured before it is drawn: the heading is kept with its first item.
+        opening = [Paragraph(escape(report.deficiencies[0]), styles["body"])]
+        deficiencies = [
             ListFlowable(
-                [ListItem(Paragraph(escape(item), styles["body"])) for item in report.deficiencies],
-                bulletType="1",
-                bulletFontName=_fonts()[0],
+                [ListItem(item) for item in items], bulletType="1", bulletFontName=fonts[0]
             )
-        )
+        ]
     else:
-        flow.append(Paragraph("None noted.", styles["body"]))
-    width = A4[0] - 30 * mm
+        deficiencies = opening = [Paragraph("None noted.", styles["body"])]
+    flow += [*_heading("Deficiencies", opening, styles, TEXT_WIDTH), *deficiencies]
     for section in report_sections(contents):
         flow.append(Spacer(1, 4 * mm))
-        flow += _table(section, styles, width)
-    document.build(flow)
+        flow += _table(section, styles, TEXT_WIDTH)
+    document.build(flow, canvasmaker=_page_canvas(report, fonts))
     return buffer.getvalue()

@@ -5,7 +5,7 @@ RSO's quarterly reports. Writes and transitions live in `services`."""
 import datetime as dt
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -22,11 +22,13 @@ from governance.board.models import (
     SeatMilestone,
     Vote,
 )
-from governance.board.workflows.board import ConflictState, conflict_state
+from governance.board.policy_summary import DiffLine, PolicySummary, diff_lines, summarise
+from governance.board.workflows.board import PROPOSAL, ConflictState, conflict_state
 from governance.board.workflows.reports import DRAFT_READERS, ISSUED_READERS
 from governance.choices import (
     MeetingState,
     MotionState,
+    PolicyChangeState,
     QuarterlyReportState,
     Role,
     SeatType,
@@ -35,7 +37,12 @@ from governance.choices import (
 from governance.dates import add_months
 from governance.models import FrameworkVersion
 from governance.permissions import can_read, has_role, is_read_only
-from governance.selectors import framework_version_in_force, people_holding_role
+from governance.selectors import (
+    audit_events_for_target,
+    framework_version_in_force,
+    people_holding_role,
+)
+from governance.signatures import ROLE_OF_SLOT, TITLE_OF_SLOT
 
 # --- Seats --------------------------------------------------------------------------------
 
@@ -201,6 +208,21 @@ def motion_detail() -> QuerySet[Motion]:
     )
 
 
+def motion_decision_detail() -> QuerySet[Motion]:
+    """Motions as `motion_detail`, with what a director weighs when the motion is a policy
+    change's: its framework version, and its Trust consultation with each trustee's advice
+    (through the reverse accessor: the board does not import the Trust's app)."""
+    return (
+        motion_detail()
+        .select_related(
+            "policy_change__version__framework",
+            "policy_change__consultation__advised_by",
+            "policy_change__consultation__closed_by",
+        )
+        .prefetch_related("policy_change__consultation__advice__trustee")
+    )
+
+
 def motions_open() -> QuerySet[Motion]:
     """Open motions, newest first, with their policy change and how many votes are cast."""
     return (
@@ -354,6 +376,110 @@ def policy_change_diff(change: PolicyChange, against: FrameworkVersion | None = 
             fromfile=str(against) if against else "(no version in force)",
             tofile=str(change.version),
         )
+    )
+
+
+def policy_change_baseline(change: PolicyChange) -> FrameworkVersion | None:
+    """The version a change is read against: the one in force now, or, for a change already in
+    effect, the one it replaced (against itself it would show no change at all)."""
+    if change.state == PolicyChangeState.EFFECTIVE:
+        return framework_version_in_force(change.effective_from - dt.timedelta(microseconds=1))
+    return framework_version_in_force()
+
+
+@dataclass(frozen=True)
+class PolicyChangeReading:
+    """What a change does, for the people deciding on it: the version it is read against, the
+    summary in words and the full diff line by line."""
+
+    baseline: FrameworkVersion | None
+    summary: PolicySummary
+    diff: list[DiffLine]
+
+    @property
+    def diff_counts(self) -> tuple[int, int]:
+        """Lines added and removed."""
+        kinds = [line.kind for line in self.diff]
+        return kinds.count("add"), kinds.count("del")
+
+
+def policy_change_reading(change: PolicyChange) -> PolicyChangeReading:
+    """The summary and the diff of `change` against `policy_change_baseline`."""
+    baseline = policy_change_baseline(change)
+    summary = summarise(baseline.document if baseline else None, change.version.document)
+    if summary.available:
+        summary = replace(
+            summary,
+            old_label=str(baseline) if baseline else "no version in force",
+            new_label=str(change.version),
+        )
+    return PolicyChangeReading(
+        baseline=baseline,
+        summary=summary,
+        diff=diff_lines(policy_change_diff(change, against=baseline)),
+    )
+
+
+@dataclass(frozen=True)
+class ProposalSignature:
+    """One of the two signatures on a change's proposal: whose role, who gave it and when."""
+
+    slot: str
+    role: str  # "RSO", "CEO"
+    signer: object | None
+    signed_at: dt.datetime | None
+
+    @property
+    def given(self) -> bool:
+        return self.signer is not None
+
+
+@dataclass(frozen=True)
+class ProposalSigning:
+    """The proposal's signatures as `viewer` sees them: both slots, the viewer's own signature
+    if given, whose signature is still awaited ("the CEO"), and the role the viewer would sign
+    in (blank when they cannot sign)."""
+
+    signatures: tuple[ProposalSignature, ...]
+    mine: ProposalSignature | None
+    awaited_slots: tuple[str, ...]
+    my_role: str
+
+    @property
+    def awaited(self) -> str:
+        """Whose signatures are still needed: "the CEO", "the RSO and the CEO", or ""."""
+        return " and ".join(TITLE_OF_SLOT[slot] for slot in self.awaited_slots)
+
+
+def proposal_signing(change: PolicyChange, viewer) -> ProposalSigning:
+    """The two-key state of `change`'s proposal. When each was given is read from the audit
+    log's "policy_change.signed" events (the proposal keeps who signed, not when)."""
+    signed_at: dict[str, dt.datetime] = {}
+    events = audit_events_for_target(change).filter(action="policy_change.signed")
+    for after, actor_id, at in events.values_list("after", "actor_user_id", "created_at"):
+        slot = after.get("signature") if isinstance(after, dict) else None
+        if slot in ROLE_OF_SLOT and actor_id == PROPOSAL.signer_id(change, slot):
+            signed_at[slot] = at  # in sequence order: the latest signature counts
+    signatures = tuple(
+        ProposalSignature(
+            slot=slot,
+            role=TITLE_OF_SLOT[slot].removeprefix("the "),
+            signer=getattr(change, f"proposal_{slot}"),
+            signed_at=signed_at.get(slot),
+        )
+        for slot in ROLE_OF_SLOT
+    )
+    viewer_id = getattr(viewer, "pk", None)
+    mine = next(
+        (s for s in signatures if s.given and PROPOSAL.signer_id(change, s.slot) == viewer_id),
+        None,
+    )
+    my_slot = PROPOSAL.slot_for(viewer, change) if viewer_id is not None else None
+    return ProposalSigning(
+        signatures=signatures,
+        mine=mine,
+        awaited_slots=tuple(PROPOSAL.missing_slots(change)),
+        my_role=TITLE_OF_SLOT[my_slot].removeprefix("the ") if my_slot else "",
     )
 
 

@@ -2,14 +2,17 @@
 services."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from evals.models import EvalRun, ThresholdEvaluation
+from evals.selectors import model_threshold_standings
 from governance import evidence
 from governance.choices import DeterminationState, SafeguardsReportState
 from governance.determinations.models import Determination, Finding, SafeguardsReport
-from governance.models import SafeguardStandard
+from governance.models import CapabilityThreshold, SafeguardStandard
 from governance.registry.models import AIModel
 from governance.selectors import framework_version_in_force
 
@@ -21,10 +24,13 @@ DEFAULT_RENEWAL_MONTHS = 12
 
 
 def determinations_list() -> QuerySet[Determination]:
-    """Newest first, with the model, the framework version and the resulting level."""
-    return Determination.objects.select_related(
-        "model", "framework_version", "required_level"
-    ).order_by("-created_at")
+    """Newest first, with the model, the framework version, the resulting level and the
+    authors (whom a draft awaits)."""
+    return (
+        Determination.objects.select_related("model", "framework_version", "required_level")
+        .prefetch_related("authors")
+        .order_by("-created_at")
+    )
 
 
 def determinations_flagged(*, state: str | None = None) -> QuerySet[Determination]:
@@ -211,3 +217,167 @@ def safeguards_renewal_months() -> int:
         if rule is not None and rule.renewal_months:
             return rule.renewal_months
     return DEFAULT_RENEWAL_MONTHS
+
+
+# The capability report form: the evidence a finding may cite
+
+
+def _threshold_key(threshold) -> tuple[int, str]:
+    """Thresholds are the same across a framework's versions when their code is: a run scored
+    under RSP 1.0's "Cyber" is evidence for RSP 2.2's "Cyber", never for another framework's."""
+    return (threshold.version.framework_id, threshold.code)
+
+
+@dataclass(frozen=True)
+class EvidenceChoice:
+    """One run or threshold evaluation a finding may cite, as the picker offers it for one
+    threshold. `mismatch` says why it is no evidence for that threshold ("" when it is)."""
+
+    kind: str  # "run" or "evaluation", as stored in Finding.evidence
+    pk: int
+    run: EvalRun | None  # None: the reference names nothing of this model
+    evaluation: ThresholdEvaluation | None  # the run's evaluation against the threshold
+    measures: tuple[str, ...]  # the threshold codes the run is scored against or measures
+    mismatch: str = ""
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind}:{self.pk}"
+
+    @property
+    def slug(self) -> str:
+        """For element ids: "run_3"."""
+        return f"{self.kind}_{self.pk}"
+
+
+@dataclass(frozen=True)
+class ThresholdEvidence:
+    """What the form shows beside one threshold: the model's standing (the worst over all its
+    snapshots), its latest evaluations, the evidence that measures it and the other runs."""
+
+    standing: ThresholdEvaluation | None
+    latest: list
+    matching: list[EvidenceChoice]
+    others: list[EvidenceChoice]
+
+
+class ModelEvidence:
+    """The model's eval runs and threshold evaluations, read once, for the capability report
+    form: which of them a finding for a threshold may cite, and why the others may not."""
+
+    LATEST = 3
+
+    def __init__(self, model: AIModel):
+        self.model = model
+        runs = (
+            EvalRun.objects.filter(snapshot__model=model)
+            .select_related("suite", "snapshot")
+            .prefetch_related(
+                Prefetch(
+                    "evaluations",
+                    queryset=ThresholdEvaluation.objects.select_related(
+                        "threshold__version", "snapshot"
+                    ),
+                ),
+                Prefetch(
+                    "suite__thresholds",
+                    queryset=CapabilityThreshold.objects.select_related("version"),
+                ),
+            )
+        )
+        self.runs = sorted(runs, key=lambda run: (run.run_time, run.pk), reverse=True)
+        self.runs_by_pk = {run.pk: run for run in self.runs}
+        self.evaluations_by_pk = {e.pk: e for run in self.runs for e in run.evaluations.all()}
+        self._measures = {run.pk: self._keys_measured(run) for run in self.runs}
+        self.standings: dict[tuple[int, str], ThresholdEvaluation] = {}
+        for evaluation in model_threshold_standings(model):  # most severe first
+            self.standings.setdefault(_threshold_key(evaluation.threshold), evaluation)
+
+    @staticmethod
+    def _keys_measured(run) -> dict[tuple[int, str], None]:
+        keys = dict.fromkeys(_threshold_key(e.threshold) for e in run.evaluations.all())
+        if run.suite is not None:
+            keys.update(dict.fromkeys(_threshold_key(t) for t in run.suite.thresholds.all()))
+        return keys
+
+    def _codes(self, run) -> tuple[str, ...]:
+        return tuple(sorted({code for _, code in self._measures[run.pk]}))
+
+    def _evaluation_of(self, run, key):
+        return next((e for e in run.evaluations.all() if _threshold_key(e.threshold) == key), None)
+
+    def choice(self, reference: dict, threshold) -> EvidenceChoice:
+        """The reference `{"type": ..., "id": ...}` as a choice for `threshold`, saying why it is
+        no evidence for it: of another threshold, scored against none, or not of this model."""
+        kind, pk, key = reference.get("type"), reference.get("id"), _threshold_key(threshold)
+        code = threshold.code
+        if kind == "evaluation" and pk in self.evaluations_by_pk:
+            evaluation = self.evaluations_by_pk[pk]
+            run = self.runs_by_pk[evaluation.run_id]
+            other = evaluation.threshold.code
+            mismatch = (
+                ""
+                if _threshold_key(evaluation.threshold) == key
+                else f"Evaluation {pk} scores {other}, not {code}: cite it under {other}."
+            )
+            return EvidenceChoice("evaluation", pk, run, evaluation, (other,), mismatch)
+        if kind == "run" and pk in self.runs_by_pk:
+            run = self.runs_by_pk[pk]
+            codes = self._codes(run)
+            if key in self._measures[pk]:
+                mismatch = ""
+            elif codes:
+                mismatch = (
+                    f"Run {pk} measures {', '.join(codes)}, not {code}: cite it under that "
+                    f"threshold, or score its log against a suite that measures {code} (on the "
+                    "run's page)."
+                )
+            else:
+                mismatch = (
+                    f"Run {pk} is scored against no threshold: score its log against a suite "
+                    f"that measures {code} (on the run's page) first."
+                )
+            return EvidenceChoice("run", pk, run, self._evaluation_of(run, key), codes, mismatch)
+        noun = "threshold evaluation" if kind == "evaluation" else "eval run"
+        return EvidenceChoice(
+            str(kind),
+            pk if isinstance(pk, int) else 0,
+            None,
+            None,
+            (),
+            f"There is no {noun} {pk} of {self.model}.",
+        )
+
+    def standing(self, threshold) -> ThresholdEvaluation | None:
+        """The model's standing for the threshold: the most severe over all its snapshots."""
+        return self.standings.get(_threshold_key(threshold))
+
+    def for_threshold(self, threshold, cited: list[dict] = ()) -> ThresholdEvidence:
+        """The picker for one threshold: the runs that measure it (each as its evaluation
+        against the threshold where it has one), the model's other runs, flagged, and whatever
+        `cited` names besides, so a stored reference is always shown as it is."""
+        key = _threshold_key(threshold)
+        matching, others = [], []
+        for run in self.runs:
+            evaluation = self._evaluation_of(run, key)
+            reference = (
+                {"type": "evaluation", "id": evaluation.pk}
+                if evaluation is not None
+                else {"type": "run", "id": run.pk}
+            )
+            choice = self.choice(reference, threshold)
+            (others if choice.mismatch else matching).append(choice)
+        offered = {choice.token for choice in matching + others}
+        for reference in cited:
+            choice = self.choice(reference, threshold)
+            if choice.token not in offered:
+                offered.add(choice.token)
+                (others if choice.mismatch else matching).append(choice)
+        latest = [c.evaluation for c in matching if c.evaluation is not None][: self.LATEST]
+        return ThresholdEvidence(self.standings.get(key), latest, matching, others)
+
+
+def model_evidence(model: AIModel) -> ModelEvidence:
+    """The model's runs and evaluations as the capability report form's evidence picker offers
+    them (three queries, however many runs)."""
+    return ModelEvidence(model)

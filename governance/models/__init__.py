@@ -13,11 +13,12 @@ from .frameworks import (
     SafeguardStandard,
     SafetyLevel,
 )
-from .notifications import Notification, WebhookDelivery, WebhookSubscription
+from .notifications import AwaitedNotice, Notification, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AuditEvent",
     "AuditVerification",
+    "AwaitedNotice",
     "CadenceRule",
     "CapabilityThreshold",
     "Notification",

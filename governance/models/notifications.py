@@ -89,3 +89,34 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} to {self.subscription} ({self.status})"
+
+
+class AwaitedNotice(models.Model):
+    """That a person has been told an object awaits them: one row per (object, state, wait,
+    person), so each step that awaits someone tells them once, whether the step itself, a later
+    step or the sweep found it first. Rows of a state the object has left are dropped, so a
+    state entered again asks again."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=40)
+    # The wait's position in its workflow's declaration: stable while its words change
+    # ("3 more votes" then "2 more votes").
+    wait = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "state", "wait", "user"],
+                name="awaited_notice_once_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} told of {self.content_type_id}:{self.object_id} ({self.state})"

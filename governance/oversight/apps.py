@@ -13,3 +13,10 @@ class OversightConfig(AppConfig):
         from .selectors import audit_events_without_reports_about_the_rso
 
         register_audit_redaction(audit_events_without_reports_about_the_rso)
+
+        from governance.panels import register_home_panel
+
+        from .panels import OVERSIGHT_PANELS
+
+        for panel in OVERSIGHT_PANELS:
+            register_home_panel(panel)

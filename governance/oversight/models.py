@@ -190,6 +190,11 @@ class Restriction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.model} ({self.get_state_display()})"
 
+    def get_absolute_url(self) -> str:
+        # Restrictions are shown, and signed, on their escalation's page or their model's page.
+        page = self.escalation.get_absolute_url() if self.escalation_id else None
+        return f"{page or self.model.get_absolute_url()}#restriction-{self.pk}"
+
     def waiver_in_force(self, at=None) -> bool:
         from django.utils import timezone
 

@@ -1,7 +1,23 @@
 """Named reads of oversight, shared by the pages, the API and the services."""
 
-from django.db.models import CharField, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 
 from governance.audit import audit_type
@@ -12,21 +28,31 @@ from governance.choices import (
     DeterminationState,
     EscalationKind,
     EscalationLevel,
+    EscalationState,
     RestrictionState,
     Role,
+    Severity,
 )
 from governance.determinations.models import Determination
 from governance.determinations.selectors import deployment_gaps
+from governance.determinations.workflows.determinations import DECISION
 from governance.oversight.models import (
     RESTRICTION_SIGNERS,
     Escalation,
     NoncomplianceReport,
     Restriction,
 )
-from governance.oversight.workflows.escalations import decision_awaited
+from governance.oversight.workflows.escalations import (
+    ACKNOWLEDGE_WITHIN,
+    LIFT,
+    WAIVER,
+    decision_awaited,
+    waiver_pending,
+)
 from governance.permissions import has_role
 from governance.registry.models import AIModel, Snapshot
 from governance.selectors import framework_version_in_force
+from governance.workflow import workflow_for
 
 # An escalation's due date when the framework version in force sets no deadline.
 DEFAULT_DECISION_DAYS = 30
@@ -233,3 +259,278 @@ def audit_events_without_reports_about_the_rso(user, events):
         .values("key")
     )
     return events.exclude(target_type=audit_type(NoncomplianceReport), target_id__in=about_rso)
+
+
+# Lists that carry risk: what a row of the models list and of the escalations list shows, read
+# for a whole page at once (a few queries however many rows: a long list must stay cheap).
+
+LIVE_RESTRICTION_STATES = (
+    RestrictionState.PROPOSED,
+    RestrictionState.ACTIVE,
+    RestrictionState.WAIVED,
+)
+
+
+def time_left_in_words(due: dt.datetime, now: dt.datetime) -> str:
+    """'2 days left', '1 day 4 hours left', '3 hours left', 'overdue by 2 days': how far `due`
+    is from `now`, in the largest whole units (a day and more also gives hours while under two
+    days, since the 48-hour acknowledgement window lives there)."""
+    seconds = int((due - now).total_seconds())
+    span = _span_in_words(abs(seconds))
+    return f"overdue by {span}" if seconds < 0 else f"{span} left"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _span_in_words(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days >= 2:
+        return _plural(days, "day")
+    if days == 1:
+        return "1 day" + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour")
+    return _plural(minutes, "minute") if minutes else "less than a minute"
+
+
+def awaited_in_words(obj) -> tuple[str, dt.datetime | None] | None:
+    """What `obj` awaits and by when, as its workflow's `awaiting(obj)` says, without looking up
+    the people it awaits (a query for each row of a list): the words name their roles."""
+    workflow = workflow_for(obj)
+    if workflow is None:
+        return None
+    state = workflow.state_of(obj)
+    for wait in workflow.waits:
+        if wait.state != state or (wait.when is not None and not wait.when(obj)):
+            continue
+        what = wait.what(obj) if callable(wait.what) else wait.what
+        return what, (wait.due(obj) if wait.due is not None else None)
+    return None
+
+
+@dataclass(frozen=True)
+class RestrictionBadge:
+    """A live restriction as a list shows it, in words: 'Pause training · Proposed, blocking',
+    and the signatures it awaits ('' when none is awaited)."""
+
+    restriction: Restriction
+    label: str
+    status: str
+    blocking: bool
+    awaits: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} · {self.status}"
+
+
+def restriction_badge(restriction: Restriction, now: dt.datetime) -> RestrictionBadge:
+    """The restriction's status and the signatures it awaits. Proposed, it blocks at once (a
+    stop needs no decision); waived, it blocks again once the interim measures end."""
+    r = restriction
+    awaits = ""
+    if waiver_pending(r):
+        awaits = f"{WAIVER.awaits(r)} on interim measures"
+    elif r.state == RestrictionState.PROPOSED:
+        awaits = f"a decision by {decision_awaited(r)}"
+    elif r.state in (RestrictionState.ACTIVE, RestrictionState.WAIVED) and LIFT.is_started(r):
+        awaits = f"{LIFT.awaits(r)} to lift it"
+    if r.state == RestrictionState.PROPOSED:
+        status, blocking = "Proposed, blocking until decided", True
+    elif r.state == RestrictionState.ACTIVE:
+        status, blocking = "Active, blocking", True
+    elif r.waiver_in_force(now):
+        status, blocking = f"Waived until {r.waiver_until:%d %b %Y} (interim measures)", False
+    else:
+        status, blocking = "Interim measures ended, blocking again", True
+        awaits = awaits or "a new decision by the RSO and the CEO"
+    return RestrictionBadge(r, r.get_kind_display(), status, blocking, awaits)
+
+
+def live_restriction_badges_by_model(
+    model_ids, *, now: dt.datetime | None = None
+) -> dict[int, list[RestrictionBadge]]:
+    """For each model, its proposed, active and waived restrictions as badges, in one query."""
+    now = now or timezone.now()
+    restrictions = (
+        Restriction.objects.filter(model_id__in=list(model_ids), state__in=LIVE_RESTRICTION_STATES)
+        .select_related(*RESTRICTION_SIGNERS)
+        .order_by("kind", "created_at", "pk")
+    )
+    badges: dict[int, list[RestrictionBadge]] = {}
+    for restriction in restrictions:
+        badges.setdefault(restriction.model_id, []).append(restriction_badge(restriction, now))
+    return badges
+
+
+@dataclass(frozen=True)
+class OpenEscalations:
+    """A model's open escalations, counted by severity."""
+
+    by_severity: dict[str, int]
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_severity.values())
+
+    @property
+    def severity_text(self) -> str:
+        """'1 high, 2 medium': most severe first."""
+        return ", ".join(
+            f"{self.by_severity[s]} {s.label.lower()}"
+            for s in sorted(Severity, key=lambda s: -s.rank)
+            if self.by_severity.get(s)
+        )
+
+    @property
+    def worst(self) -> str:
+        return max(self.by_severity, key=lambda s: Severity(s).rank)
+
+
+def open_escalations_by_model(model_ids) -> dict[int, OpenEscalations]:
+    """For each model with open (or acknowledged) escalations, their count by severity, in one
+    query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Escalation.objects.filter(model_id__in=list(model_ids), state__in=ESCALATION_OPEN_STATES)
+        .values_list("model_id", "severity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for model_id, severity, n in rows:
+        counts.setdefault(model_id, {})[severity] = n
+    return {model_id: OpenEscalations(by_severity) for model_id, by_severity in counts.items()}
+
+
+def _acknowledge_by_expression():
+    """`acknowledge_by` (workflows.escalations) in SQL, to sort by: 48 hours after opening but
+    no later than the due date at the assignee's level; 48 hours after the last raise above it.
+    A test holds the two together."""
+    window = ACKNOWLEDGE_WITHIN
+    return Case(
+        When(
+            level=EscalationLevel.ASSIGNEE,
+            then=Least(F("opened_at") + window, F("due_at"), output_field=DateTimeField()),
+        ),
+        default=ExpressionWrapper(
+            Coalesce("raised_at", "opened_at") + window, output_field=DateTimeField()
+        ),
+        output_field=DateTimeField(),
+    )
+
+
+def escalations_by_urgency(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    """Open escalations first, the one whose awaited step is due soonest (so the most overdue)
+    first: an open one by its acknowledgement deadline, an acknowledged one by its due date;
+    then the closed ones, most recently updated first."""
+    return queryset.annotate(
+        awaited_due=Case(
+            When(state=EscalationState.OPEN, then=_acknowledge_by_expression()),
+            When(state=EscalationState.ACKNOWLEDGED, then=F("due_at")),
+            default=Value(None),
+            output_field=DateTimeField(),
+        ),
+        closed=Case(
+            When(state__in=ESCALATION_OPEN_STATES, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    ).order_by("closed", F("awaited_due").asc(nulls_last=True), "-updated_at", "-pk")
+
+
+@dataclass(frozen=True)
+class SignatureAwaited:
+    """A decision tied to an escalation that awaits the RSO's or the CEO's signature."""
+
+    what: str
+    awaits: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    """An escalation as the list shows it: what it awaits (its workflow's words, naming whose
+    step it is), by when and how long is left, and the signatures awaited on its restrictions
+    and on the determinations that would resolve it."""
+
+    escalation: Escalation
+    awaits: str
+    due: dt.datetime | None
+    due_label: str
+    time_left: str
+    overdue: bool
+    decision_overdue: bool
+    signatures: list[SignatureAwaited]
+
+
+def _due_label(escalation: Escalation) -> str:
+    if escalation.state == EscalationState.OPEN:
+        return "Acknowledge by"
+    return "Resolve by"
+
+
+def escalation_rows(escalations, *, now: dt.datetime | None = None) -> list[EscalationRow]:
+    """The rows of a page of escalations, in two queries: their live restrictions (with
+    signers), and the reviewed determinations on their models awaiting the two signatures."""
+    now = now or timezone.now()
+    escalations = list(escalations)
+    restrictions: dict[int, list[Restriction]] = {}
+    for restriction in (
+        Restriction.objects.filter(
+            escalation_id__in=[e.pk for e in escalations], state__in=LIVE_RESTRICTION_STATES
+        )
+        .select_related(*RESTRICTION_SIGNERS)
+        .order_by("kind", "pk")
+    ):
+        restrictions.setdefault(restriction.escalation_id, []).append(restriction)
+    threshold_models = {
+        e.model_id for e in escalations if e.kind == EscalationKind.THRESHOLD and e.is_open
+    }
+    decisions: dict[int, list[Determination]] = {}
+    for determination in Determination.objects.filter(
+        model_id__in=threshold_models, state=DeterminationState.REVIEWED
+    ).order_by("pk"):
+        decisions.setdefault(determination.model_id, []).append(determination)
+
+    rows = []
+    for escalation in escalations:
+        awaited = awaited_in_words(escalation) if escalation.is_open else None
+        what, due = awaited if awaited else ("", None)
+        signatures = []
+        for restriction in restrictions.get(escalation.pk, []):
+            badge = restriction_badge(restriction, now)
+            if badge.awaits:
+                signatures.append(
+                    SignatureAwaited(
+                        f"{badge.label} ({restriction.get_state_display().lower()})",
+                        badge.awaits,
+                        # Its page holds the restrictions' signing steps.
+                        escalation.get_absolute_url(),
+                    )
+                )
+        if escalation.kind == EscalationKind.THRESHOLD and escalation.is_open:
+            for determination in decisions.get(escalation.model_id, []):
+                signatures.append(
+                    SignatureAwaited(
+                        f"Determination: {determination.title}",
+                        DECISION.awaits(determination),
+                        determination.get_absolute_url(),
+                    )
+                )
+        rows.append(
+            EscalationRow(
+                escalation=escalation,
+                awaits=what,
+                due=due,
+                due_label=_due_label(escalation) if due else "",
+                time_left=time_left_in_words(due, now) if due else "",
+                overdue=due is not None and due < now,
+                decision_overdue=escalation.is_open and escalation.due_at < now,
+                signatures=signatures,
+            )
+        )
+    return rows

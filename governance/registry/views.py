@@ -1,5 +1,7 @@
 """Pages of the model registry: models and their snapshots, listed, shown and edited."""
 
+from dataclasses import dataclass
+
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
@@ -7,7 +9,13 @@ from django.views.generic import DetailView, ListView
 
 from governance.choices import Role
 from governance.determinations.selectors import asl_history
-from governance.oversight.selectors import live_restrictions
+from governance.oversight.selectors import (
+    OpenEscalations,
+    RestrictionBadge,
+    live_restriction_badges_by_model,
+    live_restrictions,
+    open_escalations_by_model,
+)
 from governance.panels import model_panels
 from governance.permissions import (
     RoleRequiredMixin,
@@ -17,10 +25,12 @@ from governance.registry.filters import AIModelFilter
 from governance.registry.forms import AIModelForm, SnapshotForm
 from governance.registry.models import AIModel, Snapshot
 from governance.registry.selectors import (
+    ModelStanding,
     ai_model_current_level_label,
     ai_models_list,
     audit_events_for_registry_model,
     last_comprehensively_assessed_snapshot,
+    model_standings,
     snapshot_compute_multiples,
     snapshots_of_model,
 )
@@ -32,6 +42,16 @@ from governance.registry.services import (
 )
 from governance.selectors import framework_version_in_force_detailed
 from governance.views import ServiceFormView, querystring_without_page
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """A row of the models list: the model and what it carries of risk."""
+
+    model: AIModel
+    standing: ModelStanding
+    restrictions: list[RestrictionBadge]
+    escalations: OpenEscalations | None
 
 
 class AIModelListView(RoleRequiredMixin, ListView):
@@ -49,6 +69,16 @@ class AIModelListView(RoleRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["querystring"] = querystring_without_page(self.request)
+        # Read for the whole page at once: a few queries however many rows.
+        models = list(context["object_list"])
+        ids = [model.pk for model in models]
+        standings = model_standings(models)
+        restrictions = live_restriction_badges_by_model(ids)
+        escalations = open_escalations_by_model(ids)
+        context["rows"] = [
+            ModelRow(m, standings[m.pk], restrictions.get(m.pk, []), escalations.get(m.pk))
+            for m in models
+        ]
         return context
 
 

@@ -43,7 +43,7 @@ def notify(
     link: str = "",
     payload: dict[str, Any] | None = None,
     webhooks: bool = True,
-) -> None:
+) -> list[Notification]:
     """Tell people (inbox and email) and subscribed webhooks about an event. `webhooks=False`
     keeps it from the subscriptions, which the RSO manages: for matters about the RSO."""
     recipients = {user.pk: user for user in users if user is not None and user.is_active}
@@ -67,6 +67,7 @@ def notify(
     notification_ids = [n.pk for n in notifications]
     delivery_ids = [d.pk for d in deliveries]
     transaction.on_commit(lambda: _dispatch(notification_ids, delivery_ids))
+    return notifications
 
 
 def _dispatch(notification_ids: list[int], delivery_ids: list[int]) -> None:

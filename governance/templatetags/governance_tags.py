@@ -30,6 +30,21 @@ def role_labels(codes) -> str:
 
 
 @register.filter
+def action_label(code) -> str:
+    """An audit action or event type in words: "policy_change.took_effect" -> "Policy change
+    took effect". Any stored text renders; the code itself stays available for filtering."""
+    text = str(code or "").strip()
+    if not text:
+        return "—"
+    words = " ".join(part.replace("_", " ").strip() for part in text.split(".") if part.strip())
+    words = " ".join(ACRONYMS.get(word, word) for word in words.split())
+    return words[:1].upper() + words[1:]
+
+
+ACRONYMS = {"ai": "AI", "rso": "RSO", "ceo": "CEO", "api": "API", "asl": "ASL", "pdf": "PDF"}
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key)
 

@@ -17,6 +17,8 @@ from ..errors import DomainError
 from ..filters import AuditEventFilter
 from ..forms import FrameworkAdoptionForm
 from ..models import AuditEvent
+from ..my_work import work_awaiting, work_waiting_on_others
+from ..panels import home_panels_for
 from ..permissions import (
     AUDIT_READERS,
     RoleRequiredMixin,
@@ -72,6 +74,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         roles = sorted(user_roles(user))
         context = super().get_context_data(**kwargs)
         context["duties"] = [(Role(role).label, ROLE_DUTIES[role]) for role in roles]
+        context["awaiting_me"] = work_awaiting(user)
+        context["waiting_on_others"] = work_waiting_on_others(user)
+        context["overview"] = home_panels_for(user)
         context["recent_activity"] = audit_events_for_user(user)
         context["version_in_force"] = framework_version_in_force()
         if can_view_audit_log(user):

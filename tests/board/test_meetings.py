@@ -364,7 +364,7 @@ def test_meeting_pages_through_the_forms(board, client):
     assert meeting.state == MeetingState.HELD
     assert set(meeting.attendees.all()) == {chair, second}
     page = client.get(meeting.get_absolute_url()).content.decode()
-    assert "Budget adopted." in page and "meeting.held" in page
+    assert "Budget adopted." in page and "Meeting held" in page
     assert "Record as held" not in page and "Cancel the meeting" not in page
 
 

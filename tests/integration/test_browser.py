@@ -97,6 +97,7 @@ def test_rso_and_ceo_sign_a_pause_in_the_browser_and_the_gate_closes(http_server
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
         page.get_by_role("link", name="Autonomy checkpoint crossed: Frontier X").click()
         page.get_by_role("button", name="Sign to activate").last.click()
+        page.locator("dialog.confirm-dialog").get_by_role("button", name="Sign to activate").click()
         expect(page.locator("body")).to_contain_text("Signed.")
         if officer == "ceo":
             expect(page.locator("body")).to_contain_text("Pause training: Active")
@@ -132,6 +133,7 @@ def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromiu
     expect(page.get_by_role("heading", level=1)).to_have_text("Adopt Preparedness v2 (browser)")
     expect(page.locator("pre.diff .add").first).to_be_attached()
     page.get_by_role("button", name="Sign the proposal").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Sign the proposal").click()
     expect(page.locator("body")).to_contain_text("RSO: Robin Officer")
     change_url = page.url
     page.screenshot(path=str(ARTIFACTS / "policy-change.png"), full_page=True)
@@ -140,6 +142,7 @@ def test_rso_and_ceo_propose_a_policy_change_in_the_browser(http_server, chromiu
     _sign_in(page, http_server, "ceo")
     page.goto(change_url)
     page.get_by_role("button", name="Sign the proposal").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Sign the proposal").click()
     expect(page.locator("body")).to_contain_text("Proposed by the CEO and the RSO")
     expect(page.get_by_role("link", name="Consult the Trust")).to_have_count(1)
 
@@ -154,6 +157,9 @@ def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_ser
     page.get_by_label("Deficiencies, one per line").fill("One assessment ran late.")
     page.get_by_role("button", name="Save commentary").click()
     page.get_by_role("button", name="Issue to the board and the Trust").click()
+    page.locator("dialog.confirm-dialog").get_by_role(
+        "button", name="Issue to the board and the Trust"
+    ).click()
     expect(page.locator("body")).to_contain_text("Issued to the board and the Trust")
     expect(page.locator("code").first).to_have_text(re.compile(r"^[0-9a-f]{64}$"))  # SHA-256
     with page.expect_download() as download:
@@ -167,6 +173,9 @@ def test_rso_issues_the_quarterly_report_and_a_director_acknowledges_it(http_ser
     _sign_in(page, http_server, "director")
     page.goto(report_url)
     page.get_by_role("button", name="I have received and read this report").click()
+    page.locator("dialog.confirm-dialog").get_by_role(
+        "button", name="I have received and read this report"
+    ).click()
     expect(page.locator("body")).to_contain_text("Dana Director ·")
     expect(page.get_by_role("button", name="I have received and read this report")).to_have_count(0)
 

@@ -6,6 +6,7 @@ from governance.api.workflow_fields import AwaitingField, WorkflowActionsField
 from governance.board.models import PolicyChange
 
 from ..models import (
+    AdviceStance,
     ElectionVote,
     TrustConsultation,
     TrusteeAdvice,
@@ -19,7 +20,7 @@ class TrusteeAdviceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrusteeAdvice
-        fields = ["trustee", "advice", "at"]
+        fields = ["trustee", "advice", "stance", "at"]
 
 
 class TrustConsultationSerializer(serializers.ModelSerializer):
@@ -48,6 +49,7 @@ class TrustConsultationSerializer(serializers.ModelSerializer):
             "opened_by",
             "opened_at",
             "collective_advice",
+            "collective_stance",
             "advised_by",
             "advised_at",
             "lab_response",
@@ -58,6 +60,7 @@ class TrustConsultationSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "opened_at",
             "collective_advice",
+            "collective_stance",
             "advised_at",
             "lab_response",
             "closed_at",
@@ -73,12 +76,21 @@ class TrustConsultationDetailSerializer(TrustConsultationSerializer):
         fields = [*TrustConsultationSerializer.Meta.fields, "advice", "actions", "awaiting"]
 
 
+STANCE_HELP = "Where the advice stands on the change; leave out for none stated."
+
+
 class AdviceSerializer(serializers.Serializer):
     advice = serializers.CharField(max_length=20000)
+    stance = serializers.ChoiceField(
+        choices=AdviceStance.choices, required=False, allow_blank=True, help_text=STANCE_HELP
+    )
 
 
 class TrustAdviceSerializer(serializers.Serializer):
     collective_advice = serializers.CharField(max_length=20000)
+    collective_stance = serializers.ChoiceField(
+        choices=AdviceStance.choices, required=False, allow_blank=True, help_text=STANCE_HELP
+    )
 
 
 class CloseSerializer(serializers.Serializer):

@@ -74,7 +74,10 @@ class TrustConsultationViewSet(
         consultation = self.get_object()  # an unknown consultation is a 404 whatever the body
         data = validated_input(request, serializers.AdviceSerializer)
         entry = trustee_advice_give(
-            actor=request.user, consultation=consultation, advice=data["advice"]
+            actor=request.user,
+            consultation=consultation,
+            advice=data["advice"],
+            stance=data.get("stance", ""),
         )
         return self._respond(entry.consultation)
 
@@ -89,6 +92,7 @@ class TrustConsultationViewSet(
                 actor=request.user,
                 consultation=consultation,
                 collective_advice=data["collective_advice"],
+                collective_stance=data.get("collective_stance", ""),
             )
         )
 

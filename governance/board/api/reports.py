@@ -91,6 +91,16 @@ class AnnotateInputSerializer(serializers.Serializer):
     )
 
 
+class IssueInputSerializer(serializers.Serializer):
+    """What the page sends with "Issue": the commentary and deficiencies as typed, saved with
+    the step; either left out keeps what is saved."""
+
+    commentary = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    deficiencies = serializers.ListField(
+        child=serializers.CharField(max_length=2000), max_length=MAX_DEFICIENCIES, required=False
+    )
+
+
 class AcknowledgeInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -143,10 +153,12 @@ class QuarterlyReportViewSet(
         data = validated_input(request, AnnotateInputSerializer)
         return self._respond(quarterly_report_annotate(actor=request.user, report=report, **data))
 
-    @extend_schema(request=None)
+    @extend_schema(request=IssueInputSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        return self._respond(quarterly_report_issue(actor=request.user, report=self.get_object()))
+        report = self.get_object()
+        data = validated_input(request, IssueInputSerializer)
+        return self._respond(quarterly_report_issue(actor=request.user, report=report, **data))
 
     @extend_schema(request=AcknowledgeInputSerializer)
     @action(detail=True, methods=["post"])

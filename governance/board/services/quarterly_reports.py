@@ -485,33 +485,63 @@ def _deficiency_list(deficiencies) -> list[str]:
     return items
 
 
+def _annotation(report: QuarterlyReport) -> dict[str, Any]:
+    return {"commentary": report.commentary, "deficiencies": report.deficiencies}
+
+
+def _annotate(
+    actor: Actor, report: QuarterlyReport, *, commentary: str | None, deficiencies
+) -> bool:
+    """Put the RSO's commentary and deficiencies on the locked report (either may be None: kept
+    as it is) and write the audit event; False when nothing changed, so nothing is written."""
+    before = _annotation(report)
+    if commentary is not None:
+        report.commentary = commentary.strip()
+    if deficiencies is not None:
+        report.deficiencies = _deficiency_list(deficiencies)
+    if _annotation(report) == before:
+        return False
+    report.save(update_fields=["commentary", "deficiencies", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=QUARTERLY_REPORT.transition("annotate").audit,
+        target=report,
+        before=before,
+        after=_annotation(report),
+    )
+    return True
+
+
 @transaction.atomic
 def quarterly_report_annotate(
     *, actor: Actor, report: QuarterlyReport, commentary: str, deficiencies
 ) -> QuarterlyReport:
     """The RSO's commentary and the deficiencies they note (a list, or one per line)."""
     report = _locked(report)
-    step = QUARTERLY_REPORT.require(actor, report, "annotate")
-    items = _deficiency_list(deficiencies)
-    before = {"commentary": report.commentary, "deficiencies": report.deficiencies}
-    report.commentary = (commentary or "").strip()
-    report.deficiencies = items
-    report.save(update_fields=["commentary", "deficiencies", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=step.audit,
-        target=report,
-        before=before,
-        after={"commentary": report.commentary, "deficiencies": report.deficiencies},
-    )
+    QUARTERLY_REPORT.require(actor, report, "annotate")
+    _annotate(actor, report, commentary=commentary or "", deficiencies=deficiencies)
     return report
 
 
 @transaction.atomic
-def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> QuarterlyReport:
+def quarterly_report_issue(
+    *,
+    actor: Actor,
+    report: QuarterlyReport,
+    commentary: str | None = None,
+    deficiencies=None,
+) -> QuarterlyReport:
     """Freeze the report as the records stand now and send it to the sitting directors and
-    trustees. Only once the quarter is over, and only with the RSO's commentary."""
+    trustees. Only once the quarter is over, and only with the RSO's commentary.
+
+    The commentary and deficiencies typed with the step (None: as saved) are saved with it, in
+    the same transaction and audited as an annotation first, so pressing "Issue" never loses
+    what was typed and what is issued is exactly what was on the page."""
     report = _locked(report)
+    if _changes(report, commentary, deficiencies):
+        # Who may write them, and whether the report is still a draft, before reading them.
+        QUARTERLY_REPORT.require(actor, report, "annotate")
+        _annotate(actor, report, commentary=commentary, deficiencies=deficiencies)
     step = QUARTERLY_REPORT.require(actor, report, "issue")
     now = timezone.now()
     recipients = step.recipients(report)
@@ -546,6 +576,19 @@ def quarterly_report_issue(*, actor: Actor, report: QuarterlyReport) -> Quarterl
         payload={"report": report.pk, "sha256": report.content_sha256},
     )
     return report
+
+
+def _changes(report: QuarterlyReport, commentary: str | None, deficiencies) -> bool:
+    """Whether texts sent with a step differ from the saved ones (ill-formed deficiencies count
+    as a change, so that they are refused by the annotation, naming the field)."""
+    if commentary is not None and commentary.strip() != report.commentary:
+        return True
+    if deficiencies is None:
+        return False
+    try:
+        return _deficiency_list(deficiencies) != report.deficiencies
+    except ValidationError:
+        return True
 
 
 @transaction.atomic

@@ -1,11 +1,17 @@
 """Pages of the board and of policy changes: motions awaiting my vote, the conflicts register,
 and each policy change with its diff, signatures, consultation and votes. Each step's button is
 shown only to those who may take it, as the declarations in `workflows.board` say
-(`{% workflow_actions %}`, `{% test_rule %}` in the templates); the services check again."""
+(`{% workflow_actions %}`, `{% test_rule %}` in the templates); the services check again.
+
+A decision is made with its context beside it: a policy change's motion shows what the change
+does (in words, the full diff a click away), the Trust's advice, each trustee's and the lab's
+response; signatures and steps that cannot be undone ask for confirmation, saying what the
+person attests or does."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
@@ -19,13 +25,14 @@ from governance.board.selectors import (
     meetings_past,
     meetings_upcoming,
     motion_count,
-    motion_detail,
+    motion_decision_detail,
     motions_awaiting_vote,
     motions_closed,
     motions_open,
     policy_change_detail,
-    policy_change_diff,
+    policy_change_reading,
     policy_changes_list,
+    proposal_signing,
     trust_seat_share,
 )
 from governance.board.services.board import conflict_declare, motion_close, motion_open, vote_cast
@@ -48,7 +55,8 @@ from governance.choices import (
 from governance.models import FrameworkVersion
 from governance.permissions import BOARD_READERS, RoleRequiredMixin
 from governance.selectors import audit_events_for_target
-from governance.views import ServiceFormView, StepView
+from governance.signatures import TITLE_OF_SLOT
+from governance.views import ServiceFormView, StepView, run_step
 
 # Who reads the board's records and the conflicts register.
 
@@ -125,15 +133,35 @@ class MotionDetailView(RoleRequiredMixin, DetailView):
     read_roles = BOARD_READERS
 
     def get_queryset(self):
-        return motion_detail()
+        return motion_decision_detail()
 
     def get_context_data(self, **kwargs):
         motion = self.object
+        change = motion.policy_change
         return super().get_context_data(
             tally=motion_count(motion) if motion.state == MotionState.OPEN else None,
-            choices=VoteChoice.choices,
+            vote_options=[
+                (value, label, _vote_confirmation(motion, value))
+                for value, label in VoteChoice.choices
+            ],
+            my_vote=next(
+                (vote for vote in motion.votes.all() if vote.director_id == self.request.user.pk),
+                None,
+            ),
+            change=change,
+            consultation=getattr(change, "consultation", None) if change else None,
+            reading=policy_change_reading(change) if change else None,
             **kwargs,
         )
+
+
+def _vote_confirmation(motion: Motion, choice: str) -> str:
+    """What casting `choice` does, for the confirmation asked before it is cast."""
+    if choice == VoteChoice.ABSTAIN:
+        cast = f"You abstain on “{motion.title}”: you take part (for the quorum) without voting"
+    else:
+        cast = f"You vote {VoteChoice(choice).label.lower()} on “{motion.title}”"
+    return f"{cast}. Your vote is recorded under your name and cannot be changed."
 
 
 class MotionStepView(StepView):
@@ -277,28 +305,27 @@ class PolicyChangeDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         change = self.object
         return super().get_context_data(
-            diff_lines=_diff_lines(policy_change_diff(change)),
+            reading=policy_change_reading(change),
             timeline=audit_events_for_target(change),
             consultation=getattr(change, "consultation", None),
             signatures=PROPOSAL.state_text(change),
+            signing=proposal_signing(change, self.request.user),
             **kwargs,
         )
-
-
-def _diff_lines(diff: str) -> list[tuple[str, str]]:
-    def kind(line: str) -> str:
-        if line.startswith("+") and not line.startswith("+++"):
-            return "add"
-        if line.startswith("-") and not line.startswith("---"):
-            return "del"
-        return ""
-
-    return [(kind(line), line) for line in diff.splitlines(keepends=True)]
 
 
 class PolicyChangeStepView(StepView):
     write_roles = [Role.RSO, Role.CEO, Role.BOARD_DIRECTOR]
     model = PolicyChange
+
+    def post(self, request, pk, step):
+        # As StepView's, with a message that says what the step did and what comes next.
+        change = get_object_or_404(PolicyChange, pk=pk)
+        steps = self.steps(request, change)
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], _step_done(request.user, change, step))
+        return redirect(change.get_absolute_url())
 
     def steps(self, request, change):
         return {
@@ -309,3 +336,19 @@ class PolicyChangeStepView(StepView):
                 actor=request.user, change=change, reason=request.POST.get("reason", "")
             ),
         }
+
+
+def _step_done(user, change: PolicyChange, step: str) -> str:
+    """The message once `step` is taken (read before it is: the step may still be refused)."""
+    if step == "sign":
+        slot = PROPOSAL.slot_for(user, change)
+        still = [other for other in PROPOSAL.missing_slots(change) if other != slot]
+        signed = f"You signed the proposal as {TITLE_OF_SLOT[slot]}." if slot else "Signed."
+        if still:
+            return f"{signed} It now awaits {TITLE_OF_SLOT[still[0]]}'s signature."
+        return f"{signed} With both signatures the change is proposed; next, consult the Trust."
+    return {
+        "open-vote": "The vote is open: the sitting directors may now vote on the change.",
+        "publish": f"Published. It takes effect on {change.effective_from:%Y-%m-%d %H:%M} UTC.",
+        "withdraw": "The change is withdrawn.",
+    }.get(step, "Recorded.")

@@ -2,9 +2,9 @@
 RSO's commentary and the recipients' acknowledgements, and the PDF download."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views import View
@@ -26,12 +26,17 @@ from governance.board.services.quarterly_reports import (
     quarterly_report_issue,
     quarterly_report_refresh,
 )
-from governance.board.workflows.reports import ISSUED_READERS, may_read_quarterly_report
+from governance.board.workflows.reports import (
+    ISSUED_READERS,
+    QUARTERLY_REPORT,
+    may_read_quarterly_report,
+)
 from governance.choices import QuarterlyReportState, Role
 from governance.dates import previous_quarter, quarter_of
+from governance.errors import DomainError
 from governance.permissions import RoleRequiredMixin
 from governance.selectors import audit_events_for_target
-from governance.views import ServiceFormView, StepView
+from governance.views import ServiceFormView, StepView, run_step
 
 
 class QuarterlyReportListView(RoleRequiredMixin, ListView):
@@ -108,6 +113,12 @@ class QuarterlyReportDetailView(QuarterlyReportMixin, DetailView):
                 if person.pk not in acknowledged
             ],
             deficiencies_text="\n".join(report.deficiencies),
+            # Whom issuing sends it to, for the confirmation, only to whoever may issue it.
+            issue_recipients=(
+                QUARTERLY_REPORT.transition("issue").recipients(report)
+                if QUARTERLY_REPORT.may(self.request.user, report, "issue")
+                else []
+            ),
             timeline=audit_events_for_target(report),
             **kwargs,
         )
@@ -124,9 +135,45 @@ class QuarterlyReportPdfView(QuarterlyReportMixin, View):
         return response
 
 
+def _typed_annotation(post) -> dict:
+    """The commentary and deficiencies sent with a step, as typed (absent: not sent)."""
+    return {name: post[name] for name in ("commentary", "deficiencies") if name in post}
+
+
+def _issue_keeping_what_was_typed(actor, report: QuarterlyReport, post) -> QuarterlyReport:
+    """Issue with the commentary typed on the page. When issuing is refused (the quarter is not
+    over, nobody sits to receive it), what was typed is saved all the same, and the refusal
+    says so: pressing "Issue" never loses it."""
+    typed = _typed_annotation(post)
+    try:
+        return quarterly_report_issue(actor=actor, report=report, **typed)
+    except (DomainError, ValidationError) as refusal:
+        if not typed or not QUARTERLY_REPORT.may(actor, report, "annotate"):
+            raise
+        saved = quarterly_report_annotate(
+            actor=actor,
+            report=report,
+            commentary=typed.get("commentary", report.commentary),
+            deficiencies=typed.get("deficiencies", report.deficiencies),
+        )
+        if (saved.commentary, saved.deficiencies) == (report.commentary, report.deficiencies):
+            raise  # nothing new was typed: the refusal as it is
+        reasons = " ".join(getattr(refusal, "messages", [str(refusal)]))
+        raise ValidationError(
+            f"Not issued: {reasons} Your commentary and deficiencies are saved "
+            f"(the draft of {saved.label})."
+        ) from refusal
+
+
 class QuarterlyReportStepView(StepView):
     write_roles = [Role.RSO, Role.BOARD_DIRECTOR, Role.TRUSTEE]
     model = QuarterlyReport
+    done = {
+        "refresh": "Read the records again.",
+        "annotate": "Commentary and deficiencies saved.",
+        "issue": "Issued: each director and trustee it went to is asked to acknowledge it.",
+        "acknowledge": "Your acknowledgement is recorded.",
+    }
 
     def steps(self, request, report):
         post, actor = request.POST, request.user
@@ -138,8 +185,16 @@ class QuarterlyReportStepView(StepView):
                 commentary=post.get("commentary", ""),
                 deficiencies=post.get("deficiencies", ""),
             ),
-            "issue": lambda: quarterly_report_issue(actor=actor, report=report),
+            "issue": lambda: _issue_keeping_what_was_typed(actor, report, post),
             "acknowledge": lambda: quarterly_report_acknowledge(
                 actor=actor, report=report, note=post.get("note", "")
             ),
         }
+
+    def post(self, request, pk, step):
+        report = get_object_or_404(QuarterlyReport, pk=pk)
+        steps = self.steps(request, report)
+        if step not in steps:
+            raise PermissionDenied("Unknown step.")
+        run_step(request, steps[step], self.done[step])
+        return redirect(report.get_absolute_url())

@@ -30,6 +30,7 @@ from typing import Any
 import rules
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from governance.board.models import ConflictDeclaration, Meeting, Motion, PolicyChange
@@ -622,6 +623,9 @@ CONFLICT = declare(
     Workflow(
         name="conflict",
         noun="declaration",
+        open_rows=lambda rows: rows.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate())
+        ),
         states=ConflictState,
         derive=conflict_state,
         refusal=lambda declaration, _: (

@@ -24,6 +24,7 @@ from governance.determinations.models import Acknowledgement, Attachment, Determ
 from governance.determinations.selectors import (
     determination_acknowledgers_waiting,
     latest_superseded_determination,
+    model_evidence,
 )
 from governance.determinations.workflows.determinations import DECISION, DETERMINATION
 from governance.errors import TransitionNotAllowed
@@ -127,6 +128,7 @@ def determination_update(
 
 def _set_findings(determination: Determination, findings: list[dict[str, Any]]) -> None:
     seen = set()
+    evidence = None  # the model's runs, read once, when a finding cites one
     determination.findings.all().delete()
     for index, item in enumerate(findings):
         threshold: CapabilityThreshold = item["threshold"]
@@ -153,6 +155,13 @@ def _set_findings(determination: Determination, findings: list[dict[str, Any]]) 
                 raise ValidationError(
                     {"findings": f"[{index}] evidence {reference!r}: {error}"}
                 ) from None
+            if isinstance(reference, dict) and reference.get("type") in ("run", "evaluation"):
+                # Evidence about another threshold is no evidence about this one: an autonomy
+                # run never stands for a CBRN finding, on the form or through the API.
+                evidence = evidence or model_evidence(determination.model)
+                mismatch = evidence.choice(reference, threshold).mismatch
+                if mismatch:
+                    raise ValidationError({"findings": f"[{index}] {threshold.code}: {mismatch}"})
         Finding.objects.create(
             determination=determination,
             threshold=threshold,

@@ -276,7 +276,8 @@ DETERMINATION = declare(
             Wait(
                 S.DRAFT,
                 "the authors to complete and submit the report",
-                who=lambda d: d.authors.order_by("username"),
+                # Sorted here, not by the database, so a list that prefetched them asks no more.
+                who=lambda d: sorted(d.authors.all(), key=lambda person: person.username),
             ),
             Wait(S.IN_REVIEW, "an internal reviewer's critique", who=_reviewers),
             Wait(S.REVIEWED, DECISION.awaits, who=_deciders_awaited),

@@ -15,6 +15,8 @@ from governance.oversight.models import Escalation, Restriction
 from governance.oversight.selectors import (
     escalation_detail,
     escalation_resolving_determinations,
+    escalation_rows,
+    escalations_by_urgency,
     escalations_list,
 )
 from governance.oversight.services.escalations import (
@@ -31,6 +33,9 @@ from governance.oversight.workflows.escalations import HANDLERS
 from governance.permissions import RoleRequiredMixin
 from governance.views import querystring_without_page, run_step
 
+# The list's orders: ?sort=urgent (the default) puts what is overdue, then due soonest, first.
+SORTS = {"urgent": "Most urgent first (overdue first)", "updated": "Recently updated first"}
+
 
 class EscalationListView(RoleRequiredMixin, ListView):
     template_name = "oversight/escalation_list.html"
@@ -39,15 +44,38 @@ class EscalationListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         params = self.request.GET or None
+        self.sort = self.request.GET.get("sort", "urgent")
+        self.sort_error = "" if self.sort in SORTS else self._sort_error(self.sort)
         self.filterset = EscalationFilter(params, queryset=escalations_list())
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if self.sort_error or (self.filterset.is_bound and not self.filterset.is_valid()):
             return Escalation.objects.none()
-        return self.filterset.qs
+        queryset = self.filterset.qs
+        return escalations_by_urgency(queryset) if self.sort == "urgent" else queryset
+
+    @staticmethod
+    def _sort_error(value: str) -> str:
+        choices = " or ".join(f"'{key}'" for key in SORTS)
+        return f"Unknown sort {value[:40]!r}: use {choices}."
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             filter=self.filterset, querystring=querystring_without_page(self.request), **kwargs
         )
+        # Read for the whole page at once: a few queries however many rows.
+        context["rows"] = escalation_rows(context["object_list"])
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        links = []
+        for key, label in SORTS.items():
+            query["sort"] = key
+            links.append({"key": key, "label": label, "query": query.urlencode()})
+        context.update(sort=self.sort, sort_links=links, sort_error=self.sort_error)
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.sort_error:
+            response_kwargs["status"] = 400
+        return super().render_to_response(context, **response_kwargs)
 
 
 class EscalationDetailView(RoleRequiredMixin, DetailView):

@@ -110,6 +110,8 @@ NONCOMPLIANCE = declare(
     Workflow(
         name="noncompliance",
         noun="noncompliance report",
+        # A report about the RSO stays from the webhooks the RSO manages.
+        webhooks=lambda report: not report.concerns_rso,
         states=S,
         transitions=(
             Transition(
