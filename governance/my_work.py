@@ -49,20 +49,31 @@ class WorkItem:
 
 
 def time_left_words(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """ "3 days left", "5 hours left", "overdue by 2 days"; "no deadline" without one."""
+    """ "2 days left", "1 day 4 hours left", "3 hours left", "overdue by 2 days": how far `due` is
+    from now, in the largest whole units (under two days also in hours, where the 48-hour
+    acknowledgement window lives); "no deadline" without one."""
     if due is None:
         return "no deadline"
-    delta = due - (now or timezone.now())
-    seconds = abs(delta.total_seconds())
-    # Rounded to the nearest unit: a deadline 47 hours and 59 minutes away is "2 days left".
-    if seconds >= 86400 - 1800:
-        amount, unit = round(seconds / 86400), "day"
-    elif seconds >= 3600 - 30:
-        amount, unit = round(seconds / 3600), "hour"
-    else:
-        amount, unit = max(1, round(seconds / 60)), "minute"
-    words = f"{amount} {unit}{'' if amount == 1 else 's'}"
-    return f"overdue by {words}" if delta.total_seconds() < 0 else f"{words} left"
+    seconds = int((due - (now or timezone.now())).total_seconds())
+    span = _span_in_words(abs(seconds))
+    return f"overdue by {span}" if seconds < 0 else f"{span} left"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _span_in_words(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days >= 2:
+        return _plural(days, "day")
+    if days == 1:
+        return "1 day" + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour")
+    return _plural(minutes, "minute") if minutes else "less than a minute"
 
 
 def _person(person) -> str:

@@ -209,13 +209,16 @@ class Workflow:
         article = "An" if noun[:1].lower() in "aeiou" else "A"
         return f"{article} {noun} that is {display} cannot be {doing}."
 
-    def awaiting(self, obj) -> Awaiting | None:
+    def awaiting(self, obj, *, people: bool = True) -> Awaiting | None:
+        """What `obj` awaits now. `people=False` leaves out whom (a query a row in a list; the
+        words name their roles)."""
         state = self.state_of(obj)
         for index, wait in enumerate(self.waits):
             if wait.state != state or (wait.when is not None and not wait.when(obj)):
                 continue
             due = wait.due(obj) if wait.due else None
-            return Awaiting(_text(wait.what, obj), tuple(wait.who(obj)), due, str(state), index)
+            who = tuple(wait.who(obj)) if people else ()
+            return Awaiting(_text(wait.what, obj), who, due, str(state), index)
         return None
 
     def open_objects(self):

@@ -36,6 +36,7 @@ from governance.choices import (
 from governance.determinations.models import Determination
 from governance.determinations.selectors import deployment_gaps
 from governance.determinations.workflows.determinations import DECISION
+from governance.my_work import time_left_words
 from governance.oversight.models import (
     RESTRICTION_SIGNERS,
     Escalation,
@@ -44,6 +45,7 @@ from governance.oversight.models import (
 )
 from governance.oversight.workflows.escalations import (
     ACKNOWLEDGE_WITHIN,
+    ESCALATION,
     LIFT,
     WAIVER,
     decision_awaited,
@@ -52,7 +54,6 @@ from governance.oversight.workflows.escalations import (
 from governance.permissions import has_role
 from governance.registry.models import AIModel, Snapshot
 from governance.selectors import framework_version_in_force
-from governance.workflow import workflow_for
 
 # An escalation's due date when the framework version in force sets no deadline.
 DEFAULT_DECISION_DAYS = 30
@@ -271,47 +272,6 @@ LIVE_RESTRICTION_STATES = (
 )
 
 
-def time_left_in_words(due: dt.datetime, now: dt.datetime) -> str:
-    """'2 days left', '1 day 4 hours left', '3 hours left', 'overdue by 2 days': how far `due`
-    is from `now`, in the largest whole units (a day and more also gives hours while under two
-    days, since the 48-hour acknowledgement window lives there)."""
-    seconds = int((due - now).total_seconds())
-    span = _span_in_words(abs(seconds))
-    return f"overdue by {span}" if seconds < 0 else f"{span} left"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
-
-
-def _span_in_words(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days >= 2:
-        return _plural(days, "day")
-    if days == 1:
-        return "1 day" + (f" {_plural(hours, 'hour')}" if hours else "")
-    if hours:
-        return _plural(hours, "hour")
-    return _plural(minutes, "minute") if minutes else "less than a minute"
-
-
-def awaited_in_words(obj) -> tuple[str, dt.datetime | None] | None:
-    """What `obj` awaits and by when, as its workflow's `awaiting(obj)` says, without looking up
-    the people it awaits (a query for each row of a list): the words name their roles."""
-    workflow = workflow_for(obj)
-    if workflow is None:
-        return None
-    state = workflow.state_of(obj)
-    for wait in workflow.waits:
-        if wait.state != state or (wait.when is not None and not wait.when(obj)):
-            continue
-        what = wait.what(obj) if callable(wait.what) else wait.what
-        return what, (wait.due(obj) if wait.due is not None else None)
-    return None
-
-
 @dataclass(frozen=True)
 class RestrictionBadge:
     """A live restriction as a list shows it, in words: 'Pause training · Proposed, blocking',
@@ -498,8 +458,8 @@ def escalation_rows(escalations, *, now: dt.datetime | None = None) -> list[Esca
 
     rows = []
     for escalation in escalations:
-        awaited = awaited_in_words(escalation) if escalation.is_open else None
-        what, due = awaited if awaited else ("", None)
+        awaited = ESCALATION.awaiting(escalation, people=False) if escalation.is_open else None
+        what, due = (awaited.what, awaited.due) if awaited else ("", None)
         signatures = []
         for restriction in restrictions.get(escalation.pk, []):
             badge = restriction_badge(restriction, now)
@@ -527,7 +487,7 @@ def escalation_rows(escalations, *, now: dt.datetime | None = None) -> list[Esca
                 awaits=what,
                 due=due,
                 due_label=_due_label(escalation) if due else "",
-                time_left=time_left_in_words(due, now) if due else "",
+                time_left=time_left_words(due, now) if due else "",
                 overdue=due is not None and due < now,
                 decision_overdue=escalation.is_open and escalation.due_at < now,
                 signatures=signatures,

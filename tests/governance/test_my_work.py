@@ -242,7 +242,7 @@ def test_most_urgent_first(people, step, time_machine):
     )
     items = [item for item in work_awaiting(people["directors"][1]) if item.type == "meeting"]
     assert [item.id for item in items] == [sooner.pk, later.pk]
-    assert items[0].time_left == "2 days left" and not items[0].overdue
+    assert items[0].time_left == "1 day 23 hours left" and not items[0].overdue
     time_machine.shift(dt.timedelta(days=3))
     items = [item for item in work_awaiting(people["directors"][1]) if item.type == "meeting"]
     # The first has taken place and awaits its record, which has no deadline: after the dated.
@@ -271,7 +271,8 @@ def test_time_left_words():
     assert time_left_words(now + dt.timedelta(days=3, hours=2), now) == "3 days left"
     assert time_left_words(now + dt.timedelta(hours=1), now) == "1 hour left"
     assert time_left_words(now - dt.timedelta(days=2), now) == "overdue by 2 days"
-    assert time_left_words(now - dt.timedelta(seconds=5), now) == "overdue by 1 minute"
+    assert time_left_words(now - dt.timedelta(seconds=5), now) == "overdue by less than a minute"
+    assert time_left_words(now + dt.timedelta(days=1, hours=4), now) == "1 day 4 hours left"
 
 
 def test_the_api_answers_my_work(people, draft, api):

@@ -22,8 +22,9 @@ from governance.choices import (
     Severity,
 )
 from governance.determinations.models import Determination
+from governance.my_work import time_left_words
 from governance.oversight.models import Escalation, Restriction
-from governance.oversight.selectors import escalations_by_urgency, time_left_in_words
+from governance.oversight.selectors import escalations_by_urgency
 from governance.oversight.workflows.escalations import acknowledge_by
 from tests.conftest import FIXED_NOW
 from tests.factories import AIModelFactory
@@ -97,8 +98,8 @@ def rows_of(client, **params) -> list:
         (-HOUR, "overdue by 1 hour"),
     ],
 )
-def test_time_left_in_words(delta, words):
-    assert time_left_in_words(NOW + delta, NOW) == words
+def test_time_left_words(delta, words):
+    assert time_left_words(NOW + delta, NOW) == words
 
 
 def test_time_left_to_acknowledge_and_overdue_in_words(client_for):

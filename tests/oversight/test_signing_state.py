@@ -220,6 +220,10 @@ def test_the_restriction_shows_the_state_and_offers_only_usable_buttons(
         response
     )
     assert _form(hold, "activate") not in response.content.decode()  # given: not offered again
+    # The message after signing says whose signature is still needed, not only the state.
+    assert (
+        "The CEO's signature is still needed (Casey Chen); until then hold deployment is proposed."
+    ) in _text(response)
 
     client.force_login(people["ceo"])
     page = _text(client.get(url))

@@ -29,8 +29,9 @@ from governance.oversight.services.escalations import (
     restriction_sign_waiver,
     restriction_waiver_end,
 )
-from governance.oversight.workflows.escalations import HANDLERS
+from governance.oversight.workflows.escalations import ACTIVATION, HANDLERS, LIFT, WAIVER
 from governance.permissions import RoleRequiredMixin
+from governance.templatetags.signing import still_needed
 from governance.views import querystring_without_page, run_step
 
 # The list's orders: ?sort=urgent (the default) puts what is overdue, then due soonest, first.
@@ -137,6 +138,10 @@ def _moment_from_form(text: str):
         return None
 
 
+# The signature each restriction step gives ("end-waiver" signs nothing).
+SIGNATURES = {"activate": ACTIVATION, "lift": LIFT, "waive": WAIVER}
+
+
 class RestrictionSignView(RoleRequiredMixin, View):
     """The restriction buttons: sign to activate, to lift, or to waive under interim measures
     (with the measures and their end), and end interim measures (with a reason)."""
@@ -163,10 +168,15 @@ class RestrictionSignView(RoleRequiredMixin, View):
         if stage not in steps:
             raise PermissionDenied("Unknown action.")
         outcome = {}
-        if run_step(request, lambda: outcome.setdefault("r", steps[stage]()), "Signed."):
+        key = SIGNATURES.get(stage)
+        done = "Signed." if key is not None else "Interim measures ended."
+        if run_step(request, lambda: outcome.setdefault("r", steps[stage]()), done):
             signed = outcome["r"]
+            now = f"{signed.get_kind_display()} is {signed.get_state_display().lower()}."
+            # Say whose signature is still needed, not only where the restriction stands.
+            needed = still_needed(signed, key) if key is not None else ""
             messages.info(
-                request, f"{signed.get_kind_display()} is {signed.get_state_display().lower()}."
+                request, f"{needed}; until then {now[:1].lower()}{now[1:]}" if needed else now
             )
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
