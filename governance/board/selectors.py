@@ -366,7 +366,9 @@ def policy_change_diff(change: PolicyChange, against: FrameworkVersion | None = 
     def lines(version):
         if version is None:
             return []
-        text = yaml.safe_dump(version.document, sort_keys=False, allow_unicode=True, width=100)
+        # Keys sorted: PostgreSQL's jsonb keeps no key order, so a document read back and one
+        # still in memory would otherwise differ line by line where nothing changed.
+        text = yaml.safe_dump(version.document, sort_keys=True, allow_unicode=True, width=100)
         return text.splitlines(keepends=True)
 
     return "".join(

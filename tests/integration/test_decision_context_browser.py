@@ -158,6 +158,9 @@ def test_a_trustee_reads_the_change_and_confirms_their_advice(http_server, chrom
     page.set_viewport_size(DESKTOP)
 
     page.get_by_label("Your advice").fill("Adopt it after the audit.")
+    page.get_by_role("group", name="Where your advice stands").get_by_label(
+        "Supports it with conditions"
+    ).check()
     page.get_by_role("button", name="Give my advice").click()
     dialog = page.locator("dialog.confirm-dialog")
     expect(dialog).to_contain_text("You give your advice on")
@@ -165,6 +168,7 @@ def test_a_trustee_reads_the_change_and_confirms_their_advice(http_server, chrom
     expect(page.locator("p.signed-state")).to_contain_text("You gave your advice on")
     expect(page.get_by_role("button", name="Give my advice")).to_have_count(0)
     expect(page.locator("section.trust-advice")).to_contain_text("Adopt it after the audit.")
+    expect(page.locator("section.trust-advice")).to_contain_text("Supports it with conditions")
 
 
 def test_the_rso_signs_and_sees_whom_the_proposal_waits_for(http_server, chromium):
