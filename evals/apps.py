@@ -12,6 +12,8 @@ class EvalsConfig(AppConfig):
         from . import demo as evals_demo
         from . import rules as evals_rules  # noqa: F401 - registers the "evals.*" rules
         from . import schema, selectors  # noqa: F401 - schema registers the token scheme
+        from .standing import standings_for_models
+        from .trajectory import standing_panel, trajectories_for_models
         from .views import EVAL_ADMINS
 
         navigation.register(
@@ -44,7 +46,7 @@ class EvalsConfig(AppConfig):
         panels.register_model_panel(
             panels.ModelPanel(
                 template="evals/model_panel.html",
-                context=lambda model: {"standings": selectors.model_threshold_standings(model)},
+                context=standing_panel,
                 order=10,
             )
         )
@@ -54,5 +56,7 @@ class EvalsConfig(AppConfig):
                 worst_outcome=selectors.worst_threshold_outcome,
                 describe=selectors.describe_evidence,
                 elicitation=selectors.evidence_elicitation,
+                standings=standings_for_models,
+                trajectories=trajectories_for_models,
             )
         )

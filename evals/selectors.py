@@ -1,10 +1,13 @@
 """Named reads of the evals app."""
 
+from collections import defaultdict
+
 from django.db.models import Max, Prefetch, Q, QuerySet
 
 from governance.choices import ThresholdOutcome
 
 from .models import EvalRun, EvalSuite, EvalSystem, Ingestion, ThresholdEvaluation
+from .standing import per_snapshot
 
 _SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
 
@@ -77,21 +80,12 @@ def model_threshold_standings(model) -> list[ThresholdEvaluation]:
         .select_related("threshold__version__framework", "snapshot", "run")
         .order_by("threshold_id", "-created_at")
     )
-    per_snapshot: dict[tuple[int, int], ThresholdEvaluation] = {}
+    by_threshold: dict[int, list[ThresholdEvaluation]] = defaultdict(list)
     for evaluation in evaluations:  # newest first
-        key = (evaluation.threshold_id, evaluation.snapshot_id)
-        current = per_snapshot.get(key)
-        if current is None:
-            per_snapshot[key] = evaluation
-        elif current.outcome == ThresholdOutcome.INCONCLUSIVE:
-            if evaluation.outcome != ThresholdOutcome.INCONCLUSIVE:
-                per_snapshot[key] = evaluation
-        elif evaluation.outcome != ThresholdOutcome.INCONCLUSIVE and (
-            _SEVERITY[evaluation.outcome] > _SEVERITY[current.outcome]
-        ):
-            per_snapshot[key] = evaluation
+        by_threshold[evaluation.threshold_id].append(evaluation)
+    chosen = [e for rows in by_threshold.values() for e in per_snapshot(rows).values()]
     worst: dict[int, ThresholdEvaluation] = {}
-    for evaluation in per_snapshot.values():
+    for evaluation in chosen:
         current = worst.get(evaluation.threshold_id)
         if current is None or _SEVERITY[evaluation.outcome] > _SEVERITY[current.outcome]:
             worst[evaluation.threshold_id] = evaluation

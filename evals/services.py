@@ -44,6 +44,8 @@ from governance.choices import (
 from governance.errors import TransitionNotAllowed
 from governance.framework_files import FrameworkFileError, validate_scoring
 from governance.models import CapabilityThreshold
+from governance.oversight.models import Escalation
+from governance.oversight.selectors import escalation_on_subject
 from governance.oversight.services.escalations import escalation_raise
 from governance.permissions import has_role
 from governance.registry.models import AIModel, Snapshot
@@ -64,6 +66,7 @@ from .models import (
     ThresholdEvaluation,
 )
 from .parsers import LogParseError, ParsedLog, parse_log, sniff_log
+from .trajectory import buffer_breach, model_trajectories
 
 logger = logging.getLogger(__name__)
 
@@ -806,6 +809,8 @@ def _score(run: EvalRun, suite: EvalSuite, log: ParsedLog, score_name: str) -> l
     attempts, problem = _with_missing_tasks(run, suite, log, attempts, _problem(log))
     evaluations = _evaluate(run, attempts, problem, suite.success_score)
     _escalate(run, evaluations)
+    if evaluations:
+        forecast_review(run.snapshot.model, codes={e.threshold.code for e in evaluations})
     return evaluations
 
 
@@ -1227,6 +1232,60 @@ def _escalate(run: EvalRun, evaluations: list[ThresholdEvaluation]) -> None:
             trigger_ref=f"evals.thresholdevaluation:{evaluation.pk}",
             trigger_url=run.get_absolute_url(),
         )
+
+
+def forecast_review(model: AIModel, *, codes: set[str] | None = None) -> list[Escalation]:
+    """A forecast escalation to the RSO when the forecast puts a crossing within the safety
+    buffer of the latest snapshot (or the next cadence step would pass it): once per model and
+    threshold, the open one updated by new evidence. One the RSO closed is not raised again
+    (new evidence of a warning or a crossing escalates on its own). No forecast (too few
+    points, a poor fit) raises nothing: there is no number to act on, and the page says so."""
+    raised = []
+    for trajectory in model_trajectories(model):
+        code = trajectory["threshold"]["code"]
+        if codes is not None and code not in codes:
+            continue
+        subject = f"{code} forecast"
+        earlier = escalation_on_subject(model, EscalationKind.FORECAST, subject)
+        breach = buffer_breach(trajectory)
+        if earlier is not None and not earlier.is_open:
+            continue
+        if breach is None:
+            if earlier is not None:  # open: record that the evidence moved
+                escalation_raise(
+                    kind=EscalationKind.FORECAST,
+                    subject=subject,
+                    title=earlier.title,
+                    summary="New evidence: the forecast no longer puts the crossing within the "
+                    f"buffer. {trajectory['forecast'].get('message', '')}".strip(),
+                    severity=Severity.LOW,
+                    model=model,
+                )
+            continue
+        step = trajectory.get("cadence_multiple")
+        crossing = next(lv for lv in trajectory["forecast"]["levels"] if lv["name"] == "crossing")
+        escalation, _ = escalation_raise(
+            kind=EscalationKind.FORECAST,
+            subject=subject,
+            title=f"{code} crossing forecast within the safety buffer: {model}",
+            summary=f"Under {trajectory['threshold']['version']}: {breach}",
+            severity=Severity.HIGH if step and crossing["multiple"] <= step else Severity.MEDIUM,
+            model=model,
+            threshold=CapabilityThreshold.objects.filter(pk=trajectory["threshold"]["id"]).first(),
+            trigger_ref=f"evals.forecast:{model.pk}:{code}"[:100],
+            trigger_url=f"{model.get_absolute_url()}#forecast-{code}",
+        )
+        raised.append(escalation)
+    return raised
+
+
+def forecast_sweep() -> int:
+    """Every model's forecasts again: snapshots' compute, the policy in force and the cadence
+    change without an evaluation arriving."""
+    return sum(
+        len(forecast_review(model))
+        for model in AIModel.objects.filter(snapshots__evaluations__isnull=False).distinct()
+    )
 
 
 def _note(run: EvalRun, text: str) -> None:

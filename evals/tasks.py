@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import ingestion_process, ingestions_requeue_stuck
+from .services import forecast_sweep, ingestion_process, ingestions_requeue_stuck
 
 
 @shared_task(name="evals.tasks.ingestion_process", acks_late=True, reject_on_worker_lost=True)
@@ -14,3 +14,8 @@ def ingestion_process_task(ingestion_id: str) -> str | None:
 @shared_task(name="evals.tasks.ingestions_sweep")
 def ingestions_sweep_task() -> int:
     return len(ingestions_requeue_stuck())
+
+
+@shared_task(name="evals.tasks.forecast_sweep")
+def forecast_sweep_task() -> int:
+    return forecast_sweep()

@@ -78,6 +78,7 @@ class ThresholdOutcome(models.TextChoices):
 class EscalationKind(models.TextChoices):
     THRESHOLD = "threshold", "Threshold crossed or not ruled out"
     WARNING = "warning", "Warning level reached"
+    FORECAST = "forecast", "Crossing forecast within the safety buffer"
     ASSESSMENT_DUE = "assessment_due", "Comprehensive assessment due"
     RSO_REPORT_DUE = "rso_report_due", "RSO quarterly report due"
 

@@ -14,6 +14,10 @@ class EvidenceSource:
     # (reference) -> how hard the run behind it tried: {"run": id, "attempts": epochs or None,
     # "helpful_only": bool}; None if the reference names nothing
     elicitation: Callable[..., dict | None] = lambda reference: None
+    # (models) -> {model id: its standing on every threshold of the policy in force}
+    standings: Callable[..., dict] = lambda models: {}
+    # (models, until=moment) -> {model id: [a trajectory per threshold with a numeric rule]}
+    trajectories: Callable[..., dict] = lambda models, until=None: {}
 
 
 _source: EvidenceSource | None = None
@@ -26,6 +30,14 @@ def register(source: EvidenceSource) -> None:
 
 def worst_outcome(model, threshold, snapshots=None) -> str | None:
     return _source.worst_outcome(model, threshold, snapshots) if _source else None
+
+
+def standings(models) -> dict:
+    return _source.standings(models) if _source else {}
+
+
+def trajectories(models, *, until=None) -> dict:
+    return _source.trajectories(models, until=until) if _source else {}
 
 
 def elicitation(reference: dict) -> dict | None:

@@ -419,6 +419,7 @@ AUDIT_HEAD_FILE = env(
 CELERY_BEAT_SCHEDULE = {
     "escalation-deadlines": {"task": "governance.tasks.escalation_deadlines", "schedule": 900},
     "cadence-check": {"task": "governance.tasks.cadence_check", "schedule": 6 * 3600},
+    "forecast-sweep": {"task": "evals.tasks.forecast_sweep", "schedule": 6 * 3600},
     "rso-report-due": {"task": "governance.tasks.rso_report_due", "schedule": 6 * 3600},
     "quarterly-report-prepare": {
         "task": "governance.tasks.quarterly_report_prepare",

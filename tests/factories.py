@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 
 import factory
 from django.contrib.auth import get_user_model
@@ -56,3 +57,58 @@ class SnapshotFactory(factory.django.DjangoModelFactory):
     def external_ids(self, create, extracted, **kwargs):
         for identifier in extracted or []:
             SnapshotIdentifier.objects.create(snapshot=self, identifier=identifier)
+
+
+_evaluation_serial = itertools.count(1)
+
+
+def stored_evaluation(
+    snapshot: Snapshot,
+    threshold,
+    outcome: str,
+    *,
+    value: float | None = None,
+    started_at: dt.datetime | None = None,
+    aggregate: str = "fraction_of_tasks_passed",
+    direction: str = "higher",
+):
+    """A threshold evaluation of `snapshot` as ingestion leaves it (its ingestion and run
+    included), without a log to parse: for standings, charts and benchmarks."""
+    from evals.choices import LogFormat, LogStatus
+    from evals.models import EvalRun, Ingestion, ThresholdEvaluation
+
+    n = next(_evaluation_serial)
+    ingestion = Ingestion.objects.create(
+        poster="test",
+        format=LogFormat.NATIVE,
+        file_name=f"log-{n}.json",
+        file_path=f"logs/log-{n}.json",
+        file_size=1,
+        content_sha256=f"{n:064x}",
+        model_name="test",
+        snapshot=snapshot,
+    )
+    run = EvalRun.objects.create(
+        ingestion=ingestion,
+        snapshot=snapshot,
+        source_format=LogFormat.NATIVE,
+        log_status=LogStatus.SUCCESS,
+        model_name="test",
+        started_at=started_at,
+    )
+    return ThresholdEvaluation.objects.create(
+        run=run,
+        threshold=threshold,
+        snapshot=snapshot,
+        outcome=outcome,
+        value=value,
+        tasks_total=10,
+        tasks_passed=round((value or 0) * 10),
+        tasks_undetermined=0,
+        aggregate=aggregate,
+        direction=direction,
+        warning_level=0.3,
+        crossing_level=0.5,
+        rule_source="threshold",
+        reason="test",
+    )

@@ -1,6 +1,8 @@
+from django.urls import path
+
 from governance.api.routers import NumericIdSimpleRouter
 
-from . import views
+from . import standing, views
 
 router = NumericIdSimpleRouter()
 router.register("ingestions", views.IngestionViewSet, basename="ingestion")
@@ -8,4 +10,7 @@ router.register("eval-runs", views.EvalRunViewSet, basename="evalrun")
 router.register("eval-suites", views.EvalSuiteViewSet, basename="evalsuite")
 router.register("eval-systems", views.EvalSystemViewSet, basename="evalsystem")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("models/<int:pk>/standing/", standing.ModelStandingView.as_view(), name="model-standing"),
+    *router.urls,
+]

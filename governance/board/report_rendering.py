@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
+    KeepTogether,
     ListFlowable,
     ListItem,
     Paragraph,
@@ -36,6 +37,9 @@ from reportlab.platypus import (
 )
 
 from governance.board.models import QuarterlyReport
+from governance.charts import chart_drawing, chart_heading, threshold_words
+
+TRAJECTORIES_TITLE = "Where models stand against the thresholds"
 
 logger = logging.getLogger(__name__)
 
@@ -410,6 +414,45 @@ def _table(section: Section, styles, width: float) -> list:
     return [*_heading(section.title, [*notes, first_rows], styles, width), *notes, table]
 
 
+# The charts of where models stand: one per model and threshold with a numeric rule, drawn from
+# the report's own contents (contents["trajectories"], absent from reports older than them).
+CHART_HEIGHT = 250
+
+
+def _trajectories(contents: dict, styles, font: str) -> list:
+    """The part with a chart per model and threshold, each kept with its heading (the chart
+    says its forecast in words below it); nothing for a report whose contents have none."""
+    if "trajectories" not in contents:
+        return []
+    items = contents["trajectories"]
+    trajectories = (
+        [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    )
+    intro = Paragraph(
+        escape(
+            "Each evaluation's aggregate against its snapshot's effective compute (log scale), "
+            "with the warning and crossing levels and, where the evaluations support one, the "
+            "forecast of the crossing with its band."
+            if trajectories
+            else "No model has an evaluation against a threshold with a numeric rule."
+        ),
+        styles["muted"],
+    )
+    part = [Spacer(1, 4 * mm), *_heading(TRAJECTORIES_TITLE, [intro], styles, TEXT_WIDTH), intro]
+    h3 = ParagraphStyle("h3", parent=styles["h2"], fontSize=11, leading=14, spaceBefore=8)
+    for trajectory in trajectories:
+        part.append(
+            KeepTogether(
+                [
+                    Paragraph(escape(chart_heading(trajectory)), h3),
+                    Paragraph(escape(threshold_words(trajectory)), styles["muted"]),
+                    chart_drawing(trajectory, TEXT_WIDTH, CHART_HEIGHT, font=font),
+                ]
+            )
+        )
+    return part
+
+
 def _status(report: QuarterlyReport) -> str:
     if not report.issued_at:
         return "DRAFT, not issued"
@@ -510,5 +553,6 @@ def quarterly_report_pdf(report: QuarterlyReport) -> bytes:
     for section in report_sections(contents):
         flow.append(Spacer(1, 4 * mm))
         flow += _table(section, styles, TEXT_WIDTH)
+    flow += _trajectories(contents, styles, fonts[0])
     document.build(flow, canvasmaker=_page_canvas(report, fonts))
     return buffer.getvalue()

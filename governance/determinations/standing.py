@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from evals.models import ThresholdEvaluation
 from evals.selectors import model_threshold_standings
+from evals.standing import per_snapshot
 from governance.choices import FindingOutcome, ThresholdOutcome
 from governance.determinations.models import Determination, Finding
 from governance.registry.models import Snapshot
@@ -88,22 +89,11 @@ def _per_snapshot(
     """Per snapshot, as the standings choose it: the worst conclusive evaluation, or with none
     conclusive the latest inconclusive one; and how many inconclusive runs were outweighed.
     `evaluations` come newest first."""
-    chosen: dict[int, ThresholdEvaluation] = {}
     inconclusive: dict[int, int] = {}
     for evaluation in evaluations:
-        key = evaluation.snapshot_id
         if evaluation.outcome == ThresholdOutcome.INCONCLUSIVE:
-            inconclusive[key] = inconclusive.get(key, 0) + 1
-        current = chosen.get(key)
-        if current is None:
-            chosen[key] = evaluation
-        elif current.outcome == ThresholdOutcome.INCONCLUSIVE:
-            if evaluation.outcome != ThresholdOutcome.INCONCLUSIVE:
-                chosen[key] = evaluation
-        elif evaluation.outcome != ThresholdOutcome.INCONCLUSIVE and _severity(
-            evaluation.outcome
-        ) > _severity(current.outcome):
-            chosen[key] = evaluation
+            inconclusive[evaluation.snapshot_id] = inconclusive.get(evaluation.snapshot_id, 0) + 1
+    chosen = per_snapshot(evaluations)
     return {
         key: (
             evaluation,

@@ -494,3 +494,12 @@ def escalation_rows(escalations, *, now: dt.datetime | None = None) -> list[Esca
             )
         )
     return rows
+
+
+def escalation_on_subject(model, kind: str, subject: str) -> Escalation | None:
+    """The newest escalation of this kind on the subject for the model, open or closed."""
+    return (
+        Escalation.objects.filter(model=model, kind=kind, subject=subject[:200])
+        .order_by("-created_at")
+        .first()
+    )

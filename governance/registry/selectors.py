@@ -63,9 +63,16 @@ def ai_model_search(queryset: QuerySet[AIModel], text: str) -> QuerySet[AIModel]
     return queryset.filter(pk__in=AIModel.objects.filter(matching).values("pk"))
 
 
-def ai_model_current_level_label(model: AIModel) -> str:
-    """The model's current ASL (from its latest final determination), or "Unassessed"."""
-    return model.current_level.name if model.current_level_id else UNASSESSED
+NOT_YET_DETERMINED = "No determination yet"
+
+
+def ai_model_current_level_label(model: AIModel, *, evaluated: bool = False) -> str:
+    """The model's current ASL (from its latest final determination); without one, "No
+    determination yet" once it has evaluations (it may well have crossed a threshold: never
+    read as "not assessed"), else "Unassessed"."""
+    if model.current_level_id:
+        return model.current_level.name
+    return NOT_YET_DETERMINED if evaluated else UNASSESSED
 
 
 def last_comprehensively_assessed_snapshot(

@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
+from governance import evidence
 from governance.choices import Role
 from governance.determinations.selectors import asl_history
 from governance.oversight.selectors import (
@@ -52,6 +53,8 @@ class ModelRow:
     standing: ModelStanding
     restrictions: list[RestrictionBadge]
     escalations: OpenEscalations | None
+    # Every threshold of the policy in force, as badges (the evals app's standings).
+    thresholds: list
 
 
 class AIModelListView(RoleRequiredMixin, ListView):
@@ -75,8 +78,15 @@ class AIModelListView(RoleRequiredMixin, ListView):
         standings = model_standings(models)
         restrictions = live_restriction_badges_by_model(ids)
         escalations = open_escalations_by_model(ids)
+        thresholds = evidence.standings(models)
         context["rows"] = [
-            ModelRow(m, standings[m.pk], restrictions.get(m.pk, []), escalations.get(m.pk))
+            ModelRow(
+                m,
+                standings[m.pk],
+                restrictions.get(m.pk, []),
+                escalations.get(m.pk),
+                thresholds[m.pk].thresholds if m.pk in thresholds else [],
+            )
             for m in models
         ]
         return context
@@ -96,7 +106,9 @@ class AIModelDetailView(RoleRequiredMixin, DetailView):
             snapshots=snapshots,
             baseline=baseline,
             multiples=snapshot_compute_multiples(model, snapshots),
-            current_level=ai_model_current_level_label(model),
+            current_level=ai_model_current_level_label(
+                model, evaluated=model_standings([model])[model.pk].outcome is not None
+            ),
             version_in_force=framework_version_in_force_detailed(),
             panels=model_panels(model),
             restrictions=live_restrictions(model),

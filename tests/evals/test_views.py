@@ -54,7 +54,7 @@ def test_raw_logs_may_hold_hazards_so_other_roles_cannot_download(client_for, ru
 def test_model_page_shows_the_standing(client_for, runs):
     page = client_for(Role.TRUSTEE).get(runs[0].snapshot.model.get_absolute_url())
     content = page.content.decode()
-    assert "Standing against the thresholds" in content
+    assert "Standing against every threshold" in content
     assert "outcome-crossed" in content
 
 

@@ -13,8 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evals.choices import LogFormat, LogStatus
-from evals.models import EvalRun, Ingestion, ThresholdEvaluation
+from evals.models import ThresholdEvaluation
 from evals.selectors import model_threshold_standings
 from governance.choices import (
     EscalationKind,
@@ -28,7 +27,7 @@ from governance.models import CapabilityThreshold
 from governance.oversight.models import Escalation, Restriction
 from governance.registry.selectors import model_standings
 from tests.conftest import FIXED_NOW
-from tests.factories import AIModelFactory, SnapshotFactory
+from tests.factories import AIModelFactory, SnapshotFactory, stored_evaluation
 
 pytestmark = pytest.mark.django_db
 
@@ -41,40 +40,8 @@ def frozen(time_machine):
 
 
 def evaluate(snapshot, code: str, outcome: str, version: str = "2.2") -> ThresholdEvaluation:
-    """A threshold evaluation of `snapshot`, stored as ingestion would leave it."""
-    n = next(_serial)
     threshold = CapabilityThreshold.objects.get(version__version=version, code=code)
-    ingestion = Ingestion.objects.create(
-        poster="test",
-        format=LogFormat.NATIVE,
-        file_name=f"log-{n}.json",
-        file_path=f"logs/log-{n}.json",
-        file_size=1,
-        content_sha256=f"{n:064x}",
-        model_name="test",
-        snapshot=snapshot,
-    )
-    run = EvalRun.objects.create(
-        ingestion=ingestion,
-        snapshot=snapshot,
-        source_format=LogFormat.NATIVE,
-        log_status=LogStatus.SUCCESS,
-        model_name="test",
-    )
-    return ThresholdEvaluation.objects.create(
-        run=run,
-        threshold=threshold,
-        snapshot=snapshot,
-        outcome=outcome,
-        tasks_total=10,
-        tasks_passed=5,
-        tasks_undetermined=0,
-        aggregate="fraction_of_tasks_passed",
-        direction="higher",
-        crossing_level=0.5,
-        rule_source="threshold",
-        reason="test",
-    )
+    return stored_evaluation(snapshot, threshold, outcome)
 
 
 def escalate(model, severity=Severity.HIGH, state=EscalationState.OPEN, subject=None):
@@ -123,11 +90,11 @@ def test_standing_badges_say_the_worst_outcome_in_words(client_for, frameworks):
 
     html = client.get(reverse("model-list")).content.decode()
     assert '<span class="risk-outcome risk-outcome-crossed">Crossed</span>' in html
-    assert "<li>Crossed: CBRN-4</li>" in html and "<li>Warning: Cyber</li>" in html
-    assert "on the 2 thresholds evaluated" in html
-    # No evaluation is not "below": it says so.
+    # Every threshold of the policy in force, as a badge: "not evaluated" is never "below".
+    assert ">CBRN-4: Crossed</span>" in html and ">Cyber: Warning</span>" in html
+    assert ">AI R&amp;D-4: Below</span>" in html and ">AI R&amp;D-5: Not evaluated</span>" in html
+    assert html.count(">CBRN-3: Not evaluated</span>") == 2  # Crossing and Fresh
     assert '<span class="risk-outcome risk-outcome-none">Not evaluated</span>' in html
-    assert "No scored evaluation yet" in html
 
 
 def test_inconclusive_is_shown_as_such_never_as_below(client_for, frameworks):
@@ -143,7 +110,7 @@ def test_inconclusive_is_shown_as_such_never_as_below(client_for, frameworks):
     assert standing.codes_by_outcome == {"inconclusive": ["CBRN-3"]}
     html = client.get(reverse("model-list")).content.decode()
     assert '<span class="risk-outcome risk-outcome-inconclusive">Inconclusive</span>' in html
-    assert "<li>Inconclusive: CBRN-3</li>" in html
+    assert ">CBRN-3: Inconclusive</span>" in html
     assert "risk-outcome-below" not in html
     assert "Inconclusive counts as crossed until a conclusive run shows otherwise" in html
 

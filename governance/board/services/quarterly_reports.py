@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from governance import evidence
 from governance.audit import (
     SYSTEM,
     Actor,
@@ -48,6 +49,7 @@ from governance.errors import TransitionNotAllowed
 from governance.models import FrameworkAdoption
 from governance.oversight.models import Escalation, NoncomplianceReport, Restriction
 from governance.oversight.services.escalations import escalation_resolve
+from governance.registry.models import AIModel
 from governance.rules import is_system
 from governance.selectors import framework_version_in_force
 from governance.services.notifications import notify, users_with_roles
@@ -342,6 +344,18 @@ def _policy_changes(start, end) -> dict[str, Any]:
     }
 
 
+def _trajectories(as_of: dt.datetime) -> list[dict[str, Any]]:
+    """Each evaluated model's trajectory on each threshold with a numeric rule, with the
+    evidence recorded by `as_of` and its forecast: the report keeps the charts as they stood."""
+    models = list(
+        AIModel.objects.filter(snapshots__evaluations__created_at__lte=as_of)
+        .distinct()
+        .order_by("name", "pk")
+    )
+    by_model = evidence.trajectories(models, until=as_of)
+    return [item for model in models for item in by_model.get(model.pk, []) if item["points"]]
+
+
 def quarterly_report_contents(
     start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -395,6 +409,7 @@ def quarterly_report_contents(
         "safeguards": safeguards,
         "noncompliance": noncompliance,
         "policy_changes": policy_changes,
+        "trajectories": _trajectories(as_of),
     }
 
 
