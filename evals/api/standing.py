@@ -7,12 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance.permissions import api_roles
+from governance.permissions import MayReadClearance
 from governance.registry.models import AIModel
 
+from ..auth import eval_system_of
 from ..standing import model_standing
 from ..trajectory import model_trajectories
 
@@ -116,7 +118,10 @@ class ModelStandingSerializer(serializers.Serializer):
 
 
 class ModelStandingView(APIView):
-    permission_classes = [api_roles()]
+    """People of every role read it; an eval system reads the standing of the models it may
+    post for (a pipeline checks where the model stands after posting), no other."""
+
+    permission_classes = [MayReadClearance]
 
     @extend_schema(
         responses=ModelStandingSerializer,
@@ -124,6 +129,11 @@ class ModelStandingView(APIView):
     )
     def get(self, request, pk: int):
         model = get_object_or_404(AIModel, pk=pk)
+        system = eval_system_of(request)
+        if system is not None and not (
+            system.all_models or system.allowed_models.filter(pk=model.pk).exists()
+        ):
+            raise PermissionDenied(f"Eval system {system.name} is not scoped to {model}.")
         now = timezone.now()
         standing = model_standing(model, now=now)
         trajectories = {t["threshold"]["code"]: t for t in model_trajectories(model)}

@@ -347,3 +347,22 @@ def test_quarterly_report_keeps_the_trajectories(frameworks):
     earlier = quarterly_report_contents(start, start + dt.timedelta(days=1), now=start)
     assert earlier["trajectories"] == []
     assert SYSTEM  # the contents are the system's reading
+
+
+def test_an_eval_system_reads_the_standing_of_the_models_it_posts_for(
+    frameworks, machine, eval_system
+):
+    from rest_framework.test import APIClient
+
+    from evals.services import eval_system_create
+
+    model = model_with_series("Quasar", [24, 25, 26], midpoint=26.5)
+    url = reverse("api:model-standing", args=[model.pk])
+    response = machine.get(url)
+    assert response.status_code == 200 and len(response.json()["thresholds"]) == 6
+    narrow, token = eval_system_create(actor=SYSTEM, name="narrow", all_suites=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "not scoped to Quasar" in refused.json()["detail"]
