@@ -11,7 +11,7 @@ class EvalsConfig(AppConfig):
 
         from . import demo as evals_demo
         from . import rules as evals_rules  # noqa: F401 - registers the "evals.*" rules
-        from . import schema, selectors  # noqa: F401 - schema registers the token scheme
+        from . import schema, selectors, tasks  # noqa: F401 - schema registers the token scheme
         from .standing import standings_for_models
         from .trajectory import standing_panel, trajectories_for_models
         from .views import EVAL_ADMINS
@@ -58,5 +58,6 @@ class EvalsConfig(AppConfig):
                 elicitation=selectors.evidence_elicitation,
                 standings=standings_for_models,
                 trajectories=trajectories_for_models,
+                compute_changed=lambda model_id: tasks.forecast_review_task.delay(model_id),
             )
         )

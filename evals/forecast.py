@@ -134,10 +134,12 @@ def forecast_crossing(
         # Without a usable curve, a straight line still tells "no trend" (a noisy flat series
         # sends the logistic's midpoint off to the edge) from "a trend the curve cannot follow".
         if not _linear_trend(x, y, sign):
+            # A jump between two snapshots lands here too: say what is known of both.
             return result | {
                 "status": "no_trend",
-                "message": f"The evaluations do not {rises} with compute clearly enough to "
-                "forecast a crossing.",
+                "message": f"The evaluations do not {rises} with compute steadily enough to "
+                f"forecast a crossing: a straight line shows no clear trend, and {fit[0].lower()}"
+                f"{fit[1:]}",
             }
         return result | {"status": "poor_fit", "message": fit}
     (k, x0), covariance = fit
@@ -453,7 +455,11 @@ def _summary(rows: list[dict], r_squared: float, points: int, has_latest: bool) 
         )
         if has_latest:
             where += f", {_times(row['multiple'])} the latest snapshot"
-        verb = "already reached, at about" if row["reached"] else "reached at about"
+        verb = (
+            "already reached by the fit's central estimate, at about"
+            if row["reached"]
+            else "reached at about"
+        )
         parts.append(f"{row['name']} level {row['value']:.0%} {verb} {where}")
     return f"Logistic fit to {points} evaluations (R² {r_squared:.2f}): " + "; ".join(parts) + "."
 

@@ -29,6 +29,7 @@ from django.db import (
 )
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from governance.audit import SYSTEM, Actor, AuditActor, audit_record, fields_snapshot
 from governance.choices import (
@@ -66,6 +67,7 @@ from .models import (
     ThresholdEvaluation,
 )
 from .parsers import LogParseError, ParsedLog, parse_log, sniff_log
+from .standing import model_standing
 from .trajectory import buffer_breach, model_trajectories
 
 logger = logging.getLogger(__name__)
@@ -1237,9 +1239,12 @@ def _escalate(run: EvalRun, evaluations: list[ThresholdEvaluation]) -> None:
 def forecast_review(model: AIModel, *, codes: set[str] | None = None) -> list[Escalation]:
     """A forecast escalation to the RSO when the forecast puts a crossing within the safety
     buffer of the latest snapshot (or the next cadence step would pass it): once per model and
-    threshold, the open one updated by new evidence. One the RSO closed is not raised again
-    (new evidence of a warning or a crossing escalates on its own). No forecast (too few
-    points, a poor fit) raises nothing: there is no number to act on, and the page says so."""
+    threshold, the open one kept to the latest numbers. One the RSO closed is not raised again
+    (new evidence of a warning or a crossing escalates on its own). Nothing is raised without a
+    forecast (too few points, a poor fit: no number to act on, and the page says so), nor once
+    the evaluations have crossed the threshold: that is no longer a forecast, and the threshold
+    escalation, with its restrictions, is the one to act on."""
+    standing = {item.threshold.code: item for item in model_standing(model).thresholds}
     raised = []
     for trajectory in model_trajectories(model):
         code = trajectory["threshold"]["code"]
@@ -1247,36 +1252,48 @@ def forecast_review(model: AIModel, *, codes: set[str] | None = None) -> list[Es
             continue
         subject = f"{code} forecast"
         earlier = escalation_on_subject(model, EscalationKind.FORECAST, subject)
-        breach = buffer_breach(trajectory)
         if earlier is not None and not earlier.is_open:
             continue
+        crossed = code in standing and standing[code].status == ThresholdOutcome.CROSSED
+        breach = None if crossed else buffer_breach(trajectory)
         if breach is None:
-            if earlier is not None:  # open: record that the evidence moved
-                escalation_raise(
-                    kind=EscalationKind.FORECAST,
-                    subject=subject,
-                    title=earlier.title,
-                    summary="New evidence: the forecast no longer puts the crossing within the "
-                    f"buffer. {trajectory['forecast'].get('message', '')}".strip(),
-                    severity=Severity.LOW,
-                    model=model,
+            if earlier is not None:  # open: say once that the evidence moved
+                summary = (
+                    "The evaluations have crossed the threshold: see its threshold escalation."
+                    if crossed
+                    else "The forecast no longer puts the crossing within the buffer or the next "
+                    f"cadence step. {trajectory['forecast'].get('message', '')}".strip()
                 )
+                if earlier.summary != summary:
+                    _forecast_escalate(model, trajectory, earlier.title, summary, Severity.LOW)
             continue
+        reach, text = breach
+        summary = f"Under {trajectory['threshold']['version']}: {text}"
+        if earlier is not None and earlier.summary == summary:
+            continue  # the sweep found nothing new
         step = trajectory.get("cadence_multiple")
         crossing = next(lv for lv in trajectory["forecast"]["levels"] if lv["name"] == "crossing")
-        escalation, _ = escalation_raise(
-            kind=EscalationKind.FORECAST,
-            subject=subject,
-            title=f"{code} crossing forecast within the safety buffer: {model}",
-            summary=f"Under {trajectory['threshold']['version']}: {breach}",
-            severity=Severity.HIGH if step and crossing["multiple"] <= step else Severity.MEDIUM,
-            model=model,
-            threshold=CapabilityThreshold.objects.filter(pk=trajectory["threshold"]["id"]).first(),
-            trigger_ref=f"evals.forecast:{model.pk}:{code}"[:100],
-            trigger_url=f"{model.get_absolute_url()}#forecast-{code}",
-        )
-        raised.append(escalation)
+        severity = Severity.HIGH if step and crossing["multiple"] <= step else Severity.MEDIUM
+        title = f"{code} crossing forecast within {reach}: {model}"
+        raised.append(_forecast_escalate(model, trajectory, title, summary, severity))
     return raised
+
+
+def _forecast_escalate(model, trajectory, title, summary, severity) -> Escalation:
+    code = trajectory["threshold"]["code"]
+    escalation, _ = escalation_raise(
+        kind=EscalationKind.FORECAST,
+        subject=f"{code} forecast",
+        title=title,
+        summary=summary,
+        severity=severity,
+        model=model,
+        threshold=CapabilityThreshold.objects.filter(pk=trajectory["threshold"]["id"]).first(),
+        trigger_ref=f"evals.forecast:{model.pk}:{code}"[:100],
+        trigger_url=f"{model.get_absolute_url()}#forecast-{slugify(code)}",
+        refresh_summary=True,
+    )
+    return escalation
 
 
 def forecast_sweep() -> int:

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from .services import forecast_sweep, ingestion_process, ingestions_requeue_stuck
+from governance.registry.models import AIModel
+
+from .services import forecast_review, forecast_sweep, ingestion_process, ingestions_requeue_stuck
 
 
 @shared_task(name="evals.tasks.ingestion_process", acks_late=True, reject_on_worker_lost=True)
@@ -19,3 +21,9 @@ def ingestions_sweep_task() -> int:
 @shared_task(name="evals.tasks.forecast_sweep")
 def forecast_sweep_task() -> int:
     return forecast_sweep()
+
+
+@shared_task(name="evals.tasks.forecast_review")
+def forecast_review_task(model_id: int) -> int:
+    model = AIModel.objects.filter(pk=model_id).first()
+    return len(forecast_review(model)) if model is not None else 0

@@ -207,10 +207,11 @@ def model_trajectories(model: AIModel) -> list[dict]:
     return trajectories_for_models([model])[model.pk]
 
 
-def buffer_breach(trajectory: dict) -> str | None:
-    """In words, how the forecast puts the crossing within the safety buffer of the latest
-    snapshot, or within the next cadence step; None when it does not, or when there is no
-    forecast to go by (too few points or a poor fit: no number to act on)."""
+def buffer_breach(trajectory: dict) -> tuple[str, str] | None:
+    """Where the forecast puts the crossing, when it is within the safety buffer of the latest
+    snapshot or the next cadence step: (what it is within, e.g. "the 6x safety buffer"; the
+    numbers in words). None when it is not, or with no forecast to go by (too few points or a
+    poor fit: no number to act on)."""
     forecast = trajectory.get("forecast") or {}
     latest = trajectory.get("latest")
     if forecast.get("status") != "forecast" or not latest:
@@ -220,17 +221,19 @@ def buffer_breach(trajectory: dict) -> str | None:
     if crossing is None or crossing.get("multiple") is None or not (buffer or step):
         return None
     multiple = crossing["multiple"]
-    within = []
+    within, reach = [], ""
     if buffer and multiple <= buffer:
         within.append(f"inside the {buffer:g}x safety buffer")
+        reach = f"the {buffer:g}x safety buffer"
     if step and multiple <= step:
+        reach = reach or f"the next {step:g}x cadence step"
         within.append(
             f"the next {step:g}x cadence step ({latest['compute'] * step:.2g} FLOP) would pass it"
         )
     if not within:
         return None
     if crossing.get("reached"):
-        within.insert(0, "already reached by the fit, whatever the runs show")
+        within.insert(0, "already reached by the fit's central estimate")
     code = trajectory["threshold"]["code"]
     level = trajectory["crossing_level"]
     text = (
@@ -249,7 +252,7 @@ def buffer_breach(trajectory: dict) -> str | None:
         text += f" Fitted on {used} snapshots" + (
             f", R² {r_squared:.2f}." if r_squared is not None else "."
         )
-    return text
+    return reach, text
 
 
 def standing_panel(model: AIModel) -> dict:

@@ -18,6 +18,8 @@ class EvidenceSource:
     standings: Callable[..., dict] = lambda models: {}
     # (models, until=moment) -> {model id: [a trajectory per threshold with a numeric rule]}
     trajectories: Callable[..., dict] = lambda models, until=None: {}
+    # (model id) -> None: a snapshot's compute changed, so the model's forecasts may have moved
+    compute_changed: Callable[[int], None] = lambda model_id: None
 
 
 _source: EvidenceSource | None = None
@@ -38,6 +40,11 @@ def standings(models) -> dict:
 
 def trajectories(models, *, until=None) -> dict:
     return _source.trajectories(models, until=until) if _source else {}
+
+
+def compute_changed(model_id: int) -> None:
+    if _source is not None:
+        _source.compute_changed(model_id)
 
 
 def elicitation(reference: dict) -> dict | None:

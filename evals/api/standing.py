@@ -5,7 +5,7 @@ rule the trajectory the model page charts, with its forecast of the crossing."""
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -61,6 +61,71 @@ class EvidenceFreshnessSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+# The trajectory, documented field by field (it is built as plain JSON by evals/trajectory.py and
+# stored so in quarterly reports; these serializers describe it for the OpenAPI document).
+
+
+class TrajectoryPointSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    url = serializers.CharField()
+    snapshot = serializers.CharField()
+    snapshot_id = serializers.IntegerField()
+    compute = serializers.FloatField(help_text="FLOP: effective compute, or training compute.")
+    compute_kind = serializers.ChoiceField(choices=["effective", "training"])
+    value = serializers.FloatField(help_text="The evaluation's aggregate.")
+    outcome = serializers.ChoiceField(choices=["below", "warning", "inconclusive", "crossed"])
+    series = serializers.ChoiceField(
+        choices=["compute", "elicitation"],
+        help_text="compute: the first run on its snapshot; elicitation: a later run on it.",
+    )
+    at = serializers.DateTimeField()
+
+
+class ForecastLevelSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=["warning", "crossing"])
+    value = serializers.FloatField()
+    compute = serializers.FloatField()
+    compute_low = serializers.FloatField()
+    compute_high = serializers.FloatField()
+    multiple = serializers.FloatField(allow_null=True, help_text="Over the latest snapshot.")
+    multiple_low = serializers.FloatField(allow_null=True)
+    multiple_high = serializers.FloatField(allow_null=True)
+    reached = serializers.BooleanField(help_text="At or before the latest snapshot, by the fit.")
+
+
+class ForecastSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["forecast", "too_few_points", "poor_fit", "no_trend", "out_of_range"],
+        help_text="Only 'forecast' carries levels and a curve; the others say why not.",
+    )
+    message = serializers.CharField()
+    points_used = serializers.IntegerField()
+    distinct_compute = serializers.IntegerField()
+    r_squared = serializers.FloatField(allow_null=True)
+    parameters = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+    levels = ForecastLevelSerializer(many=True)
+    curve = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text="[compute, band low, fit, band high] rows.",
+    )
+    band = serializers.CharField()
+
+
+class TrajectorySerializer(serializers.Serializer):
+    model = serializers.DictField()
+    threshold = serializers.DictField()
+    measure = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["higher", "lower"])
+    warning_level = serializers.FloatField(allow_null=True)
+    crossing_level = serializers.FloatField()
+    points = TrajectoryPointSerializer(many=True)
+    latest = serializers.DictField(allow_null=True)
+    buffer_multiple = serializers.FloatField(allow_null=True)
+    cadence_multiple = serializers.FloatField(allow_null=True)
+    not_plotted = serializers.DictField(child=serializers.IntegerField())
+    forecast = ForecastSerializer()
+
+
 class ThresholdStandingSerializer(serializers.Serializer):
     code = serializers.CharField(source="threshold.code")
     name = serializers.CharField(source="threshold.name")
@@ -85,6 +150,7 @@ class ThresholdStandingSerializer(serializers.Serializer):
     def get_judged_from_evidence(self, item) -> bool:
         return not item.numeric
 
+    @extend_schema_field(TrajectorySerializer(allow_null=True))
     def get_trajectory(self, item) -> dict | None:
         return self.context["trajectories"].get(item.threshold.code)
 

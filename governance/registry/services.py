@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 
+from governance import evidence
 from governance.audit import Actor, AuditActor, audit_record, fields_snapshot
 from governance.choices import Role
 from governance.permissions import require_role
@@ -170,7 +171,19 @@ def snapshot_create(
     audit_record(
         actor=actor, action="snapshot.created", target=snapshot, after=_snapshot_state(snapshot)
     )
+    _forecasts_may_move(snapshot)
     return snapshot
+
+
+_COMPUTE_FIELDS = ("training_compute_flop", "effective_compute_flop")
+
+
+def _forecasts_may_move(snapshot: Snapshot) -> None:
+    """A new snapshot, or new compute, moves the multiples a model's forecasts count from: the
+    evals app reviews them once this is committed (robust: the scheduled sweep catches up if it
+    cannot be queued now)."""
+    model_id = snapshot.model_id
+    transaction.on_commit(lambda: evidence.compute_changed(model_id), robust=True)
 
 
 @transaction.atomic
@@ -184,6 +197,8 @@ def snapshot_update(
     _check_snapshot_name(snapshot)
     if changed:
         _save_validated(snapshot, update_fields=[*changed, "updated_at"])
+        if set(changed) & set(_COMPUTE_FIELDS):
+            _forecasts_may_move(snapshot)
     if external_ids is not None:
         _set_identifiers(snapshot, _validate_identifiers(external_ids, snapshot))
     after = _snapshot_state(snapshot)

@@ -19,6 +19,7 @@ from governance.choices import (
     EscalationState,
     FindingOutcome,
     Role,
+    SnapshotStage,
 )
 from governance.determinations.models import Determination, Finding
 from governance.models import CapabilityThreshold
@@ -196,16 +197,63 @@ def test_a_clean_sigmoid_forecasts_the_crossing_and_escalates_inside_the_cadence
     crossing = next(level for level in forecast["levels"] if level["name"] == "crossing")
     assert crossing["multiple"] == pytest.approx(10**0.5, rel=0.05)
     assert crossing["multiple_low"] <= crossing["multiple"] <= crossing["multiple_high"]
-    assert "4x cadence step" in buffer_breach(trajectory)
+    reach, text = buffer_breach(trajectory)
+    assert reach == "the next 4x cadence step" and "4x cadence step" in text
     (escalation,) = forecast_review(model)
     assert escalation.kind == EscalationKind.FORECAST
     assert escalation.subject == f"{AUTONOMY} forecast"
-    assert escalation.assignee is None or escalation.assignee.roles  # the RSO where there is one
+    assert (
+        escalation.title == f"{AUTONOMY} crossing forecast within the next 4x cadence step: Fjord"
+    )
     assert "3.2x" in escalation.summary
-    assert escalation.trigger_url.endswith(f"#forecast-{AUTONOMY}")
-    # Once per model and threshold: new evidence updates the open one.
-    forecast_review(model)
+    assert escalation.trigger_url.endswith("#forecast-autonomy-checkpoint")
+    # Once per model and threshold; the sweep finding nothing new adds nothing.
+    events = escalation.events.count()
+    assert forecast_review(model) == []
+    assert escalation.events.count() == events
+    # New evidence updates the open one, its summary kept to the latest numbers.
+    bigger = SnapshotFactory(model=model, name="Fjord-5", effective_compute_flop=10**26.2)
+    evaluate(bigger, sigmoid(26.2, 26.5))
+    (updated,) = forecast_review(model)
+    assert updated.pk == escalation.pk and escalation.events.count() == events + 1
+    assert "Fjord-5" in updated.summary and "3.2x" not in updated.summary
     assert Escalation.objects.filter(kind=EscalationKind.FORECAST, model=model).count() == 1
+
+
+def test_no_forecast_escalation_once_the_evaluations_have_crossed(frameworks):
+    # The fit puts the crossing before the latest snapshot, and a run crossed it: the
+    # threshold escalation is the one to act on, not a forecast.
+    model = model_with_series("Gust", [24, 24.5, 25, 25.5, 26], midpoint=25.2)
+    (trajectory,) = model_trajectories(model)
+    crossing = trajectory["forecast"]["levels"][-1]
+    assert crossing["reached"] and crossing["multiple"] < 1
+    assert "already reached by the fit's central estimate" in trajectory["forecast"]["message"]
+    assert forecast_review(model) == []
+    assert not Escalation.objects.filter(kind=EscalationKind.FORECAST).exists()
+
+
+def test_a_new_snapshot_reviews_the_forecast_once_committed(
+    frameworks, django_capture_on_commit_callbacks
+):
+    from governance.registry.services import snapshot_create, snapshot_update
+
+    model = model_with_series("Halo", [24, 24.5, 25, 25.5, 26], midpoint=28)
+    assert forecast_review(model) == []  # 100x away
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = snapshot_create(
+            actor=SYSTEM,
+            model=model,
+            name="Halo-big",
+            stage=SnapshotStage.PRETRAINING_CHECKPOINT,
+            created_on=dt.date(2026, 6, 1),
+            effective_compute_flop=1e27,
+        )
+    # The latest snapshot now has 10x the compute: the crossing is 10x from it, still out.
+    assert not Escalation.objects.filter(kind=EscalationKind.FORECAST).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot_update(actor=SYSTEM, snapshot=snapshot, effective_compute_flop=10**27.5)
+    (escalation,) = Escalation.objects.filter(kind=EscalationKind.FORECAST, model=model)
+    assert "Halo-big" in escalation.summary
 
 
 def test_a_distant_crossing_flat_series_or_two_points_raise_nothing(frameworks):
@@ -242,7 +290,8 @@ def test_under_rsp_1_0_the_six_times_buffer_counts(frameworks):
     (trajectory,) = model_trajectories(model)
     assert trajectory["buffer_multiple"] == 6 and trajectory["cadence_multiple"] == 4
     breach = buffer_breach(trajectory)
-    assert "inside the 6x safety buffer" in breach and "cadence step" not in breach
+    assert breach[0] == "the 6x safety buffer"
+    assert "inside the 6x safety buffer" in breach[1] and "cadence step" not in breach[1]
     assert len(forecast_review(model)) == 1
 
 

@@ -124,9 +124,12 @@ def escalation_raise(
     trigger_url: str = "",
     due_in_days: int | None = None,
     once: bool = False,
+    refresh_summary: bool = False,
 ) -> tuple[Escalation, bool]:
     """Open an escalation, or update the open one on the same subject: never a duplicate.
-    With `once`, a subject that was ever escalated is not escalated again (quarterly reports)."""
+    With `once`, a subject that was ever escalated is not escalated again (quarterly reports).
+    With `refresh_summary`, an update also replaces the title and summary (a forecast's latest
+    numbers; what they replace stays in the escalation's events)."""
     with transaction.atomic():
         existing = (
             Escalation.objects.select_for_update()
@@ -138,6 +141,8 @@ def escalation_raise(
         if existing is not None:
             if once or not ESCALATION.in_source_state(existing, "update"):
                 return existing, False
+            if refresh_summary:
+                existing.title, existing.summary = title[:300], summary
             _update_open(
                 existing, kind, severity, snapshot, outcome, summary, trigger_ref, trigger_url
             )
