@@ -14,7 +14,8 @@ snapshot are elicitation progress, their own series.
 
 What is fitted: per snapshot, the most capable conclusive value (elicitation is evidence: the
 model can do at least what the best run showed). Inconclusive runs are drawn, marked, and left out
-of the fit: their value is a bound, not a measurement.
+of the fit: their value is a bound, not a measurement. Where some snapshots record effective
+compute and others only training compute, the fit takes the effective ones: one axis, one curve.
 """
 
 from __future__ import annotations
@@ -81,19 +82,29 @@ def _evaluations(model_ids: list[int], codes: set[str], until):
     )
 
 
+def _fitted(points: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """The points the forecast fits, and how many it leaves out, by reason: inconclusive runs
+    (their value is a bound), and training-compute points when some snapshots record effective
+    compute (the two are different axes: mixing them would bend the curve)."""
+    conclusive = [p for p in points if p["outcome"] in CONCLUSIVE]
+    left_out = {"inconclusive": len(points) - len(conclusive), "training_compute": 0}
+    if {p["compute_kind"] for p in conclusive} == {"effective", "training"}:
+        fitted = [p for p in conclusive if p["compute_kind"] == "effective"]
+        left_out["training_compute"] = len(conclusive) - len(fitted)
+        return fitted, left_out
+    return conclusive, left_out
+
+
 def _fit_points(points: list[dict], direction: str) -> list[tuple[float, float]]:
-    """Per snapshot, the most capable conclusive value."""
+    """Per snapshot, the most capable value."""
     best: dict[int, tuple[float, float]] = {}
     more_capable = max if direction == ScoreDirection.HIGHER else min
     for point in points:
-        if point["outcome"] not in CONCLUSIVE:
-            continue
         key = point["snapshot_id"]
+        value = point["value"]
         if key in best:
-            value = more_capable(best[key][1], point["value"])
-            best[key] = (point["compute"], value)
-        else:
-            best[key] = (point["compute"], point["value"])
+            value = more_capable(best[key][1], value)
+        best[key] = (point["compute"], value)
     return list(best.values())
 
 
@@ -141,8 +152,9 @@ def _trajectory(model, threshold, version, snapshots, rows, cadence_multiple) ->
             "compute": compute,
             "compute_kind": kind,
         }
+    fitted, not_fitted = _fitted(points)
     forecast = forecast_crossing(
-        _fit_points(points, rule.direction),
+        _fit_points(fitted, rule.direction),
         crossing_level=rule.crossing_level,
         warning_level=rule.warning_level,
         direction=str(rule.direction),
@@ -165,6 +177,7 @@ def _trajectory(model, threshold, version, snapshots, rows, cadence_multiple) ->
         "buffer_multiple": version.safety_buffer_compute_multiple,
         "cadence_multiple": cadence_multiple,
         "not_plotted": not_plotted,
+        "not_fitted": not_fitted,
         "forecast": forecast,
     }
 

@@ -122,7 +122,15 @@ class TrajectorySerializer(serializers.Serializer):
     latest = serializers.DictField(allow_null=True)
     buffer_multiple = serializers.FloatField(allow_null=True)
     cadence_multiple = serializers.FloatField(allow_null=True)
-    not_plotted = serializers.DictField(child=serializers.IntegerField())
+    not_plotted = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Evaluations not drawn: no_compute, other_rule (scored another way), no_value.",
+    )
+    not_fitted = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Drawn but left out of the forecast: inconclusive runs, and training-compute "
+        "points where other snapshots record effective compute.",
+    )
     forecast = ForecastSerializer()
 
 

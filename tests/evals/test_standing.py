@@ -181,8 +181,28 @@ def test_trajectory_points_series_and_what_is_left_out(frameworks):
     ]
     assert points[1]["outcome"] == "inconclusive"
     assert trajectory["not_plotted"] == {"no_compute": 1, "other_rule": 1, "no_value": 0}
+    assert trajectory["not_fitted"] == {"inconclusive": 1, "training_compute": 0}
     assert trajectory["latest"]["snapshot"] == "train"  # the newest with compute recorded
     assert trajectory["forecast"]["status"] == "too_few_points"
+
+
+def test_the_fit_keeps_to_one_compute_axis(frameworks):
+    """A snapshot with only training compute is drawn (marked so) but not fitted beside
+    effective-compute ones: the crossing is the clean curve's, not bent by it."""
+    model = model_with_series("Ferro", [24, 24.5, 25, 25.5, 26], midpoint=26.5)
+    odd = SnapshotFactory(
+        model=model,
+        name="train-only",
+        training_compute_flop=1e24,
+        effective_compute_flop=None,
+        created_on=dt.date(2025, 12, 1),  # older: the latest snapshot stays Ferro-4
+    )
+    evaluate(odd, sigmoid(25.6, 26.5))  # as capable as 10^25.6 effective compute
+    (trajectory,) = model_trajectories(model)
+    assert trajectory["not_fitted"] == {"inconclusive": 0, "training_compute": 1}
+    assert [p["compute_kind"] for p in trajectory["points"]].count("training") == 1
+    crossing = trajectory["forecast"]["levels"][-1]
+    assert crossing["multiple"] == pytest.approx(10**0.5, rel=0.01)
 
 
 def test_a_clean_sigmoid_forecasts_the_crossing_and_escalates_inside_the_cadence_step(
