@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
 from governance import evidence
-from governance.choices import Role
+from governance.choices import Role, ThresholdOutcome
 from governance.determinations.selectors import asl_history
 from governance.oversight.selectors import (
     OpenEscalations,
@@ -44,6 +44,8 @@ from governance.registry.services import (
 from governance.selectors import framework_version_in_force_detailed
 from governance.views import ServiceFormView, querystring_without_page
 
+_SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
+
 
 @dataclass(frozen=True)
 class ModelRow:
@@ -55,6 +57,14 @@ class ModelRow:
     escalations: OpenEscalations | None
     # Every threshold of the policy in force, as badges (the evals app's standings).
     thresholds: list
+
+    @property
+    def outcome(self) -> str | None:
+        """The worst of all: the evaluations of any threshold (of any version) and the badges,
+        which count decided findings too (a judged "crossed" is never "not evaluated")."""
+        seen = [self.standing.outcome, *(item.status for item in self.thresholds)]
+        known = [outcome for outcome in seen if outcome in _SEVERITY]
+        return max(known, key=_SEVERITY.__getitem__) if known else None
 
 
 class AIModelListView(RoleRequiredMixin, ListView):

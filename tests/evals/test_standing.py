@@ -435,3 +435,15 @@ def test_an_eval_system_reads_the_standing_of_the_models_it_posts_for(
     refused = client.get(url)
     assert refused.status_code == 403
     assert "not scoped to Quasar" in refused.json()["detail"]
+
+
+def test_a_judged_crossing_is_the_models_list_standing_without_any_evaluation(
+    frameworks, client_for
+):
+    model = AIModelFactory(name="Rhea")
+    SnapshotFactory(model=model)
+    decide(model, "CBRN-3", FindingOutcome.CROSSED, version=frameworks["2.2"])
+    page = client_for(Role.TRUSTEE).get(reverse("model-list")).content.decode()
+    assert '<span class="risk-outcome risk-outcome-crossed">Crossed</span>' in page
+    assert ">CBRN-3: Crossed (judged)</span>" in page
+    assert "risk-outcome-none" not in page
