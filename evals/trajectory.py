@@ -30,7 +30,6 @@ from governance.models import CapabilityThreshold, FrameworkVersion
 from governance.registry.models import AIModel, Snapshot
 from governance.selectors import framework_version_in_force
 
-from .forecast import forecast_crossing
 from .models import ThresholdEvaluation
 from .standing import latest_snapshot, model_standing
 
@@ -152,6 +151,10 @@ def _trajectory(model, threshold, version, snapshots, rows, cadence_multiple) ->
             "compute": compute,
             "compute_kind": kind,
         }
+    # numpy and scipy take a second or two to import: loaded when a forecast is first made,
+    # not by every process that starts Django (commands, web and Celery workers).
+    from .forecast import forecast_crossing
+
     fitted, not_fitted = _fitted(points)
     forecast = forecast_crossing(
         _fit_points(fitted, rule.direction),
