@@ -176,7 +176,9 @@ class Restriction(models.Model):
 
     class Meta:
         db_table = "governance_restriction"
-        ordering = ["-created_at"]
+        # The pk breaks ties: an escalation proposes its pause and its hold in one instant, and
+        # their order on the page must not change between two readers.
+        ordering = ["-created_at", "-pk"]
         constraints = [
             # A waived restriction is not "live": a new crossing proposes a new one, which blocks.
             models.UniqueConstraint(

@@ -128,7 +128,9 @@ def largest_compute_snapshot(model: AIModel) -> Snapshot | None:
 
 def restrictions_list() -> QuerySet[Restriction]:
     """Restrictions with their model and signers, newest first."""
-    return Restriction.objects.select_related("model", *RESTRICTION_SIGNERS).order_by("-created_at")
+    return Restriction.objects.select_related("model", *RESTRICTION_SIGNERS).order_by(
+        "-created_at", "-pk"
+    )
 
 
 def live_restrictions(model: AIModel) -> list[Restriction]:
