@@ -139,10 +139,6 @@ class ModelThresholdStandings:
         statuses = [item.status for item in self.thresholds]
         return max(statuses, key=severity) if statuses else None
 
-    @property
-    def not_evaluated(self) -> int:
-        return sum(1 for item in self.thresholds if item.status == NOT_EVALUATED)
-
 
 def _thresholds_in_force(version: FrameworkVersion | None) -> list[CapabilityThreshold]:
     if version is None:

@@ -45,6 +45,7 @@ from governance.selectors import framework_version_in_force_detailed
 from governance.views import ServiceFormView, querystring_without_page
 
 _SEVERITY = {outcome.value: outcome.severity for outcome in ThresholdOutcome}
+_WORST = len(_SEVERITY)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class ModelRow:
         """The worst of all: the evaluations of any threshold (of any version) and the badges,
         which count decided findings too (a judged "crossed" is never "not evaluated")."""
         seen = [self.standing.outcome, *(item.status for item in self.thresholds)]
-        known = [outcome for outcome in seen if outcome in _SEVERITY]
-        return max(known, key=_SEVERITY.__getitem__) if known else None
+        # "not_evaluated" is no outcome; any other value outside the choices ranks as crossed.
+        known = [o for o in seen if o and o != "not_evaluated"]
+        return max(known, key=lambda o: _SEVERITY.get(o, _WORST)) if known else None
 
 
 class AIModelListView(RoleRequiredMixin, ListView):

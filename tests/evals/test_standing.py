@@ -447,3 +447,16 @@ def test_a_judged_crossing_is_the_models_list_standing_without_any_evaluation(
     assert '<span class="risk-outcome risk-outcome-crossed">Crossed</span>' in page
     assert ">CBRN-3: Crossed (judged)</span>" in page
     assert "risk-outcome-none" not in page
+
+
+def test_a_stored_outcome_outside_the_choices_breaks_nothing_and_is_never_not_evaluated(
+    frameworks, client_for
+):
+    model = AIModelFactory(name="Styx")
+    evaluate(SnapshotFactory(model=model, effective_compute_flop=1e25), 0.2, "bogus")
+    client = client_for(Role.AUDITOR)
+    page = client.get(reverse("model-list")).content.decode()
+    assert "risk-outcome-none" not in page and "risk-outcome-below" not in page
+    assert client.get(model.get_absolute_url()).status_code == 200
+    item = {i.threshold.code: i for i in model_standing(model).thresholds}[AUTONOMY]
+    assert item.status == "bogus" and item.css == "crossed"  # drawn as the worst
